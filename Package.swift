@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "SkillMetrics",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SkillMetrics", targets: ["SkillMetrics"]),
+        .executable(name: "skill-metrics", targets: ["skill-metrics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Turns Schemas/migrations/*.sql into Swift source, so the built binary carries
+        // its schema and works when copied alone (no resource bundle lookups).
+        .executableTarget(
+            name: "EmbedMigrations",
+            path: "Sources/EmbedMigrations"),
+        .plugin(
+            name: "EmbedMigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"],
+            path: "Sources/EmbedMigrationsPlugin"),
+        .target(
+            name: "SkillMetrics",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            plugins: ["EmbedMigrationsPlugin"]),
+        .executableTarget(
+            name: "skill-metrics",
+            dependencies: [
+                "SkillMetrics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "SkillMetricsTests",
+            dependencies: ["SkillMetrics"]),
+        .testTarget(
+            name: "SkillMetricsCLITests",
+            dependencies: ["skill-metrics", "SkillMetrics"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,135 @@
+import GRDB
+
+/// Reads and appends rows of `skill_invocation` inside a caller's transaction.
+///
+/// The store's public API wraps these in transactions; projectors, audit and export stream
+/// events through ``forEach(_:after:through:_:)`` in `seq` order without loading the log.
+enum EventLog {
+    static let columns = """
+        seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
+        session_id, follow_up_actions, schema_version, user_context, finished, recorded_at
+        """
+
+    static let insertSQL = """
+        INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
+            duration_seconds, error_type, session_id, follow_up_actions, schema_version,
+            user_context, finished)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Outcome of appending one event.
+    enum AppendOutcome {
+        case appended(seq: Int64)
+        case alreadyPresent(seq: Int64)
+    }
+
+    /// Appends one event (validated first). An event whose id is stored with the same content
+    /// is skipped; with different content it is a ``SkillMetricsError/conflictingEvent(id:fields:)``.
+    static func append(_ event: SkillInvocation, in db: Database) throws -> AppendOutcome {
+        try event.validate()
+        if let existing = try fetch(id: event.id, in: db) {
+            let differences = contentDifferences(existing.event, event)
+            guard differences.isEmpty else {
+                throw SkillMetricsError.conflictingEvent(id: event.id, fields: differences)
+            }
+            return .alreadyPresent(seq: existing.seq)
+        }
+        let statement = try db.cachedStatement(sql: insertSQL)
+        do {
+            try statement.execute(arguments: [
+                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
+                event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
+                actionsJSON(event.followUpActions), event.schemaVersion,
+                event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
+                event.finished ? 1 : 0,
+            ])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw SkillMetricsError.invalidEvent(id: event.id, field: "(row)", reason: "rejected by the schema: \(error.message ?? "constraint failed")")
+        }
+        return .appended(seq: db.lastInsertedRowID)
+    }
+
+    /// The JSON array text of a follow-up list, as SQLite's `json_array` writes it.
+    static func actionsJSON(_ actions: [String]) -> String {
+        if actions.isEmpty { return "[]" }
+        return JSONWriter(style: .compact).string(.array(actions.map(JSONValue.string)))
+    }
+
+    /// Names of the content fields that differ between two events with the same id.
+    static func contentDifferences(_ stored: SkillInvocation, _ new: SkillInvocation) -> [String] {
+        var fields: [String] = []
+        if stored.skillName != new.skillName { fields.append("skill_name") }
+        if stored.invokedAt != new.invokedAt { fields.append("invoked_at") }
+        if stored.workflowPath != new.workflowPath { fields.append("workflow_path") }
+        if stored.completed != new.completed { fields.append("completed") }
+        if stored.durationSeconds != new.durationSeconds { fields.append("duration_seconds") }
+        if stored.errorType != new.errorType { fields.append("error_type") }
+        if stored.sessionID != new.sessionID { fields.append("session_id") }
+        if stored.followUpActions != new.followUpActions { fields.append("follow_up_actions") }
+        if stored.schemaVersion != new.schemaVersion { fields.append("schema_version") }
+        if stored.userContext != new.userContext { fields.append("user_context") }
+        if stored.finished != new.finished { fields.append("finished") }
+        return fields
+    }
+
+    /// The stored event with this id, if any.
+    static func fetch(id: String, in db: Database) throws -> StoredInvocation? {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM skill_invocation WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        return try decode(row)
+    }
+
+    /// Streams stored events in `seq` order, `after < seq <= through`.
+    static func forEach(
+        _ db: Database, after: Int64 = 0, through: Int64 = .max,
+        _ body: (StoredInvocation) throws -> Void
+    ) throws {
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT \(columns) FROM skill_invocation WHERE seq > ? AND seq <= ? ORDER BY seq
+            """, arguments: [after, through])
+        while let row = try cursor.next() {
+            try body(try decode(row))
+        }
+    }
+
+    /// Decodes a row selected with ``columns``. Rows another client wrote are checked: a value
+    /// the schema should have refused is reported with its seq instead of trapping.
+    static func decode(_ row: Row) throws -> StoredInvocation {
+        let seq: Int64 = row[0]
+        func bad(_ field: String, _ reason: String) -> SkillMetricsError {
+            .invalidInput(location: "skill_invocation seq \(seq), field \(field)", reason: reason)
+        }
+        let invokedText: String = row[3]
+        guard let invokedAt = Timestamp.parseCanonical(invokedText) else {
+            throw bad("invoked_at", "not a canonical UTC timestamp: \(invokedText)")
+        }
+        let actionsText: String = row[9]
+        let actions = try parseActions(actionsText) ?? { throw bad("follow_up_actions", "not a JSON array of strings") }()
+        var userContext: JSONObject?
+        if let contextText: String = row[11] {
+            guard case .object(let object) = try? JSONParser().parse(contextText) else {
+                throw bad("user_context", "not a JSON object")
+            }
+            userContext = object
+        }
+        let event = SkillInvocation(
+            id: row[1], skillName: row[2], invokedAt: invokedAt, workflowPath: row[4],
+            completed: (row[5] as Int64) != 0, durationSeconds: row[6], errorType: row[7],
+            sessionID: row[8], followUpActions: actions, schemaVersion: row[10],
+            userContext: userContext, finished: (row[12] as Int64) != 0)
+        return StoredInvocation(seq: seq, event: event, recordedAt: row[13])
+    }
+
+    /// Parses a follow-up list; nil when the text is not a JSON array of strings.
+    static func parseActions(_ text: String) throws -> [String]? {
+        if text == "[]" { return [] }
+        guard case .array(let elements) = try? JSONParser().parse(text) else { return nil }
+        var actions: [String] = []
+        actions.reserveCapacity(elements.count)
+        for element in elements {
+            guard case .string(let action) = element else { return nil }
+            actions.append(action)
+        }
+        return actions
+    }
+}

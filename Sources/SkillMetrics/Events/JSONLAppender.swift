@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+
+/// Appends a JSONL file of events (one object per line, DESIGN.md §2 field names).
+///
+/// Works in two passes so that bad input changes nothing: the first pass decodes and
+/// validates every line and checks each id against the log (an id stored with other content
+/// is a conflict), the second appends in batches of ``batchSize``, one transaction each.
+/// Blank lines are skipped. Errors name the file and line.
+public struct JSONLAppender: Sendable {
+    public let store: SkillMetricsStore
+    /// Events per transaction.
+    public var batchSize: Int
+
+    public init(store: SkillMetricsStore, batchSize: Int = 1_000) {
+        self.store = store
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// Validates and appends the file at `path`; `displayName` is used in messages.
+    public func append(
+        path: String, displayName: String? = nil, progress: ((Int) -> Void)? = nil
+    ) throws -> SkillMetricsStore.AppendResult {
+        let name = displayName ?? path
+        let reader = LineReader(path: path)
+        let decoder = JSONLEventDecoder()
+        // Pass 1: decode, validate, check ids against the log. Nothing is written.
+        var lines = 0
+        try store.read { db in
+            try reader.forEachLine { number, bytes in
+                guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
+                let event = try decodeLine(decoder, bytes, file: name, line: number)
+                if let existing = try EventLog.fetch(id: event.id, in: db) {
+                    let differences = EventLog.contentDifferences(existing.event, event)
+                    if !differences.isEmpty {
+                        throw SkillMetricsError.invalidInput(
+                            location: "\(name):\(number)",
+                            reason: SkillMetricsError.conflictingEvent(id: event.id, fields: differences).description)
+                    }
+                }
+                lines += 1
+                return true
+            }
+        }
+        // Pass 2: append in batches.
+        var events: [(Int, SkillInvocation)] = []
+        events.reserveCapacity(min(batchSize, 100_000))
+        var total = SkillMetricsStore.AppendResult()
+        var batchError: Error?
+        func flush() throws {
+            guard !events.isEmpty else { return }
+            do {
+                let result = try store.write { db in
+                    var result = SkillMetricsStore.AppendResult()
+                    for (number, event) in events {
+                        do {
+                            switch try EventLog.append(event, in: db) {
+                            case .appended(let seq):
+                                result.appended += 1
+                                result.lastSeq = seq
+                            case .alreadyPresent:
+                                result.alreadyPresent += 1
+                            }
+                        } catch let error as SkillMetricsError {
+                            throw SkillMetricsError.invalidInput(location: "\(name):\(number)", reason: error.description)
+                        }
+                    }
+                    return result
+                }
+                total.appended += result.appended
+                total.alreadyPresent += result.alreadyPresent
+                total.lastSeq = result.lastSeq ?? total.lastSeq
+                progress?(total.appended + total.alreadyPresent)
+            } catch {
+                throw BatchAppendFailure(committed: total, underlying: error)
+            }
+            events.removeAll(keepingCapacity: true)
+        }
+        try reader.forEachLine { number, bytes in
+            guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
+            do {
+                events.append((number, try decodeLine(decoder, bytes, file: name, line: number)))
+                if events.count >= batchSize { try flush() }
+            } catch {
+                batchError = error
+                return false
+            }
+            return true
+        }
+        if let batchError { throw batchError }
+        try flush()
+        _ = lines
+        return total
+    }
+
+    private func decodeLine(
+        _ decoder: JSONLEventDecoder, _ bytes: ArraySlice<UInt8>, file: String, line: Int
+    ) throws -> SkillInvocation {
+        do {
+            return try decoder.decode(line: bytes)
+        } catch {
+            if case .invalidInput(let location, let reason) = error, location.hasPrefix("column") || location == "line" {
+                throw SkillMetricsError.invalidInput(
+                    location: location == "line" ? "\(file):\(line)" : "\(file):\(line), \(location)", reason: reason)
+            }
+            throw SkillMetricsError.invalidInput(location: "\(file):\(line)", reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// One event of the log: one finished skill invocation (or a legacy one that never finished).
+///
+/// This is a row of `skill_invocation` (DESIGN.md §2) without its log position. Two events
+/// with the same ``id`` and the same content are the same fact: appending one again is a no-op.
+public struct SkillInvocation: Sendable, Equatable {
+    /// Invocation id (a UUID string by default): the idempotency key.
+    public var id: String
+    public var skillName: String
+    /// When the invocation started.
+    public var invokedAt: Timestamp
+    public var workflowPath: String?
+    /// True: completed. False: abandoned.
+    public var completed: Bool
+    /// Must be finite when present.
+    public var durationSeconds: Double?
+    public var errorType: String?
+    public var sessionID: String?
+    /// Follow-up actions in order; duplicates allowed.
+    public var followUpActions: [String]
+    /// Version of the event's shape.
+    public var schemaVersion: Int
+    /// Extra fields a legacy source carried (kept so that export is lossless).
+    public var userContext: JSONObject?
+    /// False for a legacy invocation whose completer never ran: kept, never projected.
+    public var finished: Bool
+
+    public init(
+        id: String,
+        skillName: String,
+        invokedAt: Timestamp,
+        workflowPath: String? = nil,
+        completed: Bool = true,
+        durationSeconds: Double? = nil,
+        errorType: String? = nil,
+        sessionID: String? = nil,
+        followUpActions: [String] = [],
+        schemaVersion: Int = 1,
+        userContext: JSONObject? = nil,
+        finished: Bool = true
+    ) {
+        self.id = id
+        self.skillName = skillName
+        self.invokedAt = invokedAt
+        self.workflowPath = workflowPath
+        self.completed = completed
+        self.durationSeconds = durationSeconds
+        self.errorType = errorType
+        self.sessionID = sessionID
+        self.followUpActions = followUpActions
+        self.schemaVersion = schemaVersion
+        self.userContext = userContext
+        self.finished = finished
+    }
+
+    /// Checks what the schema would reject, so callers get an error naming the field and the
+    /// event id instead of a bare constraint failure.
+    public func validate() throws(SkillMetricsError) {
+        func fail(_ field: String, _ reason: String) -> SkillMetricsError {
+            .invalidEvent(id: id, field: field, reason: reason)
+        }
+        if id.isEmpty { throw fail("id", "must not be empty") }
+        if id.utf8.count > 200 { throw fail("id", "longer than 200 bytes") }
+        let texts: [(String, String?)] = [
+            ("id", id), ("skill_name", skillName), ("workflow_path", workflowPath),
+            ("error_type", errorType), ("session_id", sessionID),
+        ]
+        for (field, value) in texts where value?.unicodeScalars.contains("\u{0}") == true {
+            throw fail(field, "contains U+0000, which SQLite's JSON functions cannot keep")
+        }
+        for (offset, action) in followUpActions.enumerated() where action.unicodeScalars.contains("\u{0}") {
+            throw fail("follow_up_actions[\(offset)]", "contains U+0000, which SQLite's JSON functions cannot keep")
+        }
+        if let duration = durationSeconds, !duration.isFinite {
+            throw fail("duration_seconds", "must be a finite number, not \(duration)")
+        }
+        if invokedAt < Timestamp.minimum || invokedAt > Timestamp.maximum {
+            throw fail("invoked_at", "outside years 0001–9999")
+        }
+        if schemaVersion < 1 { throw fail("schema_version", "must be 1 or more") }
+        if !finished && (completed || durationSeconds != nil) {
+            throw fail("finished", "an unfinished event must have completed = false and no duration")
+        }
+    }
+}
+
+/// An event as stored: its log position and when it was appended.
+public struct StoredInvocation: Sendable, Equatable {
+    /// Global position in the log (replay order).
+    public var seq: Int64
+    public var event: SkillInvocation
+    /// When the row was appended (UTC, SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')`).
+    public var recordedAt: String
+}

@@ -1,0 +1,56 @@
+/// Errors raised by SkillMetrics. The command line maps each case to an exit status and a
+/// message that names the file, line, field or event id involved.
+public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// An event that the log must not hold.
+    case invalidEvent(id: String?, field: String, reason: String)
+    /// An event id that is already stored with different content.
+    case conflictingEvent(id: String, fields: [String])
+    /// A completer called a second time.
+    case alreadyCompleted(id: String)
+    /// Bad input at a location (`file:line`, a field path …).
+    case invalidInput(location: String, reason: String)
+    /// A skill that has no projection row.
+    case skillNotFound(String)
+    /// A file that cannot be read or written.
+    case fileAccess(path: String, reason: String)
+    /// A migration problem (checksum mismatch, missing file, failure while applying …).
+    case migration(MigrationProblem)
+    /// A database file that is not a SkillMetrics database or is damaged.
+    case notASkillMetricsDatabase(path: String, reason: String)
+    /// A database error with what was being done.
+    case database(operation: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .invalidEvent(let id, let field, let reason):
+            if let id { return "event \(id): field \(field) \(reason)" }
+            return "event: field \(field) \(reason)"
+        case .conflictingEvent(let id, let fields):
+            return "event \(id) is already in the log with different content (differs in: \(fields.joined(separator: ", ")))"
+        case .alreadyCompleted(let id):
+            return "invocation \(id) was already completed; a completer counts once"
+        case .invalidInput(let location, let reason):
+            return "\(location): \(reason)"
+        case .skillNotFound(let name):
+            return "no skill named \(JSONWriter.quoted(name)) in the projections"
+        case .fileAccess(let path, let reason):
+            return "\(path): \(reason)"
+        case .migration(let problem):
+            return problem.description
+        case .notASkillMetricsDatabase(let path, let reason):
+            return "\(path) is not a usable SkillMetrics database: \(reason)"
+        case .database(let operation, let message):
+            return "database error while \(operation): \(message)"
+        }
+    }
+}
+
+extension JSONWriter {
+    /// `text` as a JSON string literal (non-ASCII kept), for messages that must show
+    /// control characters unambiguously.
+    public static func quoted(_ text: String) -> String {
+        var output = ""
+        appendQuoted(text, ensureASCII: false, into: &output)
+        return output
+    }
+}

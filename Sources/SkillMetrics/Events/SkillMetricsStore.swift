@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+import Logging
+
+/// The SkillMetrics database: an append-only event log with live projections.
+///
+/// Opening a store creates the file if needed (readable by its owner only), puts it in WAL
+/// mode with `synchronous=NORMAL` and a busy timeout, and migrates it to the latest schema.
+/// All access goes through closure-scoped reads and writes; the SQLite handle never escapes.
+/// Safe to use from many threads and processes at once.
+public final class SkillMetricsStore: Sendable {
+    /// Options for opening a store.
+    public struct Options: Sendable {
+        /// Migrate to the latest schema on open (default true).
+        public var migrate: Bool = true
+        /// Where migrations come from.
+        public var migrations: MigrationSource = .embedded
+        /// How long a connection waits on a lock before SQLITE_BUSY (seconds).
+        public var busyTimeout: TimeInterval = 5
+        /// Queries slower than this log a warning (seconds).
+        public var slowQueryThreshold: TimeInterval = 0.1
+        /// Where log messages go.
+        public var logger: Logger = Logger(label: "skill-metrics")
+
+        public init() {}
+    }
+
+    /// The database file path.
+    public let path: String
+    /// The migrations this store knows.
+    public let migrationRunner: MigrationRunner
+    let pool: DatabasePool
+    let options: Options
+
+    /// Default database location, relative to the current directory.
+    public static let defaultPath = ".session-buddy/skill_metrics.db"
+
+    /// Opens (and by default migrates) the database at `path`.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        self.migrationRunner = try MigrationRunner(source: options.migrations)
+        try Self.prepareFile(at: path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.label = "SkillMetrics"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
+        }
+        if options.migrate {
+            _ = try withBusyRetry { try migrationRunner.migrate(pool) }
+        }
+    }
+
+    /// Creates the parent directory and an empty owner-only file when none exists, so that
+    /// SQLite (and its -wal/-shm files, which copy the mode) never create a world-readable file.
+    static func prepareFile(at path: String) throws {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !manager.fileExists(atPath: directory) {
+            do {
+                try manager.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw SkillMetricsError.fileAccess(path: directory, reason: "cannot create the directory (\(error.localizedDescription))")
+            }
+        }
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot create the database file (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Runs `body` in a read transaction on a consistent snapshot.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try withBusyRetry { try pool.read(body) }
+    }
+
+    /// Runs `body` in an IMMEDIATE write transaction, retrying a bounded number of times with
+    /// jitter when another writer holds the lock past the busy timeout.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try withBusyRetry { try pool.write(body) }
+    }
+
+    /// Runs `body` on the writer connection outside of a transaction (for work that manages
+    /// its own transactions, such as migrations and batched appends).
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try withBusyRetry { try pool.writeWithoutTransaction(body) }
+    }
+
+    /// Retries `body` on SQLITE_BUSY / SQLITE_LOCKED up to `attempts` times, sleeping a random
+    /// 5–50 ms (growing) between attempts. Any other error is thrown at once.
+    func withBusyRetry<T>(attempts: Int = 8, _ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError
+                        where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+                        && attempt + 1 < attempts {
+                attempt += 1
+                let milliseconds = UInt32.random(in: 5...50) * UInt32(attempt)
+                options.logger.debug("database busy, retrying", metadata: ["attempt": "\(attempt)"])
+                usleep(milliseconds * 1000)
+            }
+        }
+    }
+
+    /// Logs a warning when `body` takes longer than the slow-query threshold.
+    func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try body()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if seconds > options.slowQueryThreshold {
+            options.logger.warning("slow query", metadata: [
+                "query": "\(name)", "milliseconds": "\(Int(seconds * 1000))",
+            ])
+        }
+        return result
+    }
+
+    /// The current schema version.
+    public func schemaVersion() throws -> Int {
+        try read { db in try migrationRunner.currentVersion(db) }
+    }
+}

@@ -1,0 +1,39 @@
+/// Folds events, in seq order, into `session_skill` rows: one per (session id, skill) pair
+/// of finished events that carry a session id.
+public struct SessionSkillProjector: Sendable {
+    private struct Key: Hashable, Sendable {
+        var sessionID: String
+        var skillName: String
+    }
+
+    private var rowsByKey: [Key: SessionSkillRow] = [:]
+    private var order: [Key] = []
+
+    public init() {}
+
+    public mutating func apply(_ event: ProjectionEvent) {
+        guard event.finished, let sessionID = event.sessionID else { return }
+        let key = Key(sessionID: sessionID, skillName: event.skillName)
+        if var row = rowsByKey[key] {
+            row.invocationCount += 1
+            row.lastInvokedAt = event.invokedAt
+            row.lastSeq = event.seq
+            if let duration = event.durationSeconds {
+                row.totalDurationSeconds += duration
+            }
+            rowsByKey[key] = row
+        } else {
+            order.append(key)
+            rowsByKey[key] = SessionSkillRow(
+                sessionID: sessionID, skillName: event.skillName, invocationCount: 1,
+                firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
+                totalDurationSeconds: 0.0 + (event.durationSeconds ?? 0.0),
+                firstSeq: event.seq, lastSeq: event.seq)
+        }
+    }
+
+    /// The rows in order of first appearance.
+    public var rows: [SessionSkillRow] {
+        order.compactMap { rowsByKey[$0] }
+    }
+}

@@ -1,0 +1,117 @@
+import GRDB
+
+/// One row of the `skill_metrics` projection (DESIGN.md §3), under the legacy field names.
+public struct SkillMetricsRow: Sendable, Equatable {
+    public var skillName: String
+    public var totalInvocations: Int
+    public var completedInvocations: Int
+    public var abandonedInvocations: Int
+    public var totalDurationSeconds: Double
+    public var workflowPaths: OrderedCounts
+    public var commonErrors: OrderedCounts
+    public var followUpActions: OrderedCounts
+    /// Canonical UTC text of the first / last event's `invoked_at` in seq order.
+    public var firstInvoked: String
+    public var lastInvoked: String
+    public var completionRate: Double
+    public var avgDurationSeconds: Double
+    /// Seq of the skill's first and last finished event (first appearance orders skills).
+    public var firstSeq: Int64
+    public var lastSeq: Int64
+
+    /// The row's column values, as the projection table stores them.
+    var databaseValues: [(column: String, value: DatabaseValue)] {
+        [
+            ("skill_name", skillName.databaseValue),
+            ("total_invocations", totalInvocations.databaseValue),
+            ("completed_invocations", completedInvocations.databaseValue),
+            ("abandoned_invocations", abandonedInvocations.databaseValue),
+            ("total_duration_seconds", totalDurationSeconds.databaseValue),
+            ("workflow_paths", workflowPaths.sqliteJSON.databaseValue),
+            ("common_errors", commonErrors.sqliteJSON.databaseValue),
+            ("follow_up_actions", followUpActions.sqliteJSON.databaseValue),
+            ("first_invoked", firstInvoked.databaseValue),
+            ("last_invoked", lastInvoked.databaseValue),
+            ("completion_rate", completionRate.databaseValue),
+            ("avg_duration_seconds", avgDurationSeconds.databaseValue),
+            ("first_seq", firstSeq.databaseValue),
+            ("last_seq", lastSeq.databaseValue),
+        ]
+    }
+
+    static let selectSQL = """
+        SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
+               total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
+               first_invoked, last_invoked, completion_rate, avg_duration_seconds, first_seq, last_seq
+        FROM skill_metrics
+        """
+
+    /// Decodes a row selected with ``selectSQL``.
+    init(row: Row) throws {
+        let name: String = row[0]
+        func counts(_ index: Int, _ column: String) throws -> OrderedCounts {
+            let text: String = row[index]
+            guard let counts = OrderedCounts(json: text) else {
+                throw SkillMetricsError.invalidInput(
+                    location: "skill_metrics \(JSONWriter.quoted(name)), field \(column)",
+                    reason: "not a JSON object of counts")
+            }
+            return counts
+        }
+        skillName = name
+        totalInvocations = row[1]
+        completedInvocations = row[2]
+        abandonedInvocations = row[3]
+        totalDurationSeconds = row[4]
+        workflowPaths = try counts(5, "workflow_paths")
+        commonErrors = try counts(6, "common_errors")
+        followUpActions = try counts(7, "follow_up_actions")
+        firstInvoked = row[8]
+        lastInvoked = row[9]
+        completionRate = row[10]
+        avgDurationSeconds = row[11]
+        firstSeq = row[12]
+        lastSeq = row[13]
+    }
+
+    init(
+        skillName: String, totalInvocations: Int, completedInvocations: Int, abandonedInvocations: Int,
+        totalDurationSeconds: Double, workflowPaths: OrderedCounts, commonErrors: OrderedCounts,
+        followUpActions: OrderedCounts, firstInvoked: String, lastInvoked: String,
+        completionRate: Double, avgDurationSeconds: Double, firstSeq: Int64, lastSeq: Int64
+    ) {
+        self.skillName = skillName
+        self.totalInvocations = totalInvocations
+        self.completedInvocations = completedInvocations
+        self.abandonedInvocations = abandonedInvocations
+        self.totalDurationSeconds = totalDurationSeconds
+        self.workflowPaths = workflowPaths
+        self.commonErrors = commonErrors
+        self.followUpActions = followUpActions
+        self.firstInvoked = firstInvoked
+        self.lastInvoked = lastInvoked
+        self.completionRate = completionRate
+        self.avgDurationSeconds = avgDurationSeconds
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+    }
+
+    /// The legacy JSON shape (`skills[name]` of the crackerjack file), with timestamps as
+    /// stored (canonical UTC).
+    public var legacyJSON: JSONObject {
+        var object = JSONObject()
+        object.append("skill_name", .string(skillName))
+        object.append("total_invocations", .int(totalInvocations))
+        object.append("completed_invocations", .int(completedInvocations))
+        object.append("abandoned_invocations", .int(abandonedInvocations))
+        object.append("total_duration_seconds", .double(totalDurationSeconds))
+        object.append("workflow_paths", workflowPaths.jsonValue)
+        object.append("common_errors", commonErrors.jsonValue)
+        object.append("follow_up_actions", followUpActions.jsonValue)
+        object.append("first_invoked", .string(firstInvoked))
+        object.append("last_invoked", .string(lastInvoked))
+        object.append("completion_rate", .double(completionRate))
+        object.append("avg_duration_seconds", .double(avgDurationSeconds))
+        return object
+    }
+}

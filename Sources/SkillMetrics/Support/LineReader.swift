@@ -1,0 +1,46 @@
+import Foundation
+
+/// Reads a file line by line (split on LF, a trailing CR dropped) without loading it whole.
+public struct LineReader: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// Calls `body` with each line's 1-based number and bytes. Stops early when it returns false.
+    public func forEachLine(_ body: (Int, ArraySlice<UInt8>) throws -> Bool) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SkillMetricsError.fileAccess(path: path, reason: FileManager.default.fileExists(atPath: path)
+                ? "cannot open the file for reading" : "no such file")
+        }
+        defer { try? handle.close() }
+        var buffer: [UInt8] = []
+        var lineNumber = 0
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw SkillMetricsError.fileAccess(path: path, reason: "read failed (\(error.localizedDescription))")
+            }
+            if chunk.isEmpty { break }
+            buffer.append(contentsOf: chunk)
+            var start = 0
+            while let newline = buffer[start...].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                var end = newline
+                if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+                if try !body(lineNumber, buffer[start..<end]) { return }
+                start = newline + 1
+            }
+            buffer.removeFirst(start)
+        }
+        if !buffer.isEmpty {
+            lineNumber += 1
+            var end = buffer.count
+            if buffer[end - 1] == 0x0D { end -= 1 }
+            _ = try body(lineNumber, buffer[0..<end])
+        }
+    }
+}

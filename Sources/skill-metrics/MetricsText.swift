@@ -1,0 +1,46 @@
+import Foundation
+import SkillMetrics
+
+/// Plain-text renderings of projection rows for terminals.
+enum MetricsText {
+    static func percent(_ value: Double) -> String { String(format: "%.1f%%", value) }
+    static func seconds(_ value: Double) -> String { String(format: "%.3fs", value) }
+
+    /// A name safe to print on one line (control characters escaped).
+    static func display(_ name: String) -> String {
+        name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } ? JSONWriter.quoted(name) : name
+    }
+
+    static func describe(_ row: SkillMetricsRow) -> String {
+        var lines = [
+            "skill:             \(display(row.skillName))",
+            "invocations:       \(row.totalInvocations) (\(row.completedInvocations) completed, \(row.abandonedInvocations) abandoned)",
+            "completion rate:   \(percent(row.completionRate))",
+            "total duration:    \(seconds(row.totalDurationSeconds))",
+            "average duration:  \(seconds(row.avgDurationSeconds))",
+            "first invoked:     \(row.firstInvoked)",
+            "last invoked:      \(row.lastInvoked)",
+        ]
+        for (title, counts) in [("workflow paths", row.workflowPaths), ("common errors", row.commonErrors),
+                                ("follow-up actions", row.followUpActions)] where !counts.isEmpty {
+            lines.append("\(title):")
+            for entry in counts.entries {
+                lines.append("  \(display(entry.key)): \(entry.count)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(_ rows: [SkillMetricsRow]) -> String {
+        let names = rows.map { display($0.skillName) }
+        let width = min(max(names.map(\.count).max() ?? 5, 5), 60)
+        var lines = ["skill".padding(toLength: width, withPad: " ", startingAt: 0) + "      total  completed  abandoned  rate     avg"]
+        for (row, name) in zip(rows, names) {
+            let shown = name.count > width ? String(name.prefix(width - 1)) + "…" : name.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append(shown + String(format: " %10d %10d %10d  %6.1f%%  %.3fs",
+                                        row.totalInvocations, row.completedInvocations,
+                                        row.abandonedInvocations, row.completionRate, row.avgDurationSeconds))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import SkillMetrics
+
+/// `rebuild`: recompute the projections from the log.
+struct Rebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute skill_metrics and session_skill from the log with the Swift projectors.",
+        discussion: """
+            The new projections replace the old ones in one transaction: readers see the old
+            ones until it commits, and an interrupted rebuild leaves them untouched.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let metrics = try store.openStore()
+        let progress = Console.progress("rebuilding")
+        let result = try metrics.rebuild(progress: progress)
+        if progress != nil { Console.endProgress() }
+        if output.json {
+            Console.printJSON(.object(JSONObject([
+                ("events", .int(result.events)),
+                ("skills", .int(result.skills)),
+                ("session_skills", .int(result.sessionSkills)),
+            ])))
+        } else {
+            print("rebuilt projections from \(result.events) events: \(result.skills) skills, \(result.sessionSkills) session × skill rows")
+        }
+    }
+}

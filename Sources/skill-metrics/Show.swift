@@ -1,0 +1,48 @@
+import ArgumentParser
+import SkillMetrics
+
+/// `show SKILL`: one skill's metrics.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one skill's metrics (legacy field names with --json).")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The skill name.") var skill: String
+
+    func run() throws {
+        let metrics = try store.openStore()
+        guard let row = try metrics.metrics(for: skill) else {
+            throw SkillMetricsError.skillNotFound(skill)
+        }
+        if output.json {
+            Console.printJSON(.object(row.legacyJSON))
+        } else {
+            print(MetricsText.describe(row))
+        }
+    }
+}
+
+/// `list`: every skill.
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every skill, most invoked first (ties by first appearance).")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let metrics = try store.openStore()
+        let rows = try metrics.allMetrics()
+        if output.json {
+            Console.printJSON(.array(rows.map { .object($0.legacyJSON) }))
+            return
+        }
+        if rows.isEmpty {
+            print("no skills yet (append events with `skill-metrics append`)")
+            return
+        }
+        print(MetricsText.table(rows))
+    }
+}

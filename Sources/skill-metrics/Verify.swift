@@ -1,0 +1,38 @@
+import ArgumentParser
+import SkillMetrics
+
+/// `verify`: prove the stored projections equal the projectors' recomputation.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute the projections and compare them with the stored ones, bit for bit.",
+        discussion: """
+            Prints every difference as table, skill (or session × skill), field, stored value and
+            recomputed value. Exit status 1 when anything differs, 0 when all agree.
+            `skill-metrics rebuild` replaces the stored projections with the recomputed ones.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let metrics = try store.openStore()
+        let progress = Console.progress("verifying")
+        let result = try metrics.verify(progress: progress)
+        if progress != nil { Console.endProgress() }
+        if output.json {
+            Console.printJSON(.object(JSONObject([
+                ("ok", .bool(result.isConsistent)),
+                ("events", .int(result.events)),
+                ("skills", .int(result.skills)),
+                ("session_skills", .int(result.sessionSkills)),
+                ("differences", .array(result.differences.map { .object($0.json) })),
+            ])))
+        } else if result.isConsistent {
+            print("ok: \(result.events) events, \(result.skills) skills, \(result.sessionSkills) session × skill rows; projections match the log")
+        } else {
+            for difference in result.differences { print(difference.description) }
+            print("\(result.differences.count) difference(s) between the stored projections and the log; `skill-metrics rebuild` recomputes them")
+        }
+        if !result.isConsistent { throw CheckFailed() }
+    }
+}
