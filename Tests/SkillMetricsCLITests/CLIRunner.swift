@@ -24,7 +24,7 @@ enum CLI {
     @discardableResult
     static func run(
         _ arguments: [String], stdin: String? = nil, directory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], executable: String = CLI.executable
     ) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
