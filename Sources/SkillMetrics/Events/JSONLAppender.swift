@@ -25,7 +25,6 @@ public struct JSONLAppender: Sendable {
         let reader = LineReader(path: path)
         let decoder = JSONLEventDecoder()
         // Pass 1: decode, validate, check ids against the log. Nothing is written.
-        var lines = 0
         try store.read { db in
             try reader.forEachLine { number, bytes in
                 guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
@@ -38,7 +37,6 @@ public struct JSONLAppender: Sendable {
                             reason: SkillMetricsError.conflictingEvent(id: event.id, fields: differences).description)
                     }
                 }
-                lines += 1
                 return true
             }
         }
@@ -54,22 +52,14 @@ public struct JSONLAppender: Sendable {
                     var result = SkillMetricsStore.AppendResult()
                     for (number, event) in events {
                         do {
-                            switch try EventLog.append(event, in: db) {
-                            case .appended(let seq):
-                                result.appended += 1
-                                result.lastSeq = seq
-                            case .alreadyPresent:
-                                result.alreadyPresent += 1
-                            }
+                            result.record(try EventLog.append(event, in: db))
                         } catch let error as SkillMetricsError {
                             throw SkillMetricsError.invalidInput(location: "\(name):\(number)", reason: error.description)
                         }
                     }
                     return result
                 }
-                total.appended += result.appended
-                total.alreadyPresent += result.alreadyPresent
-                total.lastSeq = result.lastSeq ?? total.lastSeq
+                total.add(result)
                 progress?(total.appended + total.alreadyPresent)
             } catch {
                 throw BatchAppendFailure(committed: total, underlying: error)
@@ -89,7 +79,6 @@ public struct JSONLAppender: Sendable {
         }
         if let batchError { throw batchError }
         try flush()
-        _ = lines
         return total
     }
 

@@ -12,6 +12,24 @@ extension SkillMetricsStore {
         public var lastSeq: Int64?
 
         public init() {}
+
+        /// Counts one event's outcome.
+        mutating func record(_ outcome: EventLog.AppendOutcome) {
+            switch outcome {
+            case .appended(let seq):
+                appended += 1
+                lastSeq = seq
+            case .alreadyPresent:
+                alreadyPresent += 1
+            }
+        }
+
+        /// Adds a later batch's counts.
+        mutating func add(_ batch: AppendResult) {
+            appended += batch.appended
+            alreadyPresent += batch.alreadyPresent
+            lastSeq = batch.lastSeq ?? lastSeq
+        }
     }
 
     /// Appends events in one IMMEDIATE transaction: all of them or none.
@@ -35,54 +53,9 @@ extension SkillMetricsStore {
     static func append(_ events: some Sequence<SkillInvocation>, in db: Database) throws -> AppendResult {
         var result = AppendResult()
         for event in events {
-            switch try EventLog.append(event, in: db) {
-            case .appended(let seq):
-                result.appended += 1
-                result.lastSeq = seq
-            case .alreadyPresent:
-                result.alreadyPresent += 1
-            }
+            result.record(try EventLog.append(event, in: db))
         }
         return result
-    }
-
-    /// Appends a stream of events in batches of `batchSize`, one transaction per batch.
-    ///
-    /// `next` is called on the writer's queue until it returns nil; `progress` is told the
-    /// running totals after each batch. When a batch fails, it is rolled back, earlier batches
-    /// stay committed, and the error is thrown wrapped with the count committed so far.
-    public func appendBatches(
-        batchSize: Int,
-        next: () throws -> SkillInvocation?,
-        progress: (AppendResult) -> Void = { _ in }
-    ) throws -> AppendResult {
-        precondition(batchSize > 0, "batchSize must be positive")
-        var total = AppendResult()
-        var pending: [SkillInvocation] = []
-        pending.reserveCapacity(min(batchSize, 10_000))
-        var finished = false
-        while !finished {
-            pending.removeAll(keepingCapacity: true)
-            while pending.count < batchSize {
-                guard let event = try next() else {
-                    finished = true
-                    break
-                }
-                try event.validate()
-                pending.append(event)
-            }
-            if pending.isEmpty { break }
-            do {
-                let batch = try write { db in try Self.append(pending, in: db) }
-                total.appended += batch.appended
-                total.alreadyPresent += batch.alreadyPresent
-                total.lastSeq = batch.lastSeq ?? total.lastSeq
-                progress(total)
-            } catch {
-                throw BatchAppendFailure(committed: total, underlying: error)
-            }
-        }
-        return total
     }
 }
 
