@@ -102,7 +102,7 @@ final class RunningCLI: @unchecked Sendable {
         let outHandle = output.fileHandleForReading
         let errHandle = errors.fileHandleForReading
         done.enter()
-        DispatchQueue.global().async { [lines, done] in
+        DispatchQueue.global().async { [self] in
             var buffer = Data()
             while true {
                 let chunk = outHandle.availableData
@@ -111,16 +111,16 @@ final class RunningCLI: @unchecked Sendable {
                 while let newline = buffer.firstIndex(of: 0x0A) {
                     let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                     buffer.removeSubrange(buffer.startIndex...newline)
-                    lines.withLock { $0.append(line) }
+                    self.lines.withLock { $0.append(line) }
                 }
             }
-            done.leave()
+            self.done.leave()
         }
         done.enter()
-        DispatchQueue.global().async { [errorText, done] in
+        DispatchQueue.global().async { [self] in
             let data = errHandle.readDataToEndOfFile()
-            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
-            done.leave()
+            self.errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
+            self.done.leave()
         }
     }
 

@@ -24,16 +24,20 @@ enum Tamper {
 }
 
 func auditSampleEvents(_ count: Int, prefix: String = "ev") -> [SkillInvocation] {
-    (0..<count).map { index in
-        SkillInvocation(
+    var events: [SkillInvocation] = []
+    for index in 0..<count {
+        let offset = Int64(index) * 1_000_123
+        let completed = index % 5 != 0
+        let duration: Double? = completed ? Double(index) * 0.25 : nil
+        let context: JSONObject? = index == 3 ? JSONObject([("k", JSONValue.string("v"))]) : nil
+        events.append(SkillInvocation(
             id: "\(prefix)-\(index)", skillName: "skill-\(index % 3)",
-            invokedAt: Timestamp(microsecondsSinceEpoch: 1_700_000_000_000_000 + Int64(index) * 1_000_123),
-            workflowPath: index % 2 == 0 ? "p\(index % 4)" : nil, completed: index % 5 != 0,
-            durationSeconds: index % 5 != 0 ? Double(index) * 0.25 : nil,
-            errorType: index % 7 == 0 ? "Boom" : nil, sessionID: "s\(index % 2)",
-            followUpActions: ["x", "y\(index)"],
-            userContext: index == 3 ? JSONObject([("k", .string("v"))]) : nil)
+            invokedAt: Timestamp(microsecondsSinceEpoch: 1_700_000_000_000_000 + offset),
+            workflowPath: index % 2 == 0 ? "p\(index % 4)" : nil, completed: completed,
+            durationSeconds: duration, errorType: index % 7 == 0 ? "Boom" : nil,
+            sessionID: "s\(index % 2)", followUpActions: ["x", "y\(index)"], userContext: context))
     }
+    return events
 }
 
 @Suite("Audit hash chain")
@@ -87,7 +91,7 @@ struct AuditTests {
             let database = try TestDatabase()
             try database.store.append(auditSampleEvents(6))
             _ = try database.store.auditCheckpoint()
-            try Tamper.sql(database.path, "DROP TRIGGER skill_invocation_no_update; UPDATE skill_invocation SET \(edit) WHERE seq = 3;")
+            try Tamper.sql(database.path, "PRAGMA ignore_check_constraints = ON; DROP TRIGGER skill_invocation_no_update; UPDATE skill_invocation SET \(edit) WHERE seq = 3;")
             let report = try database.store.auditVerify()
             #expect(report.firstDifferentSeq == 3, "edit \(edit)")
         }
@@ -127,8 +131,8 @@ struct AuditTests {
             DROP TRIGGER skill_invocation_check_insert;
             UPDATE skill_invocation SET seq = -seq WHERE seq >= 6;
             UPDATE skill_invocation SET seq = 1 - seq WHERE seq < 0;
-            INSERT INTO skill_invocation (seq, id, skill_name, invoked_at)
-                VALUES (6, 'forged', 'skill-0', '2023-11-14T22:13:20.000000Z');
+            INSERT INTO skill_invocation (seq, id, skill_name, invoked_at, completed)
+                VALUES (6, 'forged', 'skill-0', '2023-11-14T22:13:20.000000Z', 1);
             """)
         let report = try database.store.auditVerify()
         #expect(report.firstDifferentSeq == 6)
@@ -146,8 +150,8 @@ struct AuditTests {
             DROP TRIGGER skill_invocation_no_delete;
             DROP TRIGGER audit_event_hash_no_update;
             UPDATE skill_invocation SET seq = seq + 100 WHERE seq >= 7;
-            INSERT INTO skill_invocation (seq, id, skill_name, invoked_at)
-                VALUES (7, 'forged', 'skill-0', '2023-11-14T22:13:20.000000Z');
+            INSERT INTO skill_invocation (seq, id, skill_name, invoked_at, completed)
+                VALUES (7, 'forged', 'skill-0', '2023-11-14T22:13:20.000000Z', 1);
             """)
         let report = try database.store.auditVerify()
         #expect(report.firstDifferentSeq == 7)
