@@ -68,6 +68,27 @@ struct MigrationSafetyCLITests {
         #expect(try CLI.run(["audit", "verify", "--db", db, "--migrations-dir", migrations]).status == 0)
     }
 
+    /// A COMMIT inside a migration file would commit its first half; the runner refuses it.
+    @Test func migrationThatTriesToCommitItsOwnWorkChangesNothing() throws {
+        let directory = CLITemporaryDirectory()
+        let migrations = try copyMigrations(into: directory)
+        let db = directory.file("m.db")
+        #expect(try CLI.run(["append", "--db", db, "--migrations-dir", migrations, "--skill", "s"]).status == 0)
+        let dumpBefore = try SQLiteShell.run(db, ".dump")
+        for control in ["COMMIT;", "/* sneaky */ END TRANSACTION;", "ROLLBACK;", "SAVEPOINT s1;", "BEGIN;"] {
+            try """
+                CREATE TABLE half_done (x INTEGER);
+                INSERT INTO half_done VALUES (1);
+                \(control)
+                SELECT no_such_function(1);
+                """.write(toFile: (migrations as NSString).appendingPathComponent("V98__commits.sql"), atomically: true, encoding: .utf8)
+            let migrate = try CLI.run(["migrate", "--db", db, "--migrations-dir", migrations])
+            #expect(migrate.status == 2, "\(control)")
+            #expect(migrate.stderr.contains("V98__commits.sql"), "\(control): \(migrate.stderr)")
+            #expect(try SQLiteShell.run(db, ".dump") == dumpBefore, "\(control) left work behind")
+        }
+    }
+
     @Test func outOfOrderVersionIsRefused() throws {
         let directory = CLITemporaryDirectory()
         let migrations = try copyMigrations(into: directory)
