@@ -14,6 +14,12 @@ struct CrashCLITests {
         #expect(audit.status == 0, "\(note): \(audit.stdout)\(audit.stderr)")
     }
 
+    func lastCommitted(_ writer: RunningCLI) -> Int? {
+        writer.stdoutLines.last.flatMap { line in
+            line.hasPrefix("committed ") ? Int(line.dropFirst("committed ".count)) : nil
+        }
+    }
+
     @Test func killedAppendKeepsEveryAcknowledgedEvent() throws {
         let directory = CLITemporaryDirectory()
         let db = directory.file("crash.db")
@@ -31,9 +37,23 @@ struct CrashCLITests {
             let count = 600
             try jsonlEvents(prefix: prefix, count: count).write(toFile: input, atomically: true, encoding: .utf8)
             let writer = try RunningCLI(["append", "--db", db, "--jsonl", input, "--batch-size", "1", "--echo-commits"])
-            // A random moment: from start-up through the end of the appends.
-            let delay = Double.random(in: 0.01...0.9, using: &generator)
-            Thread.sleep(forTimeInterval: delay)
+            // A random moment: one run in four during start-up and validation (a random delay),
+            // the others after a random number of commits plus a random few milliseconds, so
+            // that the kill lands mid-append however loaded the machine is.
+            let delay: Double
+            if run % 4 == 0 {
+                delay = Double.random(in: 0.005...0.3, using: &generator)
+                Thread.sleep(forTimeInterval: delay)
+            } else {
+                let target = Int.random(in: 1...(count - 100), using: &generator)
+                let deadline = Date().addingTimeInterval(60)
+                while writer.process.isRunning && Date() < deadline
+                        && (lastCommitted(writer) ?? 0) < target {
+                    Thread.sleep(forTimeInterval: 0.001)
+                }
+                delay = Double.random(in: 0...0.005, using: &generator)
+                Thread.sleep(forTimeInterval: delay)
+            }
             writer.kill()
             writer.wait()
             let acknowledged = writer.stdoutLines.compactMap { line -> Int? in
@@ -53,7 +73,7 @@ struct CrashCLITests {
             if run % 6 == 5 { #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0) }
         }
         #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;") == String(expectedTotal))
-        // Most kills must land while events are being written, or the test proves little.
+        // The kills aimed at the appends must land while events are being written.
         #expect(killedMidWrite >= runs / 2, "only \(killedMidWrite) of \(runs) kills landed mid-append")
     }
 
@@ -68,15 +88,18 @@ struct CrashCLITests {
         try jsonlEvents(prefix: "r", count: 10_000, skills: 40).write(toFile: input, atomically: true, encoding: .utf8)
         #expect(try CLI.run(["append", "--db", db, "--jsonl", input]).status == 0)
         #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0)
-        // How long a whole rebuild takes here (to spread the kills over it).
-        let start = Date()
-        #expect(try CLI.run(["rebuild", "--db", db]).status == 0)
-        let duration = max(Date().timeIntervalSince(start), 0.05)
+        // How long a whole rebuild takes here, at best (to spread the kills over it).
+        var duration = Double.infinity
+        for _ in 0..<3 {
+            let start = Date()
+            #expect(try CLI.run(["rebuild", "--db", db]).status == 0)
+            duration = min(duration, max(Date().timeIntervalSince(start), 0.05))
+        }
         var generator = SeededGenerator(seed: 0x5EED_0003)
         var killed = 0
         for run in 0..<20 {
             let rebuild = try RunningCLI(["rebuild", "--db", db])
-            let delay = Double.random(in: 0...(duration * 1.1), using: &generator)
+            let delay = Double.random(in: 0...(duration * 0.9), using: &generator)
             Thread.sleep(forTimeInterval: delay)
             rebuild.kill()
             rebuild.wait()
