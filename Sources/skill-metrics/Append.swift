@@ -39,6 +39,8 @@ struct Append: ParsableCommand {
     var jsonl: String?
     @Option(name: .long, help: "Events per transaction with --jsonl (1: one per event).")
     var batchSize: Int = 1_000
+    @Flag(name: .long, help: "With --jsonl: after each committed batch print `committed N` (events of the input committed so far) on stdout and flush, so a driver knows what is durable.")
+    var echoCommits = false
 
     func validate() throws {
         if jsonl == nil && skill == nil {
@@ -51,6 +53,7 @@ struct Append: ParsableCommand {
             }
         }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if echoCommits && jsonl == nil { throw ValidationError("--echo-commits goes with --jsonl") }
     }
 
     func run() throws {
@@ -135,6 +138,12 @@ struct Append: ParsableCommand {
         let appender = JSONLAppender(store: metrics, batchSize: batchSize)
         let progress = Console.progress("appending")
         defer { if progress != nil { Console.endProgress() } }
-        return try appender.append(path: path, displayName: source == "-" ? "<stdin>" : source, progress: progress)
+        let echo = echoCommits
+        return try appender.append(path: path, displayName: source == "-" ? "<stdin>" : source) { count in
+            if echo {
+                FileHandle.standardOutput.write(Data("committed \(count)\n".utf8))
+            }
+            progress?(count)
+        }
     }
 }

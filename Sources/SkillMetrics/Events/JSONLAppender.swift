@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -25,6 +26,9 @@ public struct JSONLAppender: Sendable {
         let reader = LineReader(path: path)
         let decoder = JSONLEventDecoder()
         // Pass 1: decode, validate, check ids against the log. Nothing is written.
+        // id → (line, content fingerprint) of the events seen so far in this file, so that an id
+        // repeated with other content is refused before anything is written.
+        var seen: [String: (line: Int, fingerprint: [UInt8])] = [:]
         try store.read { db in
             try reader.forEachLine { number, bytes in
                 guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
@@ -36,6 +40,16 @@ public struct JSONLAppender: Sendable {
                             location: "\(name):\(number)",
                             reason: SkillMetricsError.conflictingEvent(id: event.id, fields: differences).description)
                     }
+                }
+                let fingerprint = Self.fingerprint(event)
+                if let earlier = seen[event.id] {
+                    if earlier.fingerprint != fingerprint {
+                        throw SkillMetricsError.invalidInput(
+                            location: "\(name):\(number)",
+                            reason: "event \(event.id) already appears on line \(earlier.line) with different content")
+                    }
+                } else {
+                    seen[event.id] = (number, fingerprint)
                 }
                 return true
             }
@@ -80,6 +94,33 @@ public struct JSONLAppender: Sendable {
         if let batchError { throw batchError }
         try flush()
         return total
+    }
+
+    /// SHA-256 of an event's content (the fields ``EventLog/contentDifferences(_:_:)`` compares),
+    /// length-prefixed so that different contents never share an encoding.
+    static func fingerprint(_ event: SkillInvocation) -> [UInt8] {
+        var hasher = SHA256()
+        func add(_ text: String?) {
+            guard let text else { hasher.update(data: [0]); return }
+            let bytes = Array(text.utf8)
+            hasher.update(data: [1])
+            withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: bytes)
+        }
+        add(event.skillName)
+        add(event.invokedAt.canonical)
+        add(event.workflowPath)
+        add(event.completed ? "1" : "0")
+        // -0.0 == 0.0 for the idempotency check, so both hash alike.
+        add(event.durationSeconds.map { String(($0 == 0 ? 0 : $0).bitPattern) })
+        add(event.errorType)
+        add(event.sessionID)
+        add(String(event.followUpActions.count))
+        for action in event.followUpActions { add(action) }
+        add(String(event.schemaVersion))
+        add(event.userContext.map { JSONWriter(style: .compact).string(.object($0)) })
+        add(event.finished ? "1" : "0")
+        return Array(hasher.finalize())
     }
 
     private func decodeLine(

@@ -146,13 +146,7 @@ public struct MigrationRunner: Sendable {
                         arguments: [migration.version]) ?? false
                     if isApplied { return .commit }
                     let start = DispatchTime.now().uptimeNanoseconds
-                    do {
-                        try db.execute(sql: migration.sql)
-                    } catch let error as DatabaseError {
-                        throw SkillMetricsError.migration(.failed(
-                            version: migration.version, file: migration.fileName,
-                            message: error.message ?? "\(error)"))
-                    }
+                    try Self.execute(migration.sql, version: migration.version, file: migration.fileName, in: db)
                     let elapsed = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
                     try db.execute(sql: """
                         INSERT INTO schema_migrations (version, description, checksum, applied_at, execution_time_ms)
@@ -188,12 +182,7 @@ public struct MigrationRunner: Sendable {
                     if let problem = try validate(db).first {
                         throw SkillMetricsError.migration(problem)
                     }
-                    do {
-                        try db.execute(sql: undoSQL)
-                    } catch let error as DatabaseError {
-                        throw SkillMetricsError.migration(.failed(
-                            version: migration.version, file: undoFile, message: error.message ?? "\(error)"))
-                    }
+                    try Self.execute(undoSQL, version: migration.version, file: undoFile, in: db)
                     try db.execute(sql: "DELETE FROM schema_migrations WHERE version = ?", arguments: [row.version])
                     return .commit
                 }
@@ -201,5 +190,43 @@ public struct MigrationRunner: Sendable {
             }
             return undone
         }
+    }
+
+    /// Runs a migration file's statements one by one inside the runner's transaction. A
+    /// statement that would end or nest that transaction (BEGIN, COMMIT, END, ROLLBACK,
+    /// SAVEPOINT, RELEASE) is refused before it runs, so a failing migration can never leave
+    /// part of its work committed.
+    static func execute(_ sql: String, version: Int, file: String, in db: Database) throws {
+        do {
+            let statements = try db.allStatements(sql: sql)
+            while let statement = try statements.next() {
+                if let keyword = transactionKeyword(statement.sql) {
+                    throw SkillMetricsError.migration(.failed(
+                        version: version, file: file,
+                        message: "contains a \(keyword) statement; a migration runs in the runner's own transaction and must not control it"))
+                }
+                try statement.execute()
+            }
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.migration(.failed(version: version, file: file, message: error.message ?? "\(error)"))
+        }
+    }
+
+    /// The transaction-control keyword a statement starts with (after comments), if any.
+    static func transactionKeyword(_ sql: String) -> String? {
+        var rest = Substring(sql)
+        while true {
+            rest = rest.drop { $0.isWhitespace }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*") {
+                guard let end = rest.range(of: "*/") else { return nil }
+                rest = rest[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        let word = rest.prefix { $0.isLetter }.uppercased()
+        return ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"].contains(word) ? word : nil
     }
 }

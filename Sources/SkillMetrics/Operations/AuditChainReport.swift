@@ -1,0 +1,29 @@
+/// What `audit verify` found.
+public struct AuditChainReport: Sendable, Equatable {
+    /// Checkpoints checked (recorded ones, plus an expected digest when one was given).
+    public var checkpoints: Int
+    /// The highest seq covered by a checkpoint (0 when there is none).
+    public var coveredThrough: Int64
+    /// Events in the log at or before ``coveredThrough``.
+    public var eventsChecked: Int
+    /// Every finding, in seq order; empty when the log matches every checkpoint.
+    public var problems: [AuditChainProblem]
+
+    /// True when nothing differs.
+    public var isIntact: Bool { problems.isEmpty }
+
+    /// The first seq that differs, if any.
+    public var firstDifferentSeq: Int64? { problems.map(\.seq).min() }
+
+    /// The report as ordered JSON.
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("ok", .bool(isIntact)),
+            ("checkpoints", .int(checkpoints)),
+            ("covered_through_seq", .int(Int(coveredThrough))),
+            ("events_checked", .int(eventsChecked)),
+            ("first_different_seq", firstDifferentSeq.map { .int(Int($0)) } ?? .null),
+            ("problems", .array(problems.map(\.json))),
+        ]))
+    }
+}

@@ -1,0 +1,59 @@
+/// The state of a database, for `health`.
+public struct HealthReport: Sendable, Equatable {
+    public var path: String
+    /// Size of the database file in bytes.
+    public var fileBytes: Int64
+    /// Size of its write-ahead log in bytes (0 when there is none).
+    public var walBytes: Int64
+    /// Applied schema version, and the newest this build knows.
+    public var schemaVersion: Int
+    public var latestSchemaVersion: Int
+    /// Problems with the migration history (changed or missing files …).
+    public var migrationProblems: [String]
+    /// Events in the log and skills in the projection.
+    public var events: Int
+    public var skills: Int
+    /// The last event: seq, `invoked_at` and when it was recorded (nil when empty).
+    public var lastSeq: Int64?
+    public var lastInvokedAt: String?
+    public var lastRecordedAt: String?
+    /// `PRAGMA integrity_check` output (`["ok"]` when intact).
+    public var integrity: [String]
+    /// Differences between stored and recomputed projections (0: in step).
+    public var projectionDifferences: Int
+    /// Latest audit checkpoint seq, and `audit verify`'s findings.
+    public var lastCheckpointSeq: Int64?
+    public var auditProblems: [String]
+
+    public var integrityOK: Bool { integrity == ["ok"] }
+    public var projectionsInStep: Bool { projectionDifferences == 0 }
+    /// True when every check passed.
+    public var isHealthy: Bool {
+        integrityOK && projectionsInStep && auditProblems.isEmpty && migrationProblems.isEmpty
+    }
+
+    /// The report as ordered JSON.
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("ok", .bool(isHealthy)),
+            ("path", .string(path)),
+            ("file_bytes", .int(Int(fileBytes))),
+            ("wal_bytes", .int(Int(walBytes))),
+            ("schema_version", .int(schemaVersion)),
+            ("latest_schema_version", .int(latestSchemaVersion)),
+            ("migration_problems", .array(migrationProblems.map(JSONValue.string))),
+            ("events", .int(events)),
+            ("skills", .int(skills)),
+            ("last_seq", lastSeq.map { .int(Int($0)) } ?? .null),
+            ("last_invoked_at", .optionalString(lastInvokedAt)),
+            ("last_recorded_at", .optionalString(lastRecordedAt)),
+            ("integrity", .string(integrity.joined(separator: "\n"))),
+            ("integrity_ok", .bool(integrityOK)),
+            ("projections_in_step", .bool(projectionsInStep)),
+            ("projection_differences", .int(projectionDifferences)),
+            ("last_checkpoint_seq", lastCheckpointSeq.map { .int(Int($0)) } ?? .null),
+            ("audit_ok", .bool(auditProblems.isEmpty)),
+            ("audit_problems", .array(auditProblems.map(JSONValue.string))),
+        ]))
+    }
+}

@@ -1,0 +1,24 @@
+/// What a restore put in place.
+public struct RestoreResult: Sendable, Equatable {
+    /// The database that was replaced (or created).
+    public var path: String
+    /// The backup it came from.
+    public var source: String
+    /// Events in the restored database.
+    public var events: Int
+    /// Its last seq (0 when empty).
+    public var lastSeq: Int64
+    /// Its schema version.
+    public var schemaVersion: Int
+
+    /// The result as ordered JSON.
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("path", .string(path)),
+            ("source", .string(source)),
+            ("events", .int(events)),
+            ("last_seq", .int(Int(lastSeq))),
+            ("schema_version", .int(schemaVersion)),
+        ]))
+    }
+}

@@ -1,0 +1,327 @@
+import Foundation
+import GRDB
+
+extension SkillMetricsStore {
+    // MARK: Backup
+
+    /// Writes a consistent copy of the database to `path` while writers keep running.
+    ///
+    /// Uses `VACUUM INTO` on one read snapshot (writers are not blocked), into an owner-only
+    /// temporary file next to `path` that is synced and then renamed into place, so `path`
+    /// never holds a partial backup. Refuses to overwrite an existing file.
+    public func backup(to path: String) throws -> BackupResult {
+        if FileManager.default.fileExists(atPath: path) {
+            throw SkillMetricsError.fileAccess(path: path, reason: "already exists; give a new file name (or use --dir with --keep)")
+        }
+        let temporary = try Self.createOwnerOnlyTemporary(near: path)
+        defer { Self.removeDatabaseFiles(temporary) }
+        do {
+            try pool.unsafeRead { db in
+                try db.execute(sql: "VACUUM INTO ?", arguments: [temporary])
+            }
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.database(operation: "writing the backup \(path)", message: error.message ?? "\(error)")
+        }
+        try Self.syncFile(temporary)
+        let (events, lastSeq) = try Self.inspectCopy(temporary)
+        guard rename(temporary, path) == 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot move the backup into place (\(String(cString: strerror(errno))))")
+        }
+        Self.syncDirectory(of: path)
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        return BackupResult(path: path, bytes: bytes, events: events, lastSeq: lastSeq, removed: [])
+    }
+
+    /// Writes a backup named `<db name>-<UTC time>.db` into `directory` (created owner-only if
+    /// needed), then removes the oldest such backups so that the newest `keep` remain.
+    ///
+    /// Only files whose names match that pattern for this database are ever removed.
+    public func backup(directory: String, keep: Int) throws -> BackupResult {
+        guard keep >= 1 else {
+            throw SkillMetricsError.invalidInput(location: "--keep", reason: "must be at least 1, got \(keep)")
+        }
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw SkillMetricsError.fileAccess(path: directory, reason: "cannot create the backup directory")
+            }
+        }
+        let prefix = Self.backupPrefix(for: path)
+        let stamp = Timestamp.now().canonical.filter { $0 != "-" && $0 != ":" }
+        var name = "\(prefix)\(stamp).db"
+        var attempt = 1
+        while FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name)) {
+            attempt += 1
+            name = "\(prefix)\(stamp)-\(attempt).db"
+        }
+        var result = try backup(to: (directory as NSString).appendingPathComponent(name))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let backups = names.filter { Self.isRotatedBackup($0, prefix: prefix) }.sorted()
+        for old in backups.dropLast(keep) {
+            let oldPath = (directory as NSString).appendingPathComponent(old)
+            if (try? FileManager.default.removeItem(atPath: oldPath)) != nil {
+                result.removed.append(oldPath)
+            }
+        }
+        return result
+    }
+
+    static func backupPrefix(for databasePath: String) -> String {
+        let file = (databasePath as NSString).lastPathComponent
+        let stem = (file as NSString).deletingPathExtension
+        return (stem.isEmpty ? "skill_metrics" : stem) + "-"
+    }
+
+    /// `<prefix>YYYYMMDDTHHMMSS.ffffffZ[-n].db`
+    static func isRotatedBackup(_ name: String, prefix: String) -> Bool {
+        guard name.hasPrefix(prefix), name.hasSuffix(".db") else { return false }
+        let middle = name.dropFirst(prefix.count).dropLast(3)
+        let stamp = middle.prefix(23)
+        guard stamp.count == 23 else { return false }
+        let pattern = Array("dddddddd_dddddd.ddddddZ")
+        for (character, expected) in zip(stamp, pattern) {
+            switch expected {
+            case "d": if !character.isASCII || !character.isNumber { return false }
+            case "_": if character != "T" { return false }
+            default: if character != expected { return false }
+            }
+        }
+        let rest = middle.dropFirst(23)
+        return rest.isEmpty || (rest.first == "-" && rest.dropFirst().allSatisfy { $0.isASCII && $0.isNumber })
+    }
+
+    // MARK: Restore
+
+    /// Replaces the database at `target` with the backup at `source`, after proving the backup
+    /// sound: `PRAGMA integrity_check` is `ok`, it is a SkillMetrics database whose migration
+    /// history matches `migrations`, its projections match its log (verify) and its hash chain
+    /// matches its checkpoints (audit verify).
+    ///
+    /// The checks run on a copy next to `target`; only when all pass is the current database
+    /// checkpointed out of WAL mode (which fails while another process has it open) and the copy
+    /// renamed over it atomically. Any refusal leaves `target` untouched. Stop every writer first.
+    public static func restore(
+        from source: String, to target: String, migrations: MigrationSource = .embedded
+    ) throws -> RestoreResult {
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw SkillMetricsError.fileAccess(path: source, reason: "no such file")
+        }
+        let runner = try MigrationRunner(source: migrations)
+        let directory = (target as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let candidate = try createOwnerOnlyTemporary(near: target)
+        defer { removeDatabaseFiles(candidate) }
+        try copyFile(source, to: candidate)
+        let summary = try checkCandidate(candidate, source: source, runner: runner)
+        try syncFile(candidate)
+        try releaseTarget(target)
+        guard rename(candidate, target) == 0 else {
+            throw SkillMetricsError.fileAccess(path: target, reason: "cannot move the restored database into place (\(String(cString: strerror(errno))))")
+        }
+        syncDirectory(of: target)
+        return RestoreResult(
+            path: target, source: source, events: summary.events, lastSeq: summary.lastSeq,
+            schemaVersion: summary.schemaVersion)
+    }
+
+    /// Opens the copy and runs every check; throws naming the backup and what failed.
+    private static func checkCandidate(
+        _ candidate: String, source: String, runner: MigrationRunner
+    ) throws -> (events: Int, lastSeq: Int64, schemaVersion: Int) {
+        func refuse(_ reason: String) -> SkillMetricsError {
+            .notASkillMetricsDatabase(path: source, reason: "\(reason); nothing was restored")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(2)
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: candidate, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw refuse("cannot open it as SQLite (\(error.message ?? "\(error)"))")
+        }
+        defer { try? queue.close() }
+        do {
+            return try queue.inDatabase { db in
+                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                guard integrity == ["ok"] else {
+                    throw refuse("integrity_check failed: \(integrity.prefix(3).joined(separator: "; "))")
+                }
+                for table in ["skill_invocation", "skill_metrics", "session_skill", "schema_migrations"] {
+                    guard try db.tableExists(table) else {
+                        throw refuse("it has no \(table) table (not a SkillMetrics database)")
+                    }
+                }
+                if let problem = try runner.validate(db).first {
+                    throw refuse("its migration history does not match this build: \(problem.description)")
+                }
+                var projections = ProjectionSet()
+                try projections.fold(db)
+                let verify = try compare(projections, with: db)
+                if let first = verify.differences.first {
+                    throw refuse("its projections do not match its log (\(verify.differences.count) differences, first: \(first.description))")
+                }
+                let audit = try auditVerify(db)
+                if let first = audit.problems.first {
+                    throw refuse("audit verify failed: \(first.description)")
+                }
+                let lastSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
+                return (projections.eventCount, lastSeq, try runner.currentVersion(db))
+            }
+        } catch let error as SkillMetricsError {
+            throw error
+        } catch let error as DatabaseError {
+            throw refuse("reading it failed (\(error.message ?? "\(error)"))")
+        }
+    }
+
+    /// Takes the current database at `target` out of WAL mode so that no stale -wal/-shm
+    /// can be applied to the restored file; refuses while another connection holds it.
+    private static func releaseTarget(_ target: String) throws {
+        guard FileManager.default.fileExists(atPath: target) else {
+            removeSidecars(target)
+            return
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(2)
+        var mode: String?
+        do {
+            let queue = try DatabaseQueue(path: target, configuration: configuration)
+            mode = try queue.inDatabase { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                return try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+            }
+            try queue.close()
+        } catch let error as DatabaseError
+                    where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw SkillMetricsError.fileAccess(path: target, reason: "is in use by another connection; stop its writers and readers, then restore again (nothing was changed)")
+        } catch {
+            // The current file is not a readable database (the usual reason to restore):
+            // its -wal/-shm cannot belong to the restored file, so they go.
+            mode = "delete"
+        }
+        guard mode?.lowercased() == "delete" else {
+            throw SkillMetricsError.fileAccess(path: target, reason: "is in use by another connection (journal mode stays \(mode ?? "unknown")); stop its users, then restore again (nothing was changed)")
+        }
+        removeSidecars(target)
+    }
+
+    // MARK: Health
+
+    /// Size, counts, schema, last event, integrity, projections and audit state of the database.
+    ///
+    /// Read-only: runs `PRAGMA integrity_check`, ``verify(progress:)`` and
+    /// ``auditVerify(expected:)`` (each reads the whole database).
+    public func health() throws -> HealthReport {
+        let fileBytes = Self.fileSize(path)
+        let walBytes = Self.fileSize(path + "-wal")
+        let problems = try migrationProblems().map(\.description)
+        let verifyResult = try verify()
+        let audit = try auditVerify()
+        return try read { db in
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            let events = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
+            let skills = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_metrics") ?? 0
+            let last = try Row.fetchOne(db, sql: """
+                SELECT seq, invoked_at, recorded_at FROM skill_invocation ORDER BY seq DESC LIMIT 1
+                """)
+            let checkpoint = try db.tableExists("audit_checkpoint")
+                ? try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_checkpoint") : nil
+            return HealthReport(
+                path: path, fileBytes: fileBytes, walBytes: walBytes,
+                schemaVersion: try migrationRunner.currentVersion(db),
+                latestSchemaVersion: migrationRunner.latestVersion,
+                migrationProblems: problems, events: events, skills: skills,
+                lastSeq: last?[0], lastInvokedAt: last?[1], lastRecordedAt: last?[2],
+                integrity: integrity, projectionDifferences: verifyResult.differences.count,
+                lastCheckpointSeq: checkpoint, auditProblems: audit.problems.map(\.description))
+        }
+    }
+
+    // MARK: Files
+
+    static func fileSize(_ path: String) -> Int64 {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    /// An empty owner-only file in the directory of `path`, for writing then renaming.
+    static func createOwnerOnlyTemporary(near path: String) throws -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = ".\((path as NSString).lastPathComponent).tmp-\(UUID().uuidString.lowercased())"
+        let temporary = directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
+        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard descriptor >= 0 else {
+            throw SkillMetricsError.fileAccess(path: temporary, reason: "cannot create a temporary file (\(String(cString: strerror(errno))))")
+        }
+        close(descriptor)
+        return temporary
+    }
+
+    /// Copies the bytes of `source` into the existing file `destination` (keeping its mode).
+    static func copyFile(_ source: String, to destination: String) throws {
+        guard let input = FileHandle(forReadingAtPath: source) else {
+            throw SkillMetricsError.fileAccess(path: source, reason: "cannot open the file for reading")
+        }
+        defer { try? input.close() }
+        guard let output = FileHandle(forWritingAtPath: destination) else {
+            throw SkillMetricsError.fileAccess(path: destination, reason: "cannot open the file for writing")
+        }
+        defer { try? output.close() }
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try output.write(contentsOf: chunk)
+            }
+        } catch {
+            throw SkillMetricsError.fileAccess(path: destination, reason: "copy failed (\(error.localizedDescription))")
+        }
+    }
+
+    static func syncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot open to sync (\(String(cString: strerror(errno))))")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "fsync failed (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        if descriptor >= 0 {
+            _ = fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    static func removeSidecars(_ path: String) {
+        for suffix in ["-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: path + suffix)
+        }
+    }
+
+    static func removeDatabaseFiles(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+        removeSidecars(path)
+    }
+
+    /// Opens a finished backup copy and reads its event count and last seq.
+    static func inspectCopy(_ path: String) throws -> (Int, Int64) {
+        do {
+            let queue = try DatabaseQueue(path: path)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0,
+                 try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0)
+            }
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.database(operation: "reading back the backup", message: error.message ?? "\(error)")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import SkillMetrics
+
+/// `audit verify`: recompute the hash chain and compare it with the checkpoints.
+struct AuditVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute the hash chain and check it against every checkpoint (exit 1 naming the first seq that differs).",
+        discussion: """
+            Finds an event changed, removed or inserted at or before a checkpoint, even when the \
+            immutability triggers were dropped and the file edited with another client. \
+            --seq N --digest HEX also checks a digest kept outside the database. Events after \
+            the latest checkpoint are not covered until the next `audit checkpoint`.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: "Seq of a digest kept outside the database (with --digest).")
+    var seq: Int64?
+    @Option(name: .long, help: ArgumentHelp("The expected digest through --seq (64 hex digits).", valueName: "hex"))
+    var digest: String?
+
+    func validate() throws {
+        if (seq == nil) != (digest == nil) { throw ValidationError("--seq and --digest go together") }
+        if let digest, digest.count != 64 || !digest.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--digest must be 64 hex digits")
+        }
+        if let seq, seq < 0 { throw ValidationError("--seq must not be negative") }
+    }
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: store.path) else {
+            throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
+        }
+        let metrics = try store.openStore(migrate: false)
+        let expected = seq.flatMap { seq in digest.map { (seq: seq, digest: $0) } }
+        let report = try metrics.auditVerify(expected: expected)
+        if output.json {
+            Console.printJSON(report.json)
+        } else if report.isIntact {
+            if report.checkpoints == 0 {
+                print("ok: no checkpoint recorded yet (run `skill-metrics audit checkpoint`)")
+            } else {
+                print("ok: \(report.eventsChecked) events through seq \(report.coveredThrough) match \(report.checkpoints) checkpoint(s)")
+            }
+        } else {
+            for problem in report.problems { print(problem.description) }
+            if let first = report.firstDifferentSeq {
+                print("tampering detected: first differing seq \(first)")
+            }
+        }
+        if !report.isIntact { throw CheckFailed() }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SkillMetrics
+
+/// `health`: one look at the state of the database.
+struct Health: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Report size, counts, schema, last event, WAL size, integrity, projections and audit state.",
+        discussion: """
+            Read-only (it does not migrate). Exit status 1 when integrity_check is not ok, the \
+            projections differ from the log, audit verify finds tampering, or the migration \
+            history has a problem.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: store.path) else {
+            throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
+        }
+        let metrics = try store.openStore(migrate: false)
+        let report = try metrics.health()
+        if output.json {
+            Console.printJSON(report.json)
+        } else {
+            let pending = report.latestSchemaVersion > report.schemaVersion ? " (V\(report.latestSchemaVersion) available: run migrate)" : ""
+            print("""
+                database:      \(report.path)
+                size:          \(report.fileBytes) bytes (WAL \(report.walBytes) bytes)
+                schema:        version \(report.schemaVersion)\(pending)
+                events:        \(report.events)
+                skills:        \(report.skills)
+                last event:    \(report.lastSeq.map { "seq \($0), invoked \(report.lastInvokedAt ?? "-"), recorded \(report.lastRecordedAt ?? "-")" } ?? "none")
+                integrity:     \(report.integrityOK ? "ok" : report.integrity.prefix(5).joined(separator: "; "))
+                projections:   \(report.projectionsInStep ? "in step with the log" : "\(report.projectionDifferences) difference(s); run verify, then rebuild")
+                audit:         \(report.auditProblems.isEmpty ? (report.lastCheckpointSeq.map { "ok through checkpoint seq \($0)" } ?? "no checkpoint") : report.auditProblems.first ?? "")
+                """)
+            for problem in report.migrationProblems { print("migration:     \(problem)") }
+            print(report.isHealthy ? "healthy" : "UNHEALTHY")
+        }
+        if !report.isHealthy { throw CheckFailed() }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Synchronization
+
+/// A fresh directory removed when released (CLI tests).
+final class CLITemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("skill-metrics-cli-tests-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+}
+
+/// The package root and its migrations directory, from this file's location.
+enum CLIPackagePaths {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+    static let migrations = root + "/Schemas/migrations"
+}
+
+/// Runs the `sqlite3` shell (another client of the same file, as an operator would).
+enum SQLiteShell {
+    struct Failure: Error, CustomStringConvertible {
+        var status: Int32
+        var stderr: String
+        var description: String { "sqlite3 exited \(status): \(stderr)" }
+    }
+
+    /// Runs `sql` against `database` and returns stdout; throws when sqlite3 fails.
+    @discardableResult
+    static func run(_ database: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", "-batch", "-bail", database]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(sql.utf8))
+        try? input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(status: process.terminationStatus, stderr: String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The single value a query prints, trimmed.
+    static func value(_ database: String, _ sql: String) throws -> String {
+        try run(database, sql).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// JSONL lines of distinct events with ids `<prefix>-00000`…
+func jsonlEvents(prefix: String, count: Int, skills: Int = 5) -> String {
+    var lines: [String] = []
+    lines.reserveCapacity(count)
+    for index in 0..<count {
+        let id = "\(prefix)-" + String(format: "%05d", index)
+        let second = index % 60
+        let duration = Double(index % 97) / 8
+        lines.append("""
+            {"id": "\(id)", "skill_name": "skill-\(index % skills)", "invoked_at": "2026-03-01T10:\(String(format: "%02d", (index / 60) % 60)):\(String(format: "%02d", second)).000123Z", "workflow_path": "path-\(index % 3)", "completed": \(index % 4 != 0), "duration_seconds": \(duration), "session_id": "sess-\(index % 7)", "follow_up_actions": ["a", "b\(index % 2)"]}
+            """)
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// A started `skill-metrics` process whose stdout lines are collected as they come.
+// @unchecked: `process` is set once in init and then only used through Process's thread-safe
+// methods (wait, pid, kill); the collected output is behind Mutexes.
+final class RunningCLI: @unchecked Sendable {
+    let process: Process
+    private let lines = Mutex<[String]>([])
+    private let errorText = Mutex<String>("")
+    private let done = DispatchGroup()
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SKILL_METRICS_DB")
+        process.environment = env
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        try process.run()
+        let outHandle = output.fileHandleForReading
+        let errHandle = errors.fileHandleForReading
+        done.enter()
+        DispatchQueue.global().async { [self] in
+            var buffer = Data()
+            while true {
+                let chunk = outHandle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    self.lines.withLock { $0.append(line) }
+                }
+            }
+            self.done.leave()
+        }
+        done.enter()
+        DispatchQueue.global().async { [self] in
+            let data = errHandle.readDataToEndOfFile()
+            self.errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
+            self.done.leave()
+        }
+    }
+
+    var stdoutLines: [String] { lines.withLock { $0 } }
+    var stderr: String { errorText.withLock { $0 } }
+    var pid: Int32 { process.processIdentifier }
+
+    func kill() { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+
+    /// Waits for the process and its output; returns the exit status (or the signal number).
+    @discardableResult
+    func wait() -> Int32 {
+        process.waitUntilExit()
+        done.wait()
+        return process.terminationStatus
+    }
+
+    var wasKilled: Bool { process.terminationReason == .uncaughtSignal }
+}
+
+/// Unix permission bits of a file.
+func posixMode(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? NSNumber)?.intValue ?? -1
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible "random" moments.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
