@@ -60,7 +60,7 @@ public struct DataMigrator: Sendable {
             var report = LegacyImportReport(
                 source: source, dialect: document.dialect, timeZone: zone.identifier,
                 invocations: document.invocations.count, pending: pending, appended: 0,
-                alreadyPresent: 0, dryRun: options.dryRun, differences: [])
+                alreadyPresent: 0, tiedCompletions: order.ties.count, dryRun: options.dryRun, differences: [])
             try db.inTransaction(.immediate) {
                 for (index, event) in events.enumerated() {
                     do {

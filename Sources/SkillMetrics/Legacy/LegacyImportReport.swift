@@ -12,6 +12,9 @@ public struct LegacyImportReport: Sendable, Equatable {
     public var appended: Int
     /// Events already in the log (a re-import, or an earlier version of the file).
     public var alreadyPresent: Int
+    /// Groups of finished invocations whose completions share an instant (folded by list
+    /// position; differences they cause are warnings).
+    public var tiedCompletions: Int = 0
     /// True when nothing was written (`--dry-run`).
     public var dryRun: Bool
     /// Every field where the projections differ from the file (warnings included).
@@ -32,6 +35,7 @@ public struct LegacyImportReport: Sendable, Equatable {
             ("pending", .int(pending)),
             ("appended", .int(appended)),
             ("already_present", .int(alreadyPresent)),
+            ("tied_completions", .int(tiedCompletions)),
             ("ok", .bool(mismatches.isEmpty)),
             ("warnings", .array(warnings.map { .object($0.json) })),
             ("mismatches", .array(mismatches.map { .object($0.json) })),
@@ -45,6 +49,9 @@ public struct LegacyImportReport: Sendable, Equatable {
             "invocations: \(invocations) (\(pending) pending)",
             "appended: \(appended), already present: \(alreadyPresent)",
         ]
+        if tiedCompletions > 0 {
+            lines.append("note: \(tiedCompletions) group(s) of completions share an instant; folded by list position")
+        }
         for difference in differences { lines.append(difference.description) }
         if differences.isEmpty {
             lines.append("validation: projections match the file's aggregates exactly")
