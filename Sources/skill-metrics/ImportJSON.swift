@@ -19,7 +19,7 @@ struct ImportJSON: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "The legacy JSON file.") var file: String
-    @Option(name: .long, help: ArgumentHelp("The zone the file's naive local times were written in (default: the machine's).", valueName: "zone"))
+    @Option(name: .long, help: ArgumentHelp("The zone the file's naive local times were written in (default: the last import's, else the machine's).", valueName: "zone"))
     var timezone: String?
     @Option(name: .long, help: ArgumentHelp("crackerjack or session-buddy (default: detected).", valueName: "dialect"))
     var dialect: String?
@@ -28,7 +28,7 @@ struct ImportJSON: ParsableCommand {
     func run() throws {
         let metrics = try store.openStore()
         let options = DataMigrator.Options(
-            timeZone: try LegacyTimeZone(identifier: timezone), dialect: try LegacyDialectOption.parse(dialect),
+            timeZone: try metrics.legacyTimeZone(timezone), dialect: try LegacyDialectOption.parse(dialect),
             dryRun: dryRun)
         let progress = Console.progress("importing")
         let report = try DataMigrator(store: metrics).importFile(path: file, options: options, progress: progress)

@@ -17,21 +17,24 @@ import Foundation
 /// log, and export writes the entry once, in its latest state.
 enum LegacyEventBuilder {
     static func eventID(dialect: LegacyDialect, invokedAt: String, position: Int, skillName: String, finished: Bool) -> String {
-        var hasher = SHA256()
+        var input: [UInt8] = []
+        input.reserveCapacity(64 + invokedAt.utf8.count + skillName.utf8.count)
         for part in ["skill-metrics-legacy-v1", dialect.rawValue, invokedAt, String(position), skillName, finished ? "finished" : "pending"] {
-            hasher.update(data: Data(part.utf8))
-            hasher.update(data: Data([0]))
+            input.append(contentsOf: part.utf8)
+            input.append(0)
         }
-        var bytes = Array(hasher.finalize().prefix(16))
+        var bytes = Array(SHA256.hash(data: input).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8 (custom)
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        let hex = bytes.map { byte -> String in
-            let text = String(byte, radix: 16)
-            return text.count == 1 ? "0" + text : text
-        }.joined()
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16])
-            + "-" + String(characters[16..<20]) + "-" + String(characters[20..<32])
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The UTC instant of an entry's `invoked_at` (naive local in `zone` for crackerjack,

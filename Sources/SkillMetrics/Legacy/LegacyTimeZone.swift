@@ -10,23 +10,26 @@ import Foundation
 public struct LegacyTimeZone: Sendable, Equatable {
     public let timeZone: TimeZone
 
-    /// The zone's identifier (`Europe/Berlin`).
-    public var identifier: String { timeZone.identifier }
+    /// The zone's identifier as given (`Europe/Berlin`, `UTC`), or the machine zone's.
+    public let identifier: String
 
     /// `identifier` nil: the machine's zone. An unknown identifier is an input error.
     public init(identifier: String?) throws {
         guard let identifier else {
             timeZone = TimeZone.current
+            self.identifier = TimeZone.current.identifier
             return
         }
         guard let zone = TimeZone(identifier: identifier) else {
             throw SkillMetricsError.invalidInput(location: "--timezone", reason: "unknown time zone \(JSONWriter.quoted(identifier)) (expected an IANA name such as Europe/Berlin or UTC)")
         }
         timeZone = zone
+        self.identifier = identifier
     }
 
     public init(_ timeZone: TimeZone) {
         self.timeZone = timeZone
+        self.identifier = timeZone.identifier
     }
 
     /// UTC offset in seconds at a UTC instant given in whole seconds.
