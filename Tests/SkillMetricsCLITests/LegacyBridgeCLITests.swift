@@ -56,7 +56,7 @@ struct LegacyBridgeCLITests {
              ["types.json", "invocations[0].completed", "expected true or false"]),
             ("nan.json", basic.replacingOccurrences(of: "\"duration_seconds\": 1.5,", with: "\"duration_seconds\": NaN,"), ["nan.json", "line 8", "NaN"]),
             ("inf.json", basic.replacingOccurrences(of: "\"duration_seconds\": 1.5,", with: "\"duration_seconds\": -Infinity,"), ["inf.json", "Infinity"]),
-            ("missing.json", basic.replacingOccurrences(of: "\"last_updated\"", with: "\"last_update\""), ["missing.json", "last_update"]),
+            ("missing.json", basic.replacingOccurrences(of: "\"last_updated\"", with: "\"last_update\""), ["missing.json", "missing key \"last_updated\""]),
             ("empty.json", "", ["empty.json", "empty"]),
             ("notjson.json", "<html>", ["notjson.json", "line 1, column 1"]),
         ]

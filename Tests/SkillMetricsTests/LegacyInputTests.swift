@@ -19,6 +19,8 @@ struct LegacyInputTests {
         ("missing key", basicText.replacingOccurrences(of: "\"completed\": true,\n      \"duration_seconds\": 1.75,", with: "\"duration_seconds\": 1.75,"),
          ["invocations[1]", "missing key \"completed\""]),
         ("empty", "", ["empty"]),
+        ("unknown key", basicText.replacingOccurrences(of: "\"error_type\": \"TimeoutError\"\n", with: "\"error_type\": \"TimeoutError\",\n      \"retries\": 2\n"),
+         ["invocations[3]", "unexpected key \"retries\""]),
         ("not JSON", "skill_metrics: yes\n", ["line 1, column 1", "not valid JSON"]),
         ("bad timestamp", basicText.replacingOccurrences(of: "2026-01-12T09:00:02.500000", with: "yesterday"),
          ["invocations[1].invoked_at"]),

@@ -127,9 +127,8 @@ public struct LegacyDocument: Sendable, Equatable {
 
         mutating func document(_ root: JSONValue, dialect requested: LegacyDialect?) throws -> LegacyDocument {
             let top = try object(root, "")
-            let dialect = requested ?? (top["skills"] != nil || top["last_updated"] != nil ? .crackerjack : .sessionBuddy)
+            let dialect = requested ?? Self.detect(top)
             let topKeys = dialect == .crackerjack ? ["invocations", "skills", "last_updated"] : ["invocations"]
-            try checkKeys(top, allowed: topKeys, "")
             guard case .array(let list) = try member(top, "invocations", "") else {
                 throw fail("invocations", "expected a list, got \(top["invocations"]?.typeName ?? "nothing")")
             }
@@ -145,12 +144,22 @@ public struct LegacyDocument: Sendable, Equatable {
                 }
                 document.lastUpdated = try string(try member(top, "last_updated", ""), "last_updated")
             }
+            try checkKeys(top, allowed: topKeys, "")
             return document
+        }
+
+        /// crackerjack when the file has its top-level keys, or when its first invocation has
+        /// no `session_id`; session-buddy otherwise.
+        static func detect(_ top: JSONObject) -> LegacyDialect {
+            if top["skills"] != nil || top["last_updated"] != nil { return .crackerjack }
+            if case .array(let list)? = top["invocations"], case .object(let first)? = list.first, first["session_id"] == nil {
+                return .crackerjack
+            }
+            return .sessionBuddy
         }
 
         func invocation(_ value: JSONValue, _ path: String, _ dialect: LegacyDialect) throws -> LegacyInvocation {
             let object = try object(value, path)
-            try checkKeys(object, allowed: dialect.invocationKeys, path)
             func field(_ key: String) throws -> JSONValue { try member(object, key, path) }
             let invokedAt = try string(try field("invoked_at"), "\(path).invoked_at")
             switch dialect {
@@ -188,7 +197,7 @@ public struct LegacyDocument: Sendable, Equatable {
                 if case .null = rank {} else { _ = try int(rank, "\(path).selection_rank") }
                 extra = JSONObject([("user_query", query), ("alternatives_considered", alternatives), ("selection_rank", rank)])
             }
-            return LegacyInvocation(
+            let invocation = LegacyInvocation(
                 skillName: try string(try field("skill_name"), "\(path).skill_name"),
                 invokedAt: invokedAt,
                 sessionID: sessionID,
@@ -199,6 +208,8 @@ public struct LegacyDocument: Sendable, Equatable {
                 followUpActions: try strings(try field("follow_up_actions"), "\(path).follow_up_actions"),
                 errorType: try optionalString(try field("error_type"), "\(path).error_type"),
                 extra: extra)
+            try checkKeys(object, allowed: dialect.invocationKeys, path)
+            return invocation
         }
 
         func skill(_ key: String, _ value: JSONValue, _ path: String) throws -> LegacySkill {
@@ -206,9 +217,8 @@ public struct LegacyDocument: Sendable, Equatable {
             let keys = ["skill_name", "total_invocations", "completed_invocations", "abandoned_invocations",
                         "total_duration_seconds", "workflow_paths", "common_errors", "follow_up_actions",
                         "first_invoked", "last_invoked", "completion_rate", "avg_duration_seconds"]
-            try checkKeys(object, allowed: keys, path)
             func field(_ name: String) throws -> JSONValue { try member(object, name, path) }
-            return LegacySkill(
+            let skill = LegacySkill(
                 key: key,
                 skillName: try string(try field("skill_name"), "\(path).skill_name"),
                 totalInvocations: try int(try field("total_invocations"), "\(path).total_invocations"),
@@ -222,6 +232,8 @@ public struct LegacyDocument: Sendable, Equatable {
                 lastInvoked: try optionalString(try field("last_invoked"), "\(path).last_invoked"),
                 completionRate: try double(try field("completion_rate"), "\(path).completion_rate"),
                 avgDurationSeconds: try double(try field("avg_duration_seconds"), "\(path).avg_duration_seconds"))
+            try checkKeys(object, allowed: keys, path)
+            return skill
         }
     }
 }
