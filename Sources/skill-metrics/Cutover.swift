@@ -6,7 +6,7 @@ struct Cutover: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Final incremental import, verify, dual-read diff, backup of the JSON file; then the database is the source of truth.",
         discussion: """
-            Stops with exit 1 (no backup, no cutover recorded) when verify or the diff finds a
+            Stops with exit 1 (no backup, no cutover recorded) when verify or the diff finds a \
             problem. The backup is FILE.bak-YYYYMMDDTHHMMSSZ beside FILE (or in --backup-dir).
             """)
 

@@ -7,8 +7,8 @@ struct DiffJSON: ParsableCommand {
         commandName: "diff-json",
         abstract: "Compare the database's projections with a legacy file's aggregates, per skill and field.",
         discussion: """
-            Integers, strings and key order must match exactly; floats are compared bit for bit
-            and a difference is shown in ULPs. Differences explained by completions sharing an
+            Integers, strings and key order must match exactly; floats are compared bit for bit \
+            and a difference is shown in ULPs. Differences explained by completions sharing an \
             instant are warnings. Exit 1 on any other difference.
             """)
 

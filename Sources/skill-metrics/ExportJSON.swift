@@ -7,9 +7,9 @@ struct ExportJSON: ParsableCommand {
         commandName: "export-json",
         abstract: "Write the event log as a legacy skill_metrics.json (atomically).",
         discussion: """
-            A database imported from a file and not appended to since gives that file back byte
-            for byte. Newer events are written as the legacy tracker would have written them:
-            naive local times in the import's zone, skills folded with the legacy rules, and
+            A database imported from a file and not appended to since gives that file back byte \
+            for byte. Newer events are written as the legacy tracker would have written them: \
+            naive local times in the import's zone, skills folded with the legacy rules, and \
             last_updated set to the completion time of the latest event appended since the import.
             """)
 

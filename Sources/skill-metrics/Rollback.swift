@@ -6,7 +6,7 @@ struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export everything (events after cutover included) to the legacy JSON file; the database is kept.",
         discussion: """
-            An existing FILE is first copied to FILE.pre-rollback-YYYYMMDDTHHMMSSZ. The file is
+            An existing FILE is first copied to FILE.pre-rollback-YYYYMMDDTHHMMSSZ. The file is \
             then replaced atomically with what export-json writes.
             """)
 
