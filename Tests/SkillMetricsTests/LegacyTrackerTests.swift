@@ -37,6 +37,51 @@ struct LegacyTrackerTests {
         #expect(exported.serialized() == (try String(contentsOfFile: jsonPath, encoding: .utf8)))
     }
 
+    @Test("dual-write from many threads loses nothing, in the file or the log")
+    func dualWriteConcurrent() throws {
+        let database = try TestDatabase()
+        let jsonPath = database.directory.file("skill_metrics.json")
+        let zone = try LegacyTimeZone(identifier: "UTC")
+        let tracker = try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone)
+        let errors = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            do {
+                let handle = try tracker.trackInvocation(skill: "skill-\(index % 4)", workflowPath: index % 2 == 0 ? "fast" : nil)
+                try tracker.complete(handle, completed: index % 5 != 0)
+            } catch {
+                errors.withLock { $0 += 1 }
+            }
+        }
+        #expect(errors.withLock { $0 } == 0)
+        #expect(tracker.databaseWrites == 40)
+        let document = try LegacyDocument.load(path: jsonPath)
+        #expect(document.invocations.count == 40)
+        #expect(document.skills.map(\.totalInvocations).reduce(0, +) == 40)
+        #expect(try database.store.eventCount() == 40)
+        let report = try DataMigrator(store: database.store).importFile(path: jsonPath, options: .init(timeZone: zone))
+        #expect(report.appended == 0)
+        #expect(report.alreadyPresent == 40)
+        #expect(report.mismatches.isEmpty, "\(report.mismatches)")
+    }
+
+    @Test("export replaces the file atomically, keeps its permissions and leaves no temporary file")
+    func atomicExport() throws {
+        let database = try TestDatabase()
+        _ = try legacyImport(database.store, "basic", zone: "UTC")
+        let path = database.directory.file("out.json")
+        try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(chmod(path, 0o600) == 0)
+        try LegacyExporter(store: database.store).export(to: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let names = try FileManager.default.contentsOfDirectory(atPath: database.directory.path)
+        #expect(!names.contains { $0.contains(".tmp-") })
+        #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: PackagePaths.fixture("legacy/basic.json")))
+        #expect(throws: SkillMetricsError.self) {
+            try LegacyExporter(store: database.store).export(to: database.directory.file("missing-dir/out.json"))
+        }
+    }
+
     @Test("a database failure during dual-write is counted and logged, never thrown; the file keeps the data")
     func dualWriteDatabaseFailure() throws {
         let database = try TestDatabase()

@@ -74,7 +74,9 @@ public final class DualWriteTracker: Sendable {
     /// Completes a tracked invocation: updates the file (source of truth), then appends the
     /// event. Completing twice throws ``SkillMetricsError/alreadyCompleted(id:)`` and counts nothing.
     public func complete(_ handle: Handle, completed: Bool = true, followUpActions: [String] = [], errorType: String? = nil) throws {
-        let event: SkillInvocation? = try state.withLock { state in
+        // The database append happens under the same lock as the file write, so the log gets
+        // completions in the order the file folded them (its projections then match `skills`).
+        try state.withLock { state in
             var document = state.document
             guard document.invocations.indices.contains(handle.position),
                   document.invocations[handle.position].invokedAt == handle.invokedAt,
@@ -100,22 +102,18 @@ public final class DualWriteTracker: Sendable {
             document.lastUpdated = now.pythonISOFormat
             try AtomicFileWriter.write(Array(document.serialized().utf8), to: jsonPath)
             state.document = document
-            return try? LegacyEventBuilder.event(for: invocation, position: handle.position, dialect: .crackerjack, zone: timeZone)
-        }
-        do {
-            guard let event else {
-                throw SkillMetricsError.invalidEvent(id: nil, field: "(event)", reason: "cannot be stored in the event log")
+            do {
+                let event = try LegacyEventBuilder.event(
+                    for: invocation, position: handle.position, dialect: .crackerjack, zone: timeZone)
+                try store.append(event)
+                state.databaseWrites += 1
+            } catch {
+                state.databaseFailures += 1
+                state.lastDatabaseError = "\(error)"
+                logger.error("dual-write: database append failed; the JSON file is the source of truth", metadata: [
+                    "skill": "\(handle.skillName)", "position": "\(handle.position)", "error": "\(error)",
+                ])
             }
-            try store.append(event)
-            state.withLock { $0.databaseWrites += 1 }
-        } catch {
-            state.withLock {
-                $0.databaseFailures += 1
-                $0.lastDatabaseError = "\(error)"
-            }
-            logger.error("dual-write: database append failed; the JSON file is the source of truth", metadata: [
-                "skill": "\(handle.skillName)", "position": "\(handle.position)", "error": "\(error)",
-            ])
         }
     }
 }
