@@ -38,30 +38,7 @@ enum Repository {
 /// Runs an external program (python3, sqlite3) and captures its output.
 enum Tool {
     static func run(_ executable: String, _ arguments: [String], stdin: String = "") throws -> CLIResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let scratch = Scratch()
-        let inPath = try scratch.write("stdin", stdin)
-        let outPath = try scratch.write("stdout", "")
-        let errPath = try scratch.write("stderr", "")
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? input.close()
-            try? output.close()
-            try? error.close()
-        }
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        try CLI.run([executable] + arguments, stdin: stdin, executable: "/usr/bin/env")
     }
 
     static func python(_ script: String, _ arguments: [String] = [], stdin: String = "") throws -> CLIResult {
