@@ -57,7 +57,8 @@ public final class DualWriteTracker: Sendable {
     /// The last database error, if any.
     public var lastDatabaseError: String? { state.withLock { $0.lastDatabaseError } }
 
-    /// Appends a pending entry to the file (as the legacy `track_invocation` does).
+    /// Appends a pending entry and saves the file (the legacy tracker only saved on completion;
+    /// saving here keeps the pending fact if the process dies before completing).
     public func trackInvocation(skill: String, workflowPath: String? = nil) throws -> Handle {
         try state.withLock { state in
             let invokedAt = timeZone.local(from: Timestamp.now()).pythonISOFormat
@@ -65,6 +66,7 @@ public final class DualWriteTracker: Sendable {
             document.invocations.append(LegacyInvocation(
                 skillName: skill, invokedAt: invokedAt, workflowPath: workflowPath,
                 completed: false, durationSeconds: nil))
+            document.lastUpdated = invokedAt  // the time of this save
             try AtomicFileWriter.write(Array(document.serialized().utf8), to: jsonPath)
             state.document = document
             return Handle(position: document.invocations.count - 1, skillName: skill, invokedAt: invokedAt)

@@ -12,7 +12,7 @@ public struct LegacyDocument: Sendable, Equatable {
     public var invocations: [LegacyInvocation]
     /// crackerjack only: the tracker's aggregates, in file order.
     public var skills: [LegacySkill]
-    /// crackerjack only: `last_updated` as written.
+    /// crackerjack only: `last_updated` as written (nil for `null`).
     public var lastUpdated: String?
 
     public init(dialect: LegacyDialect, invocations: [LegacyInvocation] = [], skills: [LegacySkill] = [], lastUpdated: String? = nil) {
@@ -142,7 +142,7 @@ public struct LegacyDocument: Sendable, Equatable {
                 for entry in skills.members {
                     document.skills.append(try skill(entry.key, entry.value, "skills[\(JSONWriter.quoted(entry.key))]"))
                 }
-                document.lastUpdated = try string(try member(top, "last_updated", ""), "last_updated")
+                document.lastUpdated = try optionalString(try member(top, "last_updated", ""), "last_updated")
             }
             try checkKeys(top, allowed: topKeys, "")
             return document
