@@ -1,0 +1,118 @@
+import GRDB
+
+/// Imports legacy JSON files into the event log (phase 2 of the migration).
+///
+/// Every entry becomes one event, appended in completion order (``CompletionOrder``) in one
+/// transaction, together with a `legacy_import` row; then the projections the triggers
+/// maintained are compared with the file's aggregates (``LegacyValidator``). Ids are
+/// deterministic (``LegacyEventBuilder``): re-importing a file appends nothing, a later
+/// version appends only what is new. Any bad input fails before the commit and leaves the
+/// database unchanged; a dry run rolls back after validating.
+public struct DataMigrator: Sendable {
+    public let store: SkillMetricsStore
+
+    public struct Options: Sendable {
+        /// The zone the file's naive times were written in (crackerjack).
+        public var timeZone: LegacyTimeZone
+        /// nil: detect.
+        public var dialect: LegacyDialect?
+        /// Validate and report, write nothing.
+        public var dryRun: Bool
+
+        public init(timeZone: LegacyTimeZone, dialect: LegacyDialect? = nil, dryRun: Bool = false) {
+            self.timeZone = timeZone
+            self.dialect = dialect
+            self.dryRun = dryRun
+        }
+    }
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
+    /// Imports the file at `path`. `progress` is told the number of entries processed.
+    public func importFile(path: String, options: Options, progress: ((Int) -> Void)? = nil) throws -> LegacyImportReport {
+        let document = try LegacyDocument.load(path: path, dialect: options.dialect)
+        return try importDocument(document, source: path, options: options, progress: progress)
+    }
+
+    /// Imports an already parsed document; `source` is recorded and used in messages.
+    public func importDocument(
+        _ document: LegacyDocument, source: String, options: Options, progress: ((Int) -> Void)? = nil
+    ) throws -> LegacyImportReport {
+        let zone = options.timeZone
+        let order = CompletionOrder(document)
+        var events: [SkillInvocation] = []
+        events.reserveCapacity(document.invocations.count)
+        for position in order.positions {
+            do {
+                events.append(try LegacyEventBuilder.event(
+                    for: document.invocations[position], position: position, dialect: document.dialect, zone: zone))
+            } catch let error as SkillMetricsError {
+                if case .invalidInput(let location, let reason) = error {
+                    throw SkillMetricsError.invalidInput(location: "\(source): \(location)", reason: reason)
+                }
+                throw error
+            }
+        }
+        let pending = document.invocations.filter { $0.isPending(in: document.dialect) }.count
+        return try store.writeWithoutTransaction { db in
+            var report = LegacyImportReport(
+                source: source, dialect: document.dialect, timeZone: zone.identifier,
+                invocations: document.invocations.count, pending: pending, appended: 0,
+                alreadyPresent: 0, tiedCompletions: order.ties.count, dryRun: options.dryRun, differences: [])
+            try db.inTransaction(.immediate) {
+                // An empty log cannot hold any of these ids: skip the per-event lookup.
+                let fresh = try SkillMetricsStore.maxSeq(db) == 0
+                for (index, event) in events.enumerated() {
+                    do {
+                        if fresh {
+                            try Self.insert(event, in: db)
+                            report.appended += 1
+                        } else {
+                            switch try EventLog.append(event, in: db) {
+                            case .appended: report.appended += 1
+                            case .alreadyPresent: report.alreadyPresent += 1
+                            }
+                        }
+                    } catch let error as SkillMetricsError {
+                        throw SkillMetricsError.invalidInput(
+                            location: "\(source): invocations[\(order.positions[index])]", reason: error.description)
+                    }
+                    if let progress, (index + 1) % 1_000 == 0 { progress(index + 1) }
+                }
+                try db.execute(sql: """
+                    INSERT INTO legacy_import (source_path, dialect, time_zone, last_updated, invocations,
+                        appended, already_present, log_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
+                        source, document.dialect.rawValue, zone.identifier, document.lastUpdated,
+                        document.invocations.count, report.appended, report.alreadyPresent,
+                        try SkillMetricsStore.maxSeq(db),
+                    ])
+                let rows = try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL + " ORDER BY first_seq ASC")
+                    .map(SkillMetricsRow.init(row:))
+                report.differences = LegacyValidator.compare(database: rows, document: document, zone: zone)
+                return options.dryRun ? .rollback : .commit
+            }
+            return report
+        }
+    }
+
+    /// Inserts a validated event whose id is known to be new (the statement of
+    /// ``EventLog/append(_:in:)`` without its id lookup).
+    private static func insert(_ event: SkillInvocation, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: EventLog.insertSQL)
+        do {
+            try statement.execute(arguments: [
+                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
+                event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
+                EventLog.actionsJSON(event.followUpActions), event.schemaVersion,
+                event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
+                event.finished ? 1 : 0,
+            ])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw SkillMetricsError.invalidEvent(id: event.id, field: "(row)", reason: "rejected by the schema: \(error.message ?? "constraint failed")")
+        }
+    }
+}

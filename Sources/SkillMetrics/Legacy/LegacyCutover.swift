@@ -1,0 +1,66 @@
+import Foundation
+
+/// Phase 4 and the rollback path of the migration: make the database the source of truth, or
+/// hand the data back to the legacy file.
+public struct LegacyCutover: Sendable {
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
+    /// What a cutover found and did.
+    public struct CutoverResult: Sendable {
+        public var importReport: LegacyImportReport
+        public var verify: SkillMetricsStore.VerifyResult
+        /// The backup of the legacy file; nil when the cutover stopped on a problem.
+        public var backupPath: String?
+        public var succeeded: Bool { backupPath != nil }
+    }
+
+    /// Final incremental import of `legacyPath`, then `verify`, then the dual-read diff (the
+    /// import's validation); only when all agree, a timestamped copy of the file is made
+    /// (`FILE.bak-YYYYMMDDTHHMMSSZ`, in `backupDirectory` or beside the file) and the cutover
+    /// is recorded. From then on the database is the source of truth. A problem stops before
+    /// the backup and the record (the incremental import stays committed: its events are facts).
+    public func cutover(legacyPath: String, options: DataMigrator.Options, backupDirectory: String? = nil) throws -> CutoverResult {
+        var importOptions = options
+        importOptions.dryRun = false
+        let report = try DataMigrator(store: store).importFile(path: legacyPath, options: importOptions)
+        let verify = try store.verify()
+        guard verify.isConsistent, report.mismatches.isEmpty else {
+            return CutoverResult(importReport: report, verify: verify, backupPath: nil)
+        }
+        let stamp = LocalDateTime(utcMicroseconds: Timestamp.now().microsecondsSinceEpoch).text(fractionDigits: 0)
+            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
+        let name = (legacyPath as NSString).lastPathComponent + ".bak-" + stamp
+        let directory = backupDirectory ?? (legacyPath as NSString).deletingLastPathComponent
+        let backup = directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: legacyPath) else {
+            throw SkillMetricsError.fileAccess(path: legacyPath, reason: "cannot read the file for the backup")
+        }
+        if FileManager.default.fileExists(atPath: backup) {
+            throw SkillMetricsError.fileAccess(path: backup, reason: "a backup with this name already exists")
+        }
+        try AtomicFileWriter.write(Array(data), to: backup)
+        try store.recordLegacyCutover(kind: "cutover", legacyPath: legacyPath, backupPath: backup)
+        return CutoverResult(importReport: report, verify: verify, backupPath: backup)
+    }
+
+    /// Writes everything in the log (events appended after cutover included) back to the legacy
+    /// file, atomically; the database is kept. An existing file is first copied to
+    /// `FILE.pre-rollback-YYYYMMDDTHHMMSSZ` beside it.
+    public func rollback(legacyPath: String, options: LegacyExporter.Options) throws -> (LegacyExporter.Result, backup: String?) {
+        var backup: String?
+        if let data = FileManager.default.contents(atPath: legacyPath) {
+            let stamp = LocalDateTime(utcMicroseconds: Timestamp.now().microsecondsSinceEpoch).text(fractionDigits: 0)
+                .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
+            let path = legacyPath + ".pre-rollback-" + stamp
+            try AtomicFileWriter.write(Array(data), to: path)
+            backup = path
+        }
+        let result = try LegacyExporter(store: store).export(to: legacyPath, options: options)
+        try store.recordLegacyCutover(kind: "rollback", legacyPath: legacyPath, backupPath: backup)
+        return (result, backup)
+    }
+}

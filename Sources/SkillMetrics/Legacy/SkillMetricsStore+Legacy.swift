@@ -1,0 +1,80 @@
+import GRDB
+
+extension SkillMetricsStore {
+    /// A committed import of a legacy file (a row of `legacy_import`).
+    public struct LegacyImportRecord: Sendable, Equatable {
+        public var id: Int64
+        public var sourcePath: String
+        public var dialect: LegacyDialect
+        public var timeZone: String
+        /// The file's `last_updated` as written (crackerjack).
+        public var lastUpdated: String?
+        /// max(seq) of the log when the import committed.
+        public var logSeq: Int64
+        public var importedAt: String
+    }
+
+    /// A cutover or rollback (a row of `legacy_cutover`).
+    public struct LegacyCutoverRecord: Sendable, Equatable {
+        public var kind: String
+        public var legacyPath: String
+        public var backupPath: String?
+        public var logSeq: Int64
+        public var at: String
+    }
+
+    /// The most recent legacy import, if any.
+    public func latestLegacyImport() throws -> LegacyImportRecord? {
+        try read { db in try Self.latestLegacyImport(db) }
+    }
+
+    /// The most recent cutover or rollback, if any.
+    public func latestLegacyCutover() throws -> LegacyCutoverRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT kind, legacy_path, backup_path, log_seq, at FROM legacy_cutover ORDER BY id DESC LIMIT 1
+                """).map { row in
+                LegacyCutoverRecord(kind: row[0], legacyPath: row[1], backupPath: row[2], logSeq: row[3], at: row[4])
+            }
+        }
+    }
+
+    static func latestLegacyImport(_ db: Database) throws -> LegacyImportRecord? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, source_path, dialect, time_zone, last_updated, log_seq, imported_at
+            FROM legacy_import ORDER BY id DESC LIMIT 1
+            """) else { return nil }
+        let dialectName: String = row[2]
+        return LegacyImportRecord(
+            id: row[0], sourcePath: row[1], dialect: LegacyDialect(rawValue: dialectName) ?? .crackerjack,
+            timeZone: row[3], lastUpdated: row[4], logSeq: row[5], importedAt: row[6])
+    }
+
+    static func maxSeq(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM skill_invocation") ?? 0
+    }
+
+    /// Records a cutover or rollback.
+    func recordLegacyCutover(kind: String, legacyPath: String, backupPath: String?) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO legacy_cutover (kind, legacy_path, backup_path, log_seq) VALUES (?, ?, ?, ?)
+                """, arguments: [kind, legacyPath, backupPath, try Self.maxSeq(db)])
+        }
+    }
+}
+
+extension SkillMetricsStore {
+    /// The zone to read a legacy file's naive times in: `identifier` when given, else the zone
+    /// of the last import, else the machine's zone.
+    public func legacyTimeZone(_ identifier: String?) throws -> LegacyTimeZone {
+        if let identifier { return try LegacyTimeZone(identifier: identifier) }
+        if let latest = try latestLegacyImport() { return try LegacyTimeZone(identifier: latest.timeZone) }
+        return try LegacyTimeZone(identifier: nil)
+    }
+
+    /// The dual-read diff: the stored projections against a legacy document's aggregates.
+    public func legacyDifferences(_ document: LegacyDocument, zone: LegacyTimeZone) throws -> [LegacyFieldDifference] {
+        LegacyValidator.compare(database: try allMetricsInFirstSeenOrder(), document: document, zone: zone)
+    }
+}

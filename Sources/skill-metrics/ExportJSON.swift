@@ -1,0 +1,45 @@
+import ArgumentParser
+import SkillMetrics
+
+/// `export-json`: write the legacy JSON file from the event log.
+struct ExportJSON: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-json",
+        abstract: "Write the event log as a legacy skill_metrics.json (atomically).",
+        discussion: """
+            A database imported from a file and not appended to since gives that file back byte \
+            for byte. Newer events are written as the legacy tracker would have written them: \
+            naive local times in the import's zone, skills folded with the legacy rules, and \
+            last_updated set to the completion time of the latest event appended since the import.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The file to write (replaced atomically).") var file: String
+    @Option(name: .long, help: ArgumentHelp("crackerjack or session-buddy (default: the last import's).", valueName: "dialect"))
+    var dialect: String?
+    @Option(name: .long, help: ArgumentHelp("Zone for times of events appended after the import (default: the import's).", valueName: "zone"))
+    var timezone: String?
+
+    func run() throws {
+        let metrics = try store.openStore()
+        let options = LegacyExporter.Options(
+            dialect: try LegacyDialectOption.parse(dialect),
+            timeZone: try timezone.map { try LegacyTimeZone(identifier: $0) })
+        let result = try LegacyExporter(store: metrics).export(to: file, options: options)
+        if output.json {
+            Console.printJSON(.object(JSONObject([
+                ("path", .string(result.path)),
+                ("dialect", .string(result.dialect.rawValue)),
+                ("time_zone", .string(result.timeZone)),
+                ("invocations", .int(result.invocations)),
+                ("skills", .int(result.skills)),
+                ("last_updated", .optionalString(result.lastUpdated)),
+                ("bytes", .int(result.bytes)),
+            ])))
+        } else {
+            print("wrote \(result.path): \(result.invocations) invocations, \(result.skills) skills (\(result.dialect.rawValue), \(result.bytes) bytes)")
+        }
+    }
+}

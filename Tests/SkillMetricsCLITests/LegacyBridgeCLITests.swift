@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+import SkillMetrics
+
+/// The fixtures and the zone each must be imported with.
+private let fixtures: [(name: String, zone: String)] = [
+    ("basic", "UTC"), ("overlap", "UTC"), ("hostile", "UTC"), ("dst", "Europe/Berlin"),
+    ("large", "UTC"), ("ties-overlap", "UTC"), ("session-buddy", "UTC"),
+]
+
+private func fixturePath(_ name: String) -> String { Repository.fixture("legacy/\(name).json") }
+
+private func eventCount(_ db: String) throws -> String {
+    try Tool.sqlite(db, "SELECT count(*) FROM skill_invocation;").stdout
+}
+
+@Suite("Legacy bridge CLI: import-json, export-json, diff-json, cutover, rollback")
+struct LegacyBridgeCLITests {
+    @Test("import-json then export-json gives a byte-identical file, diff-json exits 0, re-import adds nothing", arguments: fixtures.map(\.name))
+    func roundTrip(name: String) throws {
+        let zone = try #require(fixtures.first { $0.name == name }).zone
+        let scratch = Scratch()
+        let imported = try CLI.run(["import-json", "--db", scratch.db, fixturePath(name), "--timezone", zone, "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)\(imported.stdout)")
+        guard case .object(let report) = try imported.json() else { Issue.record("report is not an object"); return }
+        #expect(report["ok"] == .bool(true))
+        #expect(report["mismatches"] == .array([]))
+        let appended = report["appended"]
+
+        let output = scratch.file("out.json")
+        let exported = try CLI.run(["export-json", "--db", scratch.db, output])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let cmp = try Tool.run("cmp", [fixturePath(name), output])
+        #expect(cmp.status == 0, "\(cmp.stdout)")
+
+        let diff = try CLI.run(["diff-json", "--db", scratch.db, fixturePath(name)])
+        #expect(diff.status == 0, "\(diff.stdout)")
+
+        let again = try CLI.run(["import-json", "--db", scratch.db, fixturePath(name), "--timezone", zone, "--json"])
+        #expect(again.status == 0)
+        guard case .object(let second) = try again.json() else { Issue.record("report is not an object"); return }
+        #expect(second["appended"] == .int(0))
+        #expect(second["already_present"] == appended)
+    }
+
+    @Test("malformed input exits 2 naming the problem and its location; the database is unchanged")
+    func malformed() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["import-json", "--db", scratch.db, fixturePath("basic"), "--timezone", "UTC"]).status == 0)
+        let listBefore = try CLI.run(["list", "--db", scratch.db, "--json"]).stdout
+        let countBefore = try eventCount(scratch.db)
+        let basic = try String(contentsOfFile: fixturePath("basic"), encoding: .utf8)
+        let cases: [(String, String, [String])] = [
+            ("truncated.json", String(basic.prefix(900)), ["truncated.json", "line", "truncated"]),
+            ("types.json", basic.replacingOccurrences(of: "\"completed\": true", with: "\"completed\": \"yes\""),
+             ["types.json", "invocations[0].completed", "expected true or false"]),
+            ("nan.json", basic.replacingOccurrences(of: "\"duration_seconds\": 1.5,", with: "\"duration_seconds\": NaN,"), ["nan.json", "line 8", "NaN"]),
+            ("inf.json", basic.replacingOccurrences(of: "\"duration_seconds\": 1.5,", with: "\"duration_seconds\": -Infinity,"), ["inf.json", "Infinity"]),
+            ("missing.json", basic.replacingOccurrences(of: "\"last_updated\"", with: "\"last_update\""), ["missing.json", "missing key \"last_updated\""]),
+            ("empty.json", "", ["empty.json", "empty"]),
+            ("notjson.json", "<html>", ["notjson.json", "line 1, column 1"]),
+        ]
+        for (file, text, fragments) in cases {
+            #expect(text != basic)
+            let path = try scratch.write(file, text)
+            let result = try CLI.run(["import-json", "--db", scratch.db, path, "--timezone", "UTC"])
+            #expect(result.status == 2, "\(file): \(result.stderr)")
+            for fragment in fragments {
+                #expect(result.stderr.contains(fragment), "\(file): \(result.stderr) should mention \(fragment)")
+            }
+        }
+        let absent = try CLI.run(["import-json", "--db", scratch.db, scratch.file("absent.json")])
+        #expect(absent.status == 2)
+        #expect(absent.stderr.contains("absent.json: no such file"))
+        let zone = try CLI.run(["import-json", "--db", scratch.db, fixturePath("basic"), "--timezone", "Nowhere/Special"])
+        #expect(zone.status == 2)
+        #expect(zone.stderr.contains("--timezone"))
+        #expect(try eventCount(scratch.db) == countBefore)
+        #expect(try CLI.run(["list", "--db", scratch.db, "--json"]).stdout == listBefore)
+        #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
+    }
+
+    @Test("--dry-run reports and writes nothing")
+    func dryRun() throws {
+        let scratch = Scratch()
+        let result = try CLI.run(["import-json", "--db", scratch.db, fixturePath("overlap"), "--timezone", "UTC", "--dry-run", "--json"])
+        #expect(result.status == 0)
+        guard case .object(let report) = try result.json() else { Issue.record("report is not an object"); return }
+        #expect(report["dry_run"] == .bool(true))
+        #expect(report["appended"] == .int(200))
+        #expect(report["pending"] == .int(23))
+        #expect(try eventCount(scratch.db) == "0\n")
+    }
+
+    @Test("diff-json exits 1 and names the field when the database has moved on")
+    func diffFindsDifferences() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["import-json", "--db", scratch.db, fixturePath("basic"), "--timezone", "UTC"]).status == 0)
+        #expect(try CLI.run(["append", "--db", scratch.db, "--skill", "session-checkpoint", "--duration", "1.0",
+                             "--invoked-at", "2026-02-01T10:00:00Z"]).status == 0)
+        let diff = try CLI.run(["diff-json", "--db", scratch.db, fixturePath("basic"), "--json"])
+        #expect(diff.status == 1)
+        guard case .object(let object) = try diff.json(), case .array(let differences)? = object["differences"] else {
+            Issue.record("no differences array"); return
+        }
+        let fields = differences.compactMap { value -> String? in
+            guard case .object(let difference) = value, case .string(let field)? = difference["field"] else { return nil }
+            return field
+        }
+        #expect(fields.contains("total_invocations"))
+        #expect(fields.contains("last_invoked"))
+    }
+
+    @Test("cutover backs up the file and records it; rollback exports events appended after cutover, checked with python3")
+    func cutoverAndRollback() throws {
+        let scratch = Scratch()
+        let legacy = try scratch.write("skill_metrics.json", try String(contentsOfFile: fixturePath("overlap"), encoding: .utf8))
+        let cutover = try CLI.run(["cutover", "--db", scratch.db, legacy, "--timezone", "UTC"])
+        #expect(cutover.status == 0, "\(cutover.stderr)\(cutover.stdout)")
+        let backups = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix("skill_metrics.json.bak-") }
+        #expect(backups.count == 1)
+
+        // New events after cutover (completion times after the file's last entry), one new skill.
+        let appends: [[String]] = [
+            ["--skill", "crackerjack-run", "--duration", "3.25", "--workflow-path", "fast", "--follow-up", "git push", "--invoked-at", "2026-02-01T10:00:00Z"],
+            ["--skill", "brand-new \u{e9}", "--duration", "0.1", "--invoked-at", "2026-02-01T10:01:00.5Z"],
+            ["--skill", "code-review", "--completed", "false", "--duration", "7.0", "--error-type", "TimeoutError", "--invoked-at", "2026-02-01T10:02:00Z"],
+        ]
+        for arguments in appends {
+            let appended = try CLI.run(["append", "--db", scratch.db] + arguments)
+            #expect(appended.status == 0, "\(appended.stderr)")
+        }
+        let rollback = try CLI.run(["rollback", "--db", scratch.db, legacy])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(FileManager.default.fileExists(atPath: scratch.db))
+
+        // The legacy tracker's rules, in Python, applied to the exported file.
+        let script = #"""
+        import json, sys, datetime
+        data = json.load(open(sys.argv[1]))
+        done = [(i, x) for i, x in enumerate(data["invocations"])
+                if not (x["completed"] is False and x["duration_seconds"] is None)]
+        def end(item):
+            i, x = item
+            return (datetime.datetime.fromisoformat(x["invoked_at"]) + datetime.timedelta(seconds=x["duration_seconds"] or 0), i)
+        skills = {}
+        for _, inv in sorted(done, key=end):
+            name = inv["skill_name"]
+            if name not in skills:
+                skills[name] = {"skill_name": name, "total_invocations": 0, "completed_invocations": 0,
+                    "abandoned_invocations": 0, "total_duration_seconds": 0.0, "workflow_paths": {},
+                    "common_errors": {}, "follow_up_actions": {}, "first_invoked": inv["invoked_at"],
+                    "last_invoked": None, "completion_rate": 0.0, "avg_duration_seconds": 0.0}
+            m = skills[name]
+            m["total_invocations"] += 1
+            if inv["completed"]:
+                m["completed_invocations"] += 1
+                if inv["duration_seconds"]:
+                    m["total_duration_seconds"] += inv["duration_seconds"]
+            else:
+                m["abandoned_invocations"] += 1
+            if inv["workflow_path"]:
+                m["workflow_paths"][inv["workflow_path"]] = m["workflow_paths"].get(inv["workflow_path"], 0) + 1
+            if inv["error_type"]:
+                m["common_errors"][inv["error_type"]] = m["common_errors"].get(inv["error_type"], 0) + 1
+            for action in inv["follow_up_actions"]:
+                m["follow_up_actions"][action] = m["follow_up_actions"].get(action, 0) + 1
+            m["last_invoked"] = inv["invoked_at"]
+            m["completion_rate"] = m["completed_invocations"] / m["total_invocations"] * 100
+            m["avg_duration_seconds"] = m["total_duration_seconds"] / m["completed_invocations"] if m["completed_invocations"] else 0.0
+        assert skills == data["skills"], "skills in the file do not follow from its invocations"
+        assert list(skills) == list(data["skills"]), "skills order"
+        for m in skills.values():
+            for key in ("workflow_paths", "common_errors", "follow_up_actions"):
+                m[key] = list(m[key].items())
+            del m["first_invoked"], m["last_invoked"]
+        print(json.dumps(sorted(skills.values(), key=lambda m: m["skill_name"])))
+        """#
+        let python = try Tool.python(script, [legacy])
+        #expect(python.status == 0, "\(python.stderr)")
+
+        let list = try CLI.run(["list", "--db", scratch.db, "--json"])
+        guard case .array(let rows) = try list.json() else { Issue.record("list --json is not an array"); return }
+        var fromList: [[String: String]] = []
+        for row in rows {
+            guard case .object(let object) = row else { continue }
+            var fields: [String: String] = [:]
+            for member in object.members where member.key != "first_invoked" && member.key != "last_invoked" {
+                fields[member.key] = JSONWriter(style: .compact).string(member.value)
+            }
+            fromList.append(fields)
+        }
+        guard case .array(let computed) = try JSONParser().parse(python.stdout) else { Issue.record("python output"); return }
+        var fromPython: [[String: String]] = []
+        for entry in computed {
+            guard case .object(let object) = entry else { continue }
+            var fields: [String: String] = [:]
+            for member in object.members {
+                var value = member.value
+                if case .array(let pairs) = value, ["workflow_paths", "common_errors", "follow_up_actions"].contains(member.key) {
+                    value = .object(JSONObject(pairs.compactMap { pair in
+                        guard case .array(let kv) = pair, kv.count == 2, case .string(let key) = kv[0] else { return nil }
+                        return (key, kv[1])
+                    }))
+                }
+                fields[member.key] = JSONWriter(style: .compact).string(value)
+            }
+            fromPython.append(fields)
+        }
+        fromList.sort { ($0["skill_name"] ?? "") < ($1["skill_name"] ?? "") }
+        fromPython.sort { ($0["skill_name"] ?? "") < ($1["skill_name"] ?? "") }
+        #expect(fromList.count == 5)
+        #expect(fromList == fromPython)
+        // The new events are in the file.
+        let text = try String(contentsOfFile: legacy, encoding: .utf8)
+        #expect(text.contains("\"brand-new \\u00e9\""))
+        #expect(text.contains("\"invoked_at\": \"2026-02-01T10:01:00.500000\""))
+    }
+
+    @Test("cutover stops with exit 1 and no backup when the file disagrees with the database")
+    func cutoverStops() throws {
+        let scratch = Scratch()
+        let basic = try String(contentsOfFile: fixturePath("basic"), encoding: .utf8)
+        let edited = basic.replacingOccurrences(of: "\"total_invocations\": 12", with: "\"total_invocations\": 13")
+        #expect(edited != basic)
+        let legacy = try scratch.write("skill_metrics.json", edited)
+        let result = try CLI.run(["cutover", "--db", scratch.db, legacy, "--timezone", "UTC"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("total_invocations"))
+        let backups = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains(".bak-") }
+        #expect(backups.isEmpty)
+    }
+}
