@@ -77,9 +77,40 @@ struct CrashCLITests {
         #expect(killedMidWrite >= runs / 2, "only \(killedMidWrite) of \(runs) kills landed mid-append")
     }
 
-    // TODO(import-json): when `import-json FILE` lands (another branch), add the same loop
-    // here: kill `import-json` of a large legacy file at 20 random moments and check that the
-    // database holds either nothing of the import or all of it, with expectSound after each.
+    @Test func killedImportLeavesNothingOrAllOfIt() throws {
+        let directory = CLITemporaryDirectory()
+        let fixture = Repository.fixture("legacy/large.json")
+        // A whole import, to know the full event count and how long it takes here at best.
+        let reference = directory.file("reference.db")
+        var duration = Double.infinity
+        for attempt in 0..<2 {
+            let db = attempt == 0 ? reference : directory.file("timing.db")
+            let start = Date()
+            let result = try CLI.run(["import-json", fixture, "--db", db, "--timezone", "UTC"])
+            #expect(result.status == 0, "\(result.stderr)")
+            duration = min(duration, max(Date().timeIntervalSince(start), 0.05))
+        }
+        let full = try SQLiteShell.value(reference, "SELECT count(*) FROM skill_invocation;")
+        #expect(full == "20000")
+        var generator = SeededGenerator(seed: 0x5EED_0004)
+        var killedMidImport = 0
+        for run in 0..<20 {
+            let db = directory.file("import-\(run).db")
+            // An earlier fact, so a torn import would show up against it.
+            #expect(try CLI.run(["append", "--db", db, "--skill", "before-import", "--duration", "1"]).status == 0)
+            #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0)
+            let importer = try RunningCLI(["import-json", fixture, "--db", db, "--timezone", "UTC"])
+            let delay = Double.random(in: 0...(duration * 0.9), using: &generator)
+            Thread.sleep(forTimeInterval: delay)
+            importer.kill()
+            importer.wait()
+            let count = try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;")
+            #expect(count == "1" || count == "20001", "run \(run): \(count) events after a kill at \(delay) s")
+            if importer.wasKilled && count == "1" { killedMidImport += 1 }
+            try expectSound(db, "import run \(run), killed after \(delay) s")
+        }
+        #expect(killedMidImport >= 10, "only \(killedMidImport) of 20 imports were killed before committing")
+    }
 
     @Test func killedRebuildLeavesTheOldOrTheNewProjections() throws {
         let directory = CLITemporaryDirectory()

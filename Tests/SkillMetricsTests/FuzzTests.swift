@@ -259,8 +259,14 @@ struct FuzzTests {
         let targets: [(String, ([UInt8]) -> Void)] = [
             ("JSONParser", { bytes in _ = try? JSONParser().parse(bytes) }),
             ("JSONParser depth 64", { bytes in _ = try? JSONParser(maximumDepth: 64).parse(bytes) }),
-            // TODO(legacy importer): ("LegacyImporter", { bytes in _ = try? LegacyJSONDecoder().decode(bytes) }),
+            ("LegacyDocument", { bytes in _ = try? LegacyDocument.parse(bytes, file: "fuzz.json") }),
         ]
+        // Every tenth mutated document goes through a whole import: a rejected one must leave
+        // the database exactly as it was.
+        let database = try TestDatabase()
+        try database.store.append(SkillInvocation(id: "before", skillName: "s", invokedAt: ts("2026-01-01T00:00:00Z"), durationSeconds: 1))
+        let migrator = DataMigrator(store: database.store)
+        let options = DataMigrator.Options(timeZone: LegacyTimeZone(TimeZone(identifier: "UTC") ?? .current))
         var parsed = 0
         for iteration in 0..<Self.iterations {
             let document = documents[iteration % documents.count]
@@ -268,6 +274,15 @@ struct FuzzTests {
             if mutator.chance(30) { bytes = mutator.mutate(bytes).bytes }
             for (_, target) in targets { target(bytes) }
             if (try? JSONParser().parse(bytes)) != nil { parsed += 1 }
+            if iteration % 10 == 0 {
+                let before = try Self.state(database.store)
+                do {
+                    let document = try LegacyDocument.parse(bytes, file: "fuzz-\(iteration).json")
+                    _ = try migrator.importDocument(document, source: "fuzz-\(iteration).json", options: options)
+                } catch {
+                    #expect(try Self.state(database.store) == before, "iteration \(iteration): a rejected import changed the database")
+                }
+            }
         }
         // The unmutated documents still parse (the mutations, not the parser, cause rejections).
         for document in documents { #expect((try? JSONParser().parse(document)) != nil) }
