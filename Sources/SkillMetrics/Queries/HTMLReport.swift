@@ -79,7 +79,7 @@ public struct HTMLReport: Sendable {
         return html
     }
 
-    /// Lines of invocations per day: the most used skills, then "other skills".
+    /// Lines of invocations per day of the most used skills.
     func timeSeriesChart(_ byUsage: [SkillMetricsRow]) -> String {
         let days = Array(Set(daily.map(\.day))).sorted()
         guard !days.isEmpty else { return "<p>No invocations yet.</p>" }
@@ -93,9 +93,10 @@ public struct HTMLReport: Sendable {
             let index = shownSet.contains(count.skillName) ? (seriesIndex[count.skillName] ?? shown.count) : shown.count
             series[index][day] += count.invocations
         }
-        var names = shown
-        if series[shown.count].contains(where: { $0 > 0 }) { names.append("other skills") } else { series.removeLast() }
-        let width = 1000.0, height = 320.0, left = 50.0, right = 20.0, top = 20.0, bottom = 40.0
+        // The rest are summed into a caption, not a line: their total would flatten the others.
+        let others = series.removeLast().reduce(0, +)
+        let names = shown
+        let width = 1000.0, height = 320.0, left = 50.0, right = 60.0, top = 20.0, bottom = 40.0
         let maxValue = Double(max(series.flatMap { $0 }.max() ?? 1, 1))
         func x(_ index: Int) -> Double {
             days.count == 1 ? left + (width - left - right) / 2 : left + (width - left - right) * Double(index) / Double(days.count - 1)
@@ -126,7 +127,11 @@ public struct HTMLReport: Sendable {
             svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
             svg += "<text x=\"\(lx + 18)\" y=\"\(ly + 11)\">\(Self.escape(Self.truncate(name, 40)))</text>\n"
         }
-        return svg + "</svg>"
+        svg += "</svg>"
+        if others > 0 {
+            svg += "\n<p>The \(shown.count) most used skills; \(others) invocations of \(byUsage.count - shown.count) other skills are not drawn.</p>"
+        }
+        return svg
     }
 
     /// Horizontal bars of the completion rate.
@@ -155,7 +160,7 @@ public struct HTMLReport: Sendable {
         let labelWidth = 280.0, plotWidth = 600.0, rowHeight = 24.0
         func x(_ value: Double) -> Double { labelWidth + plotWidth * (value - low) / (high - low) }
         let height = rowHeight * Double(shown.count) + 50
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + plotWidth + 40))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Duration percentiles per skill\">\n"
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + plotWidth + 120))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Duration percentiles per skill\">\n"
         svg += "<text x=\"\(labelWidth)\" y=\"14\">min ── p50 ● p95 ▲ p99 ◆ ── max (seconds; axis 0 to \(Self.escape(Self.seconds(high))))</text>\n"
         for (index, row) in shown.enumerated() {
             guard let p = row.percentiles else { continue }
