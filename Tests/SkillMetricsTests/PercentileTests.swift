@@ -97,6 +97,25 @@ import Testing
         #expect(result.differences.isEmpty, "\(result.differences)")
     }
 
+    /// The trigger moves cursors one step per append; check it against the projector after
+    /// every append, with many ties, values below and above the cursors, and a rebuild (which
+    /// clears the cursors) halfway.
+    @Test func triggerCursorsStayExactAppendAfterAppend() throws {
+        let database = try TestDatabase()
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<240 {
+            let value = Double(Int.random(in: 0...6, using: &generator)) / 2
+            try database.store.append(SkillInvocation(
+                id: "e\(index)", skillName: index % 3 == 0 ? "a" : "b",
+                invokedAt: Timestamp(microsecondsSinceEpoch: Int64(index) * 1_000_000),
+                completed: index % 7 != 0, durationSeconds: index % 11 == 0 ? nil : value))
+            let result = try database.store.verify()
+            #expect(result.differences.isEmpty, "after event \(index): \(result.differences)")
+            if !result.differences.isEmpty { return }
+            if index == 120 { try database.store.rebuild() }
+        }
+    }
+
     @Test func skillWithoutDurationsHasNullPercentiles() throws {
         let database = try TestDatabase()
         try database.store.append(SkillInvocation(
