@@ -71,5 +71,11 @@ import Testing
         #expect(throws: SkillMetricsError.self) {
             try database.store.timeline(windowMicroseconds: try Timeline.parseWindow("20 weeks") * 200, bucket: .hour)
         }
+        #expect(throws: SkillMetricsError.self) {
+            try database.store.timeline(windowMicroseconds: 0, bucket: .day)
+        }
+        #expect(throws: SkillMetricsError.self) {
+            try database.store.timeline(windowMicroseconds: try Timeline.parseWindow("2 weeks"), bucket: .week, end: ts("0001-01-02T00:00:00Z"))
+        }
     }
 }

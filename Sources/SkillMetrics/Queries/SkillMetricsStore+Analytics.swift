@@ -23,11 +23,19 @@ extension SkillMetricsStore {
         skill: String? = nil, windowMicroseconds window: Int64, bucket: Timeline.BucketSize,
         end: Timestamp = .now()
     ) throws -> Timeline {
-        let start = Timestamp(microsecondsSinceEpoch: end.microsecondsSinceEpoch - window)
+        guard window > 0 else {
+            throw SkillMetricsError.invalidInput(location: "--window", reason: "the window must be longer than 0")
+        }
+        let (startMicroseconds, overflow) = end.microsecondsSinceEpoch.subtractingReportingOverflow(window)
+        guard !overflow, startMicroseconds >= Timestamp.minimum.microsecondsSinceEpoch,
+              end <= Timestamp.maximum else {
+            throw SkillMetricsError.invalidInput(location: "--window", reason: "the window reaches outside years 0001–9999")
+        }
+        let start = Timestamp(microsecondsSinceEpoch: startMicroseconds)
         let firstBucket = bucket.floor(start)
         let lastBucket = bucket.floor(Timestamp(microsecondsSinceEpoch: end.microsecondsSinceEpoch - 1))
         let count = Int((lastBucket.microsecondsSinceEpoch - firstBucket.microsecondsSinceEpoch) / bucket.microseconds) + 1
-        guard window > 0, count <= Timeline.maximumBuckets else {
+        guard count <= Timeline.maximumBuckets else {
             throw SkillMetricsError.invalidInput(
                 location: "--window", reason: "\(count) \(bucket.rawValue) buckets; at most \(Timeline.maximumBuckets) (use a larger --bucket)")
         }
