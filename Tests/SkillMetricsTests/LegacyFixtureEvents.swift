@@ -62,7 +62,7 @@ enum LegacyFixtureEvents {
 }
 
 /// Runs `python3` for checks against reference implementations (numpy, prometheus_client).
-enum Python {
+enum PythonCheck {
     /// True when `python3 -c "import module"` succeeds.
     static func hasModule(_ module: String) -> Bool {
         (try? run("import \(module)", input: "")).map { $0.status == 0 } ?? false

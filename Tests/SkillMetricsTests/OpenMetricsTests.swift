@@ -18,7 +18,7 @@ import Testing
         """
 
     /// Parses the export with prometheus_client's OpenMetrics parser (`pip install prometheus_client`).
-    @Test(.enabled(if: Python.hasModule("prometheus_client"),
+    @Test(.enabled(if: PythonCheck.hasModule("prometheus_client"),
                    "python3 module prometheus_client is missing (pip install prometheus_client); skipping the parser check"),
           arguments: ["basic", "hostile", "large"])
     func exportPassesTheReferenceParser(fixture: String) throws {
@@ -26,7 +26,7 @@ import Testing
         try database.store.append(try LegacyFixtureEvents.load(fixture))
         let text = try database.store.openMetrics()
         #expect(text.hasSuffix("# EOF\n"))
-        let result = try Python.run(Self.parserScript, input: text)
+        let result = try PythonCheck.run(Self.parserScript, input: text)
         #expect(result.status == 0, "parser rejected the output: \(result.stderr)")
         guard result.status == 0, case .object(let parsed) = try JSONParser().parse(result.stdout) else { return }
         guard case .object(let invocations)? = parsed["invocations"], case .object(let p95)? = parsed["p95"] else {

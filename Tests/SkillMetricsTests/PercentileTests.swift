@@ -20,7 +20,7 @@ import Testing
                     np.percentile(v, 99, method="linear"))]
             print(json.dumps(out))
             """
-        let result = try Python.run(script, input: input)
+        let result = try PythonCheck.run(script, input: input)
         guard result.status == 0, case .object(let object) = try JSONParser().parse(result.stdout) else {
             throw LegacyFixtureEvents.Failure(description: "python3/numpy failed: \(result.stderr)")
         }
@@ -76,7 +76,7 @@ import Testing
         return events.shuffled()
     }
 
-    @Test(.enabled(if: Python.hasModule("numpy"), "python3 with numpy is required"))
+    @Test(.enabled(if: PythonCheck.hasModule("numpy"), "python3 with numpy is required"))
     func triggerProjectorAndSwiftEqualNumpy() throws {
         let samples = Self.samples()
         let expected = try Self.numpyPercentiles(samples)
