@@ -145,6 +145,18 @@ import SkillMetrics
         #expect(row["p50_duration_seconds"] == .double(2.75))
     }
 
+    @Test func verifyCatchesATamperedPercentileAndRebuildRepairsIt() throws {
+        let scratch = Scratch()
+        _ = try Self.load("overlap", into: scratch)
+        let tamper = try Tool.sqlite(scratch.db, "UPDATE skill_metrics SET p99_duration_seconds = p99_duration_seconds * 2 WHERE duration_count > 0;")
+        #expect(tamper.status == 0, "\(tamper.stderr)")
+        let verify = try CLI.run(["verify", "--db", scratch.db])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("p99_duration_seconds"))
+        #expect(try CLI.run(["rebuild", "--db", scratch.db]).status == 0)
+        #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
+    }
+
     @Test func badArgumentsExitWithStatusTwo() throws {
         let scratch = Scratch()
         for arguments in [
