@@ -1,8 +1,8 @@
 import ArgumentParser
 
-/// `audit`: tamper evidence over the event log.
+/// `audit`: point-in-time replay and tamper evidence. Each subcommand lives in its own file.
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tamper evidence: record and verify hash-chain checkpoints of the log.",
-        subcommands: [AuditCheckpoint.self, AuditVerify.self])
+        abstract: "Audit the log: replay the projections to a point in time, record and verify hash-chain checkpoints.",
+        subcommands: [AuditReplay.self, AuditCheckpoint.self, AuditVerify.self])
 }

@@ -21,6 +21,9 @@ enum MetricsText {
             "first invoked:     \(row.firstInvoked)",
             "last invoked:      \(row.lastInvoked)",
         ]
+        if let p = row.percentiles {
+            lines.append("durations:         min \(seconds(p.min)), p50 \(seconds(p.p50)), p95 \(seconds(p.p95)), p99 \(seconds(p.p99)), max \(seconds(p.max)) (\(p.count) values)")
+        }
         for (title, counts) in [("workflow paths", row.workflowPaths), ("common errors", row.commonErrors),
                                 ("follow-up actions", row.followUpActions)] where !counts.isEmpty {
             lines.append("\(title):")

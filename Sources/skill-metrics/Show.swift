@@ -17,7 +17,7 @@ struct Show: ParsableCommand {
             throw SkillMetricsError.skillNotFound(skill)
         }
         if output.json {
-            Console.printJSON(.object(row.legacyJSON))
+            Console.printJSON(.object(row.jsonWithPercentiles))
         } else {
             print(MetricsText.describe(row))
         }
@@ -36,7 +36,7 @@ struct List: ParsableCommand {
         let metrics = try store.openStore()
         let rows = try metrics.allMetrics()
         if output.json {
-            Console.printJSON(.array(rows.map { .object($0.legacyJSON) }))
+            Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))
             return
         }
         if rows.isEmpty {

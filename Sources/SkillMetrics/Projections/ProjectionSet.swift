@@ -23,20 +23,30 @@ public struct ProjectionSet: Sendable {
         eventCount += 1
     }
 
-    /// Folds the stored events after ``lastSeq`` up to `through`, in seq order.
+    /// Folds the stored events after ``lastSeq`` up to `through`, in seq order, then (schema
+    /// V2 and later) brings the percentiles up to date with the events folded.
     mutating func fold(_ db: Database, through: Int64 = .max, progress: ((Int) -> Void)? = nil) throws {
         try ProjectionEvent.forEach(db, after: lastSeq, through: through) { event in
             apply(event)
             if let progress, eventCount % 100_000 == 0 { progress(eventCount) }
         }
+        if try Self.hasPercentileColumns(db) {
+            try skillMetrics.computePercentiles(db, through: lastSeq)
+        }
+    }
+
+    /// True when `skill_metrics` has the schema V2 percentile columns.
+    static func hasPercentileColumns(_ db: Database) throws -> Bool {
+        try db.columns(in: "skill_metrics").contains { $0.name == "p50_duration_seconds" }
     }
 
     /// Replaces the stored projections with these rows (inside the caller's transaction).
     func write(to db: Database) throws {
         try db.execute(sql: "DELETE FROM skill_metrics")
         try db.execute(sql: "DELETE FROM session_skill")
+        let percentiles = try Self.hasPercentileColumns(db)
         for row in skillMetrics.rows {
-            try insert(row.databaseValues, into: "skill_metrics", db)
+            try insert(row.databaseValues(percentiles: percentiles), into: "skill_metrics", db)
         }
         for row in sessionSkills.rows {
             try insert(row.databaseValues, into: "session_skill", db)

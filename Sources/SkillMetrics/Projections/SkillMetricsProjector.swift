@@ -1,3 +1,5 @@
+import GRDB
+
 /// Folds events, in seq order, into `skill_metrics` rows (DESIGN.md §3).
 ///
 /// This is the Swift half of the projection semantics; the SQL triggers in
@@ -16,11 +18,17 @@ public struct SkillMetricsProjector: Sendable {
         var lastInvoked: String
         var firstSeq: Int64
         var lastSeq: Int64
+        /// Completed events with a non-null duration (the percentiles' n, schema V2).
+        var durationCount = 0
     }
 
     private var states: [String: State] = [:]
     /// Skill names in order of first appearance.
     private var order: [String] = []
+    /// Percentiles per skill, as of the last ``computePercentiles(_:through:)``.
+    private var percentiles: [String: DurationPercentiles] = [:]
+    /// Skills whose durations changed since percentiles were last computed.
+    private var percentilesOutdated: Set<String> = []
 
     public init() {}
 
@@ -35,6 +43,40 @@ public struct SkillMetricsProjector: Sendable {
             firstInvoked: event.invokedAt, lastInvoked: event.invokedAt,
             firstSeq: event.seq, lastSeq: event.seq)
         ].fold(event)
+        if event.completed && event.durationSeconds != nil {
+            percentilesOutdated.insert(event.skillName)
+        }
+    }
+
+    /// Computes the percentiles of the skills whose durations changed, from the durations of
+    /// the events with `seq <= through` (schema V2's partial index, read in ascending order
+    /// and streamed: memory stays bounded by the number of skills, not events).
+    ///
+    /// Folding keeps counts only; call this after the fold, with the last seq folded.
+    mutating func computePercentiles(_ db: Database, through: Int64) throws {
+        for name in percentilesOutdated {
+            guard let state = states[name] else { continue }
+            var selector = PercentileSelector(count: state.durationCount)
+            let cursor = try Double.fetchCursor(db, sql: """
+                SELECT duration_seconds FROM skill_invocation INDEXED BY idx_skill_invocation_durations
+                WHERE skill_name = ? AND completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL
+                  AND seq <= ?
+                ORDER BY duration_seconds
+                """, arguments: [name, through])
+            var index = 0
+            while let value = try cursor.next() {
+                guard index < state.durationCount else { break }
+                selector.offer(value, at: index)
+                index += 1
+            }
+            guard index == state.durationCount else {
+                throw SkillMetricsError.invalidInput(
+                    location: "skill_invocation, skill \(JSONWriter.quoted(name))",
+                    reason: "the duration index holds \(index) values up to seq \(through), the fold counted \(state.durationCount)")
+            }
+            percentiles[name] = selector.result
+        }
+        percentilesOutdated.removeAll()
     }
 
     /// The projection rows, in order of first appearance.
@@ -55,7 +97,9 @@ public struct SkillMetricsProjector: Sendable {
                 completionRate: state.total == 0 ? 0.0 : Double(state.completed) / Double(state.total) * 100,
                 avgDurationSeconds: state.completed == 0 ? 0.0 : state.totalDuration / Double(state.completed),
                 firstSeq: state.firstSeq,
-                lastSeq: state.lastSeq)
+                lastSeq: state.lastSeq,
+                durationCount: state.durationCount,
+                percentiles: percentiles[name])
         }
     }
 }
@@ -65,6 +109,7 @@ extension SkillMetricsProjector.State {
         total += 1
         if event.completed {
             completed += 1
+            if event.durationSeconds != nil { durationCount += 1 }
             if let duration = event.durationSeconds, duration != 0 {
                 totalDuration += duration
             }

@@ -18,8 +18,26 @@ public struct SkillMetricsRow: Sendable, Equatable {
     /// Seq of the skill's first and last finished event (first appearance orders skills).
     public var firstSeq: Int64
     public var lastSeq: Int64
+    /// Completed events with a non-null duration (schema V2; 0 on a V1 database).
+    public var durationCount: Int = 0
+    /// Duration percentiles (schema V2); nil when the skill has no duration or the database
+    /// is at schema V1.
+    public var percentiles: DurationPercentiles?
 
-    /// The row's column values, as the projection table stores them.
+    /// The row's column values, with the schema V2 columns when `percentiles` is true.
+    func databaseValues(percentiles includePercentiles: Bool) -> [(column: String, value: DatabaseValue)] {
+        guard includePercentiles else { return databaseValues }
+        return databaseValues + [
+            ("duration_count", durationCount.databaseValue),
+            ("min_duration_seconds", percentiles?.min.databaseValue ?? .null),
+            ("max_duration_seconds", percentiles?.max.databaseValue ?? .null),
+            ("p50_duration_seconds", percentiles?.p50.databaseValue ?? .null),
+            ("p95_duration_seconds", percentiles?.p95.databaseValue ?? .null),
+            ("p99_duration_seconds", percentiles?.p99.databaseValue ?? .null),
+        ]
+    }
+
+    /// The row's schema V1 column values, as the projection table stores them.
     var databaseValues: [(column: String, value: DatabaseValue)] {
         [
             ("skill_name", skillName.databaseValue),
@@ -45,6 +63,21 @@ public struct SkillMetricsRow: Sendable, Equatable {
                first_invoked, last_invoked, completion_rate, avg_duration_seconds, first_seq, last_seq
         FROM skill_metrics
         """
+
+    /// ``selectSQL`` plus the schema V2 columns (decoded by ``init(row:)`` when present).
+    static let selectWithPercentilesSQL = """
+        SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
+               total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
+               first_invoked, last_invoked, completion_rate, avg_duration_seconds, first_seq, last_seq,
+               duration_count, min_duration_seconds, max_duration_seconds,
+               p50_duration_seconds, p95_duration_seconds, p99_duration_seconds
+        FROM skill_metrics
+        """
+
+    /// The select statement for this database's schema.
+    static func selectSQL(_ db: Database) throws -> String {
+        try ProjectionSet.hasPercentileColumns(db) ? selectWithPercentilesSQL : selectSQL
+    }
 
     /// Decodes a row selected with ``selectSQL``.
     init(row: Row) throws {
@@ -72,14 +105,25 @@ public struct SkillMetricsRow: Sendable, Equatable {
         avgDurationSeconds = row[11]
         firstSeq = row[12]
         lastSeq = row[13]
+        if row.count >= 20 {
+            durationCount = row[14]
+            if durationCount > 0, let minimum: Double = row[15], let maximum: Double = row[16],
+               let p50: Double = row[17], let p95: Double = row[18], let p99: Double = row[19] {
+                percentiles = DurationPercentiles(
+                    count: durationCount, min: minimum, max: maximum, p50: p50, p95: p95, p99: p99)
+            }
+        }
     }
 
     init(
         skillName: String, totalInvocations: Int, completedInvocations: Int, abandonedInvocations: Int,
         totalDurationSeconds: Double, workflowPaths: OrderedCounts, commonErrors: OrderedCounts,
         followUpActions: OrderedCounts, firstInvoked: String, lastInvoked: String,
-        completionRate: Double, avgDurationSeconds: Double, firstSeq: Int64, lastSeq: Int64
+        completionRate: Double, avgDurationSeconds: Double, firstSeq: Int64, lastSeq: Int64,
+        durationCount: Int = 0, percentiles: DurationPercentiles? = nil
     ) {
+        self.durationCount = durationCount
+        self.percentiles = percentiles
         self.skillName = skillName
         self.totalInvocations = totalInvocations
         self.completedInvocations = completedInvocations
@@ -112,6 +156,20 @@ public struct SkillMetricsRow: Sendable, Equatable {
         object.append("last_invoked", .string(lastInvoked))
         object.append("completion_rate", .double(completionRate))
         object.append("avg_duration_seconds", .double(avgDurationSeconds))
+        return object
+    }
+
+    /// ``legacyJSON`` followed by the schema V2 fields (`duration_count`, `min_duration_seconds`,
+    /// `max_duration_seconds`, `p50/p95/p99_duration_seconds`; null when there is no duration),
+    /// as `show --json` and `list --json` print it.
+    public var jsonWithPercentiles: JSONObject {
+        var object = legacyJSON
+        object.append("duration_count", .int(durationCount))
+        object.append("min_duration_seconds", percentiles.map { .double($0.min) } ?? .null)
+        object.append("max_duration_seconds", percentiles.map { .double($0.max) } ?? .null)
+        object.append("p50_duration_seconds", percentiles.map { .double($0.p50) } ?? .null)
+        object.append("p95_duration_seconds", percentiles.map { .double($0.p95) } ?? .null)
+        object.append("p99_duration_seconds", percentiles.map { .double($0.p99) } ?? .null)
         return object
     }
 }

@@ -57,9 +57,11 @@ extension SkillMetricsStore {
         var differences: [ProjectionDifference] = []
         let skillRows = projections.skillMetrics.rows
         let sessionRows = projections.sessionSkills.rows
+        // The V2 columns are compared when the schema has them (a V1 database has none).
+        let percentiles = try ProjectionSet.hasPercentileColumns(db)
         try compareTable(
             "skill_metrics", keyColumns: ["skill_name"],
-            expected: skillRows.map(\.databaseValues), db: db, into: &differences)
+            expected: skillRows.map { $0.databaseValues(percentiles: percentiles) }, db: db, into: &differences)
         try compareTable(
             "session_skill", keyColumns: ["session_id", "skill_name"],
             expected: sessionRows.map(\.databaseValues), db: db, into: &differences)

@@ -6,7 +6,7 @@ extension SkillMetricsStore {
     public func metrics(for skill: String) throws -> SkillMetricsRow? {
         try timed("metrics(for:)") {
             try read { db in
-                try Row.fetchOne(db, sql: SkillMetricsRow.selectSQL + " WHERE skill_name = ?", arguments: [skill])
+                try Row.fetchOne(db, sql: SkillMetricsRow.selectSQL(db) + " WHERE skill_name = ?", arguments: [skill])
                     .map(SkillMetricsRow.init(row:))
             }
         }
@@ -16,7 +16,7 @@ extension SkillMetricsStore {
     public func allMetrics() throws -> [SkillMetricsRow] {
         try timed("allMetrics()") {
             try read { db in
-                try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL + " ORDER BY total_invocations DESC, first_seq ASC")
+                try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL(db) + " ORDER BY total_invocations DESC, first_seq ASC")
                     .map(SkillMetricsRow.init(row:))
             }
         }
@@ -24,9 +24,11 @@ extension SkillMetricsStore {
 
     /// Every skill's row in order of first appearance (the legacy file's `skills` order).
     public func allMetricsInFirstSeenOrder() throws -> [SkillMetricsRow] {
-        try read { db in
-            try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL + " ORDER BY first_seq ASC")
-                .map(SkillMetricsRow.init(row:))
+        try timed("allMetricsInFirstSeenOrder()") {
+            try read { db in
+                try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL(db) + " ORDER BY first_seq ASC")
+                    .map(SkillMetricsRow.init(row:))
+            }
         }
     }
 

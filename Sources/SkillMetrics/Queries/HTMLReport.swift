@@ -1,0 +1,208 @@
+import Foundation
+
+/// A self-contained HTML report (`report --html FILE`): totals, and inline SVG charts of
+/// invocations per day per skill, completion rate per skill and duration percentiles per skill.
+///
+/// No scripts, styles or fonts are fetched: the page works offline. Names are HTML-escaped and
+/// control characters shown as Unicode control pictures.
+public struct HTMLReport: Sendable {
+    /// Invocations of one skill on one UTC day (`YYYY-MM-DD`).
+    public struct DailyCount: Sendable, Equatable {
+        public var skillName: String
+        public var day: String
+        public var invocations: Int
+    }
+
+    /// Skills in first-appearance order.
+    public var rows: [SkillMetricsRow]
+    public var daily: [DailyCount]
+    /// When the report was made (shown in the page).
+    public var generatedAt: Timestamp
+
+    /// Most skills drawn as their own line (the rest are summed as "other skills").
+    static let seriesLimit = 8
+    /// Most skills listed in the bar charts.
+    static let barLimit = 25
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+
+    public init(rows: [SkillMetricsRow], daily: [DailyCount], generatedAt: Timestamp) {
+        self.rows = rows
+        self.daily = daily
+        self.generatedAt = generatedAt
+    }
+
+    /// The page.
+    public func render() -> String {
+        let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
+        let byUsage = summary.skillsByUsage.compactMap { usage in rows.first { $0.skillName == usage.skillName } }
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>Skill Metrics Report</title>
+            <style>
+            body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1100px; }
+            h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
+            .totals { display: flex; gap: 24px; flex-wrap: wrap; }
+            .totals div { background: #f3f5f8; padding: 10px 16px; border-radius: 6px; }
+            .totals b { display: block; font-size: 1.4em; }
+            table { border-collapse: collapse; margin-top: 12px; }
+            td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+            td:first-child, th:first-child { text-align: left; max-width: 360px; overflow-wrap: anywhere; }
+            svg text { font-size: 12px; font-family: sans-serif; }
+            </style>
+            </head>
+            <body>
+            <h1>Skill Metrics Report</h1>
+            <p>Generated \(Self.escape(generatedAt.canonical)); all times UTC.</p>
+            <div class="totals">
+            <div>Skills<b>\(summary.totalSkills)</b></div>
+            <div>Invocations<b>\(summary.totalInvocations)</b></div>
+            <div>Completion rate<b>\(LegacyReport.oneDecimal(summary.overallCompletionRate))%</b></div>
+            <div>Average duration<b>\(LegacyReport.oneDecimal(summary.avgDurationSeconds))s</b></div>
+            </div>
+
+            """
+        html += "<h2>Invocations per day</h2>\n" + timeSeriesChart(byUsage) + "\n"
+        html += "<h2>Completion rate per skill</h2>\n" + completionChart(byUsage) + "\n"
+        html += "<h2>Duration percentiles per skill</h2>\n" + percentileChart(byUsage) + "\n"
+        html += "<h2>All skills</h2>\n<table>\n<tr><th>skill</th><th>invocations</th><th>completed</th><th>abandoned</th><th>completion</th><th>avg</th><th>p50</th><th>p95</th><th>p99</th></tr>\n"
+        for row in byUsage {
+            let p = row.percentiles
+            html += "<tr><td>\(Self.escape(row.skillName))</td><td>\(row.totalInvocations)</td><td>\(row.completedInvocations)</td>"
+                + "<td>\(row.abandonedInvocations)</td><td>\(LegacyReport.oneDecimal(row.completionRate))%</td>"
+                + "<td>\(Self.seconds(row.avgDurationSeconds))</td><td>\(p.map { Self.seconds($0.p50) } ?? "–")</td>"
+                + "<td>\(p.map { Self.seconds($0.p95) } ?? "–")</td><td>\(p.map { Self.seconds($0.p99) } ?? "–")</td></tr>\n"
+        }
+        html += "</table>\n</body>\n</html>\n"
+        return html
+    }
+
+    /// Lines of invocations per day of the most used skills.
+    func timeSeriesChart(_ byUsage: [SkillMetricsRow]) -> String {
+        let days = Array(Set(daily.map(\.day))).sorted()
+        guard !days.isEmpty else { return "<p>No invocations yet.</p>" }
+        let shown = byUsage.prefix(Self.seriesLimit).map(\.skillName)
+        let shownSet = Set(shown)
+        let dayIndex = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($0.element, $0.offset) })
+        var series = Array(repeating: Array(repeating: 0, count: days.count), count: shown.count + 1)
+        let seriesIndex = Dictionary(shown.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        for count in daily {
+            guard let day = dayIndex[count.day] else { continue }
+            let index = shownSet.contains(count.skillName) ? (seriesIndex[count.skillName] ?? shown.count) : shown.count
+            series[index][day] += count.invocations
+        }
+        // The rest are summed into a caption, not a line: their total would flatten the others.
+        let others = series.removeLast().reduce(0, +)
+        let names = shown
+        let width = 1000.0, height = 320.0, left = 50.0, right = 60.0, top = 20.0, bottom = 40.0
+        let maxValue = Double(max(series.flatMap { $0 }.max() ?? 1, 1))
+        func x(_ index: Int) -> Double {
+            days.count == 1 ? left + (width - left - right) / 2 : left + (width - left - right) * Double(index) / Double(days.count - 1)
+        }
+        func y(_ value: Int) -> Double { top + (height - top - bottom) * (1 - Double(value) / maxValue) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height + 22 * Double((names.count + 2) / 3)))\" role=\"img\" aria-label=\"Invocations per day per skill\">\n"
+        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - right)\" y2=\"\(height - bottom)\" stroke=\"#888\"/>\n"
+        svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(height - bottom)\" stroke=\"#888\"/>\n"
+        for step in 0...4 {
+            let value = Int((maxValue * Double(step) / 4).rounded())
+            svg += "<text x=\"\(left - 6)\" y=\"\(Self.format(y(value) + 4))\" text-anchor=\"end\">\(value)</text>\n"
+        }
+        let labelEvery = max(1, days.count / 8)
+        for (index, day) in days.enumerated() where index % labelEvery == 0 || index == days.count - 1 {
+            svg += "<text x=\"\(Self.format(x(index)))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(day)</text>\n"
+        }
+        for (index, values) in series.enumerated() {
+            let color = Self.palette[index % Self.palette.count]
+            let points = values.enumerated().map { "\(Self.format(x($0.offset))),\(Self.format(y($0.element)))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
+            if values.count == 1 {
+                svg += "<circle cx=\"\(Self.format(x(0)))\" cy=\"\(Self.format(y(values[0])))\" r=\"4\" fill=\"\(color)\"/>\n"
+            }
+        }
+        for (index, name) in names.enumerated() {
+            let color = Self.palette[index % Self.palette.count]
+            let lx = left + Double(index % 3) * 320, ly = height + 4 + Double(index / 3) * 22
+            svg += "<rect x=\"\(lx)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
+            svg += "<text x=\"\(lx + 18)\" y=\"\(ly + 11)\">\(Self.escape(Self.truncate(name, 40)))</text>\n"
+        }
+        svg += "</svg>"
+        if others > 0 {
+            svg += "\n<p>The \(shown.count) most used skills; \(others) invocations of \(byUsage.count - shown.count) other skills are not drawn.</p>"
+        }
+        return svg
+    }
+
+    /// Horizontal bars of the completion rate.
+    func completionChart(_ byUsage: [SkillMetricsRow]) -> String {
+        let shown = Array(byUsage.prefix(Self.barLimit))
+        guard !shown.isEmpty else { return "<p>No skills yet.</p>" }
+        let labelWidth = 280.0, barWidth = 600.0, rowHeight = 22.0
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barWidth + 80))\" height=\"\(Int(rowHeight * Double(shown.count) + 10))\" role=\"img\" aria-label=\"Completion rate per skill\">\n"
+        for (index, row) in shown.enumerated() {
+            let y = 5 + rowHeight * Double(index)
+            let width = barWidth * max(0, min(row.completionRate, 100)) / 100
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 14)\" text-anchor=\"end\">\(Self.escape(Self.truncate(row.skillName, 40)))</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(barWidth)\" height=\"\(rowHeight - 6)\" fill=\"#eee\"/>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(Self.format(width))\" height=\"\(rowHeight - 6)\" fill=\"#2ca02c\"/>"
+            svg += "<text x=\"\(labelWidth + barWidth + 6)\" y=\"\(y + 14)\">\(LegacyReport.oneDecimal(row.completionRate))%</text>\n"
+        }
+        return svg + "</svg>"
+    }
+
+    /// Per skill: a line from min to max with marks at p50, p95 and p99.
+    func percentileChart(_ byUsage: [SkillMetricsRow]) -> String {
+        let shown = byUsage.prefix(Self.barLimit).filter { $0.percentiles != nil }
+        guard !shown.isEmpty else { return "<p>No durations recorded (or the database is at schema version 1).</p>" }
+        let low = min(0, shown.compactMap { $0.percentiles?.min }.min() ?? 0)
+        let high = max(shown.compactMap { $0.percentiles?.max }.max() ?? 1, low + 1e-9)
+        let labelWidth = 280.0, plotWidth = 600.0, rowHeight = 24.0
+        func x(_ value: Double) -> Double { labelWidth + plotWidth * (value - low) / (high - low) }
+        let height = rowHeight * Double(shown.count) + 50
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + plotWidth + 120))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Duration percentiles per skill\">\n"
+        svg += "<text x=\"\(labelWidth)\" y=\"14\">min ── p50 ● p95 ▲ p99 ◆ ── max (seconds; axis 0 to \(Self.escape(Self.seconds(high))))</text>\n"
+        for (index, row) in shown.enumerated() {
+            guard let p = row.percentiles else { continue }
+            let y = 30 + rowHeight * Double(index) + 10
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 4)\" text-anchor=\"end\">\(Self.escape(Self.truncate(row.skillName, 40)))</text>"
+            svg += "<line x1=\"\(Self.format(x(p.min)))\" y1=\"\(y)\" x2=\"\(Self.format(x(p.max)))\" y2=\"\(y)\" stroke=\"#888\" stroke-width=\"2\"/>"
+            svg += "<circle cx=\"\(Self.format(x(p.p50)))\" cy=\"\(y)\" r=\"5\" fill=\"#1f77b4\"/>"
+            svg += "<path d=\"M\(Self.format(x(p.p95))) \(y - 6) l5 10 h-10 z\" fill=\"#ff7f0e\"/>"
+            svg += "<path d=\"M\(Self.format(x(p.p99))) \(y - 6) l5 6 l-5 6 l-5 -6 z\" fill=\"#d62728\"/>"
+            svg += "<text x=\"\(labelWidth + plotWidth + 6)\" y=\"\(y + 4)\">\(Self.escape(Self.seconds(p.p50)))</text>\n"
+        }
+        return svg + "</svg>"
+    }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.3fs", value) }
+
+    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    static func truncate(_ text: String, _ length: Int) -> String {
+        text.count > length ? String(text.prefix(length - 1)) + "…" : text
+    }
+
+    /// HTML-escapes text; control characters become Unicode control pictures.
+    static func escape(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default:
+                if scalar.value < 0x20, let picture = Unicode.Scalar(0x2400 + scalar.value) {
+                    result.unicodeScalars.append(picture)
+                } else if scalar.value == 0x7F {
+                    result += "\u{2421}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+}

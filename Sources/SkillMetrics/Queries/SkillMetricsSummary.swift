@@ -1,0 +1,74 @@
+import Foundation
+
+/// The legacy `get_summary()` over the skill projection (legacy-json.md §1 "Summary").
+///
+/// Built from the rows in first-appearance order (the legacy `skills` order): the most used
+/// skill is the first with the maximal total, and `skillsByUsage` is a stable sort by total,
+/// descending. Floats are computed with the same operations in the same order as the Python
+/// tracker, so they are bit-identical to it.
+public struct SkillMetricsSummary: Sendable, Equatable {
+    /// One `[name, total]` pair of `skills_by_usage`.
+    public struct Usage: Sendable, Equatable {
+        public var skillName: String
+        public var totalInvocations: Int
+    }
+
+    public var totalSkills: Int
+    public var totalInvocations: Int
+    public var overallCompletionRate: Double
+    /// Nil when there are no skills.
+    public var mostUsedSkill: String?
+    public var mostUsedCount: Int
+    public var avgDurationSeconds: Double
+    /// Skills by total descending, ties in first-appearance order.
+    public var skillsByUsage: [Usage]
+
+    /// The summary of `rows`, which must be in first-appearance order.
+    public init(rowsInFirstSeenOrder rows: [SkillMetricsRow]) {
+        totalSkills = rows.count
+        var invocations = 0
+        var completed = 0
+        var duration = 0.0
+        var mostUsed: SkillMetricsRow?
+        for row in rows {
+            invocations += row.totalInvocations
+            completed += row.completedInvocations
+            duration += row.totalDurationSeconds
+            if mostUsed == nil || row.totalInvocations > (mostUsed?.totalInvocations ?? 0) {
+                mostUsed = row
+            }
+        }
+        totalInvocations = invocations
+        overallCompletionRate = invocations == 0 ? 0.0 : Double(completed) / Double(invocations) * 100
+        avgDurationSeconds = completed == 0 ? 0.0 : duration / Double(completed)
+        mostUsedSkill = mostUsed?.skillName
+        mostUsedCount = mostUsed?.totalInvocations ?? 0
+        skillsByUsage = rows.enumerated()
+            .sorted { lhs, rhs in
+                lhs.element.totalInvocations != rhs.element.totalInvocations
+                    ? lhs.element.totalInvocations > rhs.element.totalInvocations
+                    : lhs.offset < rhs.offset
+            }
+            .map { Usage(skillName: $0.element.skillName, totalInvocations: $0.element.totalInvocations) }
+    }
+
+    /// Exactly the dictionary the legacy `get_summary()` returns: with no skills only the first
+    /// five keys (`0`, `0`, `0.0`, `null`, `0.0`).
+    public var legacyJSON: JSONObject {
+        var object = JSONObject()
+        object.append("total_skills", .int(totalSkills))
+        object.append("total_invocations", .int(totalInvocations))
+        object.append("overall_completion_rate", .double(overallCompletionRate))
+        object.append("most_used_skill", .optionalString(mostUsedSkill))
+        if totalSkills == 0 {
+            object.append("avg_duration_seconds", .double(avgDurationSeconds))
+            return object
+        }
+        object.append("most_used_count", .int(mostUsedCount))
+        object.append("avg_duration_seconds", .double(avgDurationSeconds))
+        object.append("skills_by_usage", .array(skillsByUsage.map {
+            .array([.string($0.skillName), .int($0.totalInvocations)])
+        }))
+        return object
+    }
+}

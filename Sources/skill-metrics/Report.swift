@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import SkillMetrics
+
+/// `report`: the legacy plain-text report, or an HTML page.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the legacy plain-text report (byte-identical to generate_report()), or write an HTML report.",
+        discussion: """
+            --html FILE writes one self-contained page (inline SVG charts, no network): invocations
+            per day per skill, completion rate per skill and duration percentiles per skill.
+            """)
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("Write an HTML report to this file.", valueName: "file"))
+    var html: String?
+
+    func run() throws {
+        let metrics = try store.openStore()
+        guard let html else {
+            print(try metrics.report())
+            return
+        }
+        let page = try metrics.htmlReport()
+        do {
+            try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+        } catch {
+            throw SkillMetricsError.fileAccess(path: html, reason: "cannot write the report (\(error.localizedDescription))")
+        }
+        print("wrote \(html)")
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import SkillMetrics
+
+/// `search TEXT`: full-text search over skills and workflow paths.
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find (skill, workflow path) pairs whose skill name or path contains every word of TEXT.",
+        discussion: """
+            Words match as literal, case-insensitive substrings (FTS5 trigram index); any text is
+            safe, quotes and operators included. Shows invocations and the average duration.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The words to look for.") var text: String
+
+    @Option(name: .long, help: "Most results to show.") var limit: Int = 100
+
+    func run() throws {
+        let metrics = try store.openStore()
+        let matches = try metrics.searchWorkflowPaths(text, limit: limit)
+        if output.json {
+            Console.printJSON(.array(matches.map { .object($0.json) }))
+            return
+        }
+        if matches.isEmpty {
+            print("no match")
+            return
+        }
+        for match in matches {
+            let path = match.workflowPath.map(MetricsText.display) ?? "(no workflow path)"
+            print("\(MetricsText.display(match.skillName))  \(path)  \(match.invocationCount) invocations, avg \(MetricsText.seconds(match.avgDurationSeconds))")
+        }
+    }
+}
