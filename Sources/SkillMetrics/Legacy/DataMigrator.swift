@@ -19,10 +19,23 @@ public struct DataMigrator: Sendable {
         /// Validate and report, write nothing.
         public var dryRun: Bool
 
-        public init(timeZone: LegacyTimeZone, dialect: LegacyDialect? = nil, dryRun: Bool = false) {
+        /// How the projections follow the imported events (same result either way).
+        public enum Projection: Sendable, Equatable {
+            /// Bulk for an import of 2,000 events or more that is at least as large as the log.
+            case automatic
+            /// The per-event triggers.
+            case perEvent
+            /// Suspend the projection triggers and fold once (``BulkProjectionLoad``).
+            case bulk
+        }
+
+        public var projection: Projection
+
+        public init(timeZone: LegacyTimeZone, dialect: LegacyDialect? = nil, dryRun: Bool = false, projection: Projection = .automatic) {
             self.timeZone = timeZone
             self.dialect = dialect
             self.dryRun = dryRun
+            self.projection = projection
         }
     }
 
@@ -63,23 +76,37 @@ public struct DataMigrator: Sendable {
                 alreadyPresent: 0, tiedCompletions: order.ties.count, dryRun: options.dryRun, differences: [])
             try db.inTransaction(.immediate) {
                 // An empty log cannot hold any of these ids: skip the per-event lookup.
-                let fresh = try SkillMetricsStore.maxSeq(db) == 0
-                for (index, event) in events.enumerated() {
-                    do {
-                        if fresh {
-                            try Self.insert(event, in: db)
-                            report.appended += 1
-                        } else {
-                            switch try EventLog.append(event, in: db) {
-                            case .appended: report.appended += 1
-                            case .alreadyPresent: report.alreadyPresent += 1
+                let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
+                let fresh = existing == 0
+                let appendAll = {
+                    for (index, event) in events.enumerated() {
+                        do {
+                            if fresh {
+                                try Self.insert(event, in: db)
+                                report.appended += 1
+                            } else {
+                                switch try EventLog.append(event, in: db) {
+                                case .appended: report.appended += 1
+                                case .alreadyPresent: report.alreadyPresent += 1
+                                }
                             }
+                        } catch let error as SkillMetricsError {
+                            throw SkillMetricsError.invalidInput(
+                                location: "\(source): invocations[\(order.positions[index])]", reason: error.description)
                         }
-                    } catch let error as SkillMetricsError {
-                        throw SkillMetricsError.invalidInput(
-                            location: "\(source): invocations[\(order.positions[index])]", reason: error.description)
+                        if let progress, (index + 1) % 1_000 == 0 { progress(index + 1) }
                     }
-                    if let progress, (index + 1) % 1_000 == 0 { progress(index + 1) }
+                }
+                // A large import folds the projections once instead of per event.
+                let bulk = switch options.projection {
+                case .automatic: BulkProjectionLoad.isWorthwhile(loading: events.count, existing: existing)
+                case .perEvent: false
+                case .bulk: true
+                }
+                if bulk {
+                    try BulkProjectionLoad.run(db, appendAll)
+                } else {
+                    try appendAll()
                 }
                 try db.execute(sql: """
                     INSERT INTO legacy_import (source_path, dialect, time_zone, last_updated, invocations,

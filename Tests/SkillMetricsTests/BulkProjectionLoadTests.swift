@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import Testing
+@testable import SkillMetrics
+
+/// A large import suspends the projection triggers and folds once; the result must be the
+/// rows the triggers would have written, and the triggers must be back afterwards.
+@Suite("Bulk projection load")
+struct BulkProjectionLoadTests {
+    static func storedProjections(_ store: SkillMetricsStore) throws -> [String] {
+        try store.read { db in
+            var rows: [String] = []
+            for sql in [
+                // Every projection column (not the percentile trigger's cursor cache).
+                "SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations, total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked, last_invoked, completion_rate, avg_duration_seconds, first_seq, last_seq, duration_count, min_duration_seconds, max_duration_seconds, p50_duration_seconds, p95_duration_seconds, p99_duration_seconds FROM skill_metrics ORDER BY skill_name",
+                "SELECT * FROM session_skill ORDER BY session_id, skill_name",
+            ] {
+                for row in try Row.fetchAll(db, sql: sql) {
+                    rows.append(row.map { column, value -> String in
+                        if case .double(let double) = value.storage { return "\(column)=\(double.bitPattern)" }
+                        return "\(column)=\(value)"
+                    }.joined(separator: "|"))
+                }
+            }
+            return rows
+        }
+    }
+
+    static func triggerNames(_ store: SkillMetricsStore) throws -> [String] {
+        try store.read { db in
+            try String.fetchAll(db, sql: "SELECT name || ':' || sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        }
+    }
+
+    @Test("bulk import writes exactly what the per-event triggers write", arguments: ["large.json", "session-buddy.json"])
+    func bulkEqualsTriggers(fixture: String) throws {
+        let path = PackagePaths.fixture("legacy/\(fixture)")
+        let zone = try LegacyTimeZone(identifier: "UTC")
+        let bulk = try TestDatabase()
+        let perEvent = try TestDatabase()
+        let triggersBefore = try Self.triggerNames(bulk.store)
+        let document = try LegacyDocument.load(path: path)
+        // session-buddy.json (300 invocations, with sessions) is below the automatic threshold:
+        // force the bulk path for it.
+        let bulkReport = try DataMigrator(store: bulk.store).importDocument(
+            document, source: path, options: DataMigrator.Options(timeZone: zone, projection: fixture == "large.json" ? .automatic : .bulk))
+        let perEventReport = try DataMigrator(store: perEvent.store).importDocument(
+            document, source: path, options: DataMigrator.Options(timeZone: zone, projection: .perEvent))
+        #expect(bulkReport.appended == perEventReport.appended)
+        #expect(try Self.storedProjections(bulk.store) == Self.storedProjections(perEvent.store))
+        #expect(try Self.triggerNames(bulk.store) == triggersBefore, "the projection triggers are back, unchanged")
+        // The triggers work again afterwards.
+        try bulk.store.append(SkillInvocation(
+            id: "after-bulk", skillName: "after", invokedAt: ts("2030-01-01T00:00:00Z"), durationSeconds: 1.5, sessionID: "s"))
+        try perEvent.store.append(SkillInvocation(
+            id: "after-bulk", skillName: "after", invokedAt: ts("2030-01-01T00:00:00Z"), durationSeconds: 1.5, sessionID: "s"))
+        #expect(try bulk.store.metrics(for: "after")?.totalInvocations == 1)
+        #expect(try Self.storedProjections(bulk.store) == Self.storedProjections(perEvent.store))
+        #expect(try bulk.store.verify().isConsistent)
+    }
+
+    @Test("a failing bulk load rolls back the events and keeps the triggers")
+    func failureRollsBack() throws {
+        let database = try TestDatabase()
+        try database.store.append(SkillInvocation(id: "kept", skillName: "s", invokedAt: ts("2026-01-01T00:00:00Z"), durationSeconds: 1))
+        let triggers = try Self.triggerNames(database.store)
+        let before = try Self.storedProjections(database.store)
+        #expect(throws: SkillMetricsError.self) {
+            try database.store.write { db in
+                try BulkProjectionLoad.run(db) {
+                    _ = try EventLog.append(SkillInvocation(id: "x1", skillName: "s", invokedAt: ts("2026-01-02T00:00:00Z")), in: db)
+                    _ = try EventLog.append(SkillInvocation(id: "kept", skillName: "other", invokedAt: ts("2026-01-02T00:00:00Z")), in: db)
+                }
+            }
+        }
+        #expect(try Self.triggerNames(database.store) == triggers)
+        #expect(try Self.storedProjections(database.store) == before)
+        #expect(try database.store.eventCount() == 1)
+    }
+}
