@@ -7,8 +7,8 @@ struct BenchConfiguration {
     var largeEvents = 1_000_000
     var mediumEvents = 100_000
     var smallEvents = 1_000
-    var singleAppendEvents = 2_000
-    var singleAppendRuns = 7
+    var singleAppendEvents = 1_000
+    var singleAppendRuns = 21
     var batchEvents = 50_000
     var batchSize = 1_000
     var batchRuns = 5
@@ -33,7 +33,7 @@ struct BenchConfiguration {
                 mediumEvents = 20_000
                 batchEvents = 20_000
                 importInvocations = 20_000
-                singleAppendRuns = 3
+                singleAppendRuns = 5
                 batchRuns = 3
                 largeRuns = 2
             case "--only":

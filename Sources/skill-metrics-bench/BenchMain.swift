@@ -6,7 +6,7 @@ import SkillMetrics
 @main
 enum BenchMain {
     static func main() {
-        if RSSProbe.runChildIfAsked() || ProfileMode.runIfAsked() { return }
+        if RSSProbe.runIfAsked() || ProfileMode.runIfAsked() || writeLegacyIfAsked() { return }
         let configuration: BenchConfiguration
         do {
             configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
@@ -41,6 +41,22 @@ enum BenchMain {
             directory?.remove()
             exit(1)
         }
+    }
+
+    /// `--write-legacy-json N PATH`: writes the legacy-import workload's input file and exits
+    /// (for checking it against Python, or importing it by hand).
+    static func writeLegacyIfAsked() -> Bool {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4, arguments[1] == "--write-legacy-json", let n = Int(arguments[2]), n >= 0 else {
+            return false
+        }
+        do {
+            try LegacyJSONGenerator.write(invocations: n, to: arguments[3])
+        } catch {
+            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            exit(1)
+        }
+        return true
     }
 
     static func timestamp() -> String {

@@ -24,7 +24,7 @@ enum CLI {
     @discardableResult
     static func run(
         _ arguments: [String], stdin: String? = nil, directory: String? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], executable: String = CLI.executable
     ) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -34,30 +34,32 @@ enum CLI {
         env.removeValue(forKey: "SKILL_METRICS_DB")
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        let outPipe = Pipe()
-        let errPipe = Pipe()
-        let inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = inPipe
+        // Output goes to temporary files (no pipe buffers to drain while the process runs).
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("skill-metrics-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        let inURL = scratch.appendingPathComponent("stdin")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: inURL.path, contents: Data((stdin ?? "").utf8))
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        let inHandle = try FileHandle(forReadingFrom: inURL)
+        defer {
+            try? outHandle.close()
+            try? errHandle.close()
+            try? inHandle.close()
+        }
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = inHandle
         try process.run()
-        let group = DispatchGroup()
-        var outData = Data()
-        var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
         process.waitUntilExit()
-        group.wait()
+        let outData = (try? Data(contentsOf: outURL)) ?? Data()
+        let errData = (try? Data(contentsOf: errURL)) ?? Data()
         return CLIResult(
             status: process.terminationStatus,
             stdout: String(decoding: outData, as: UTF8.self),

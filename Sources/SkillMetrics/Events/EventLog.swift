@@ -25,28 +25,66 @@ enum EventLog {
 
     /// Appends one event (validated first). An event whose id is stored with the same content
     /// is skipped; with different content it is a ``SkillMetricsError/conflictingEvent(id:fields:)``.
-    static func append(_ event: SkillInvocation, in db: Database) throws -> AppendOutcome {
-        try event.validate()
-        if let existing = try fetch(id: event.id, in: db) {
-            let differences = contentDifferences(existing.event, event)
-            guard differences.isEmpty else {
-                throw SkillMetricsError.conflictingEvent(id: event.id, fields: differences)
-            }
-            return .alreadyPresent(seq: existing.seq)
-        }
+    ///
+    /// The INSERT is tried first: the schema's BEFORE INSERT trigger (backed by the UNIQUE index)
+    /// refuses an id that is already stored, and only then is the stored event read and compared.
+    /// A new event so costs one statement instead of a SELECT by id followed by the INSERT.
+    /// `validated`: the caller already ran ``SkillInvocation/validate()`` on this event.
+    static func append(_ event: SkillInvocation, in db: Database, validated: Bool = false) throws -> AppendOutcome {
+        if !validated { try event.validate() }
         let statement = try db.cachedStatement(sql: insertSQL)
         do {
             try statement.execute(arguments: [
-                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
+                event.id, event.skillName, canonicalText(event.invokedAt), event.workflowPath,
                 event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
                 actionsJSON(event.followUpActions), event.schemaVersion,
                 event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
                 event.finished ? 1 : 0,
             ])
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // A constraint failure aborts this statement only, never the transaction.
+            if let existing = try fetch(id: event.id, in: db) {
+                let differences = contentDifferences(existing.event, event)
+                guard differences.isEmpty else {
+                    throw SkillMetricsError.conflictingEvent(id: event.id, fields: differences)
+                }
+                return .alreadyPresent(seq: existing.seq)
+            }
             throw SkillMetricsError.invalidEvent(id: event.id, field: "(row)", reason: "rejected by the schema: \(error.message ?? "constraint failed")")
         }
         return .appended(seq: db.lastInsertedRowID)
+    }
+
+    /// ``Timestamp/canonical`` written straight into its 27 bytes (the append path formats one
+    /// per event; the general formatter assembles it from a dozen small strings). Same text
+    /// for every timestamp in years 0001–9999, which ``SkillInvocation/validate()`` ensures.
+    static func canonicalText(_ timestamp: Timestamp) -> String {
+        let fields = LocalDateTime(utcMicroseconds: timestamp.microsecondsSinceEpoch)
+        guard (1...9999).contains(fields.year) else { return timestamp.canonical }
+        return String(unsafeUninitializedCapacity: 27) { buffer in
+            func digits(_ value: Int, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                    rest /= 10
+                }
+            }
+            digits(fields.year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(fields.month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(fields.day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            digits(fields.hour, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            digits(fields.minute, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            digits(fields.second, 2, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            digits(fields.microsecond, 6, at: 20)
+            buffer[26] = UInt8(ascii: "Z")
+            return 27
+        }
     }
 
     /// The JSON array text of a follow-up list, as SQLite's `json_array` writes it.
@@ -123,6 +161,7 @@ enum EventLog {
     /// Parses a follow-up list; nil when the text is not a JSON array of strings.
     static func parseActions(_ text: String) throws -> [String]? {
         if text == "[]" { return [] }
+        if let actions = parseSimpleActions(text) { return actions }
         guard case .array(let elements) = try? JSONParser().parse(text) else { return nil }
         var actions: [String] = []
         actions.reserveCapacity(elements.count)
@@ -131,5 +170,36 @@ enum EventLog {
             actions.append(action)
         }
         return actions
+    }
+
+    /// The common case without the general parser: `["a","b"]` exactly as SQLite's
+    /// `json_array` writes it, with no escape sequence and no control character inside the
+    /// strings. Such text is a JSON array of strings whose values are the bytes between the
+    /// quotes (a quote byte never occurs inside a UTF-8 multi-byte sequence). Nil for anything
+    /// else, which the strict parser then decides.
+    private static func parseSimpleActions(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { bytes -> [String]? in
+            let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), backslash = UInt8(ascii: "\\")
+            let end = bytes.count - 1
+            guard end >= 3, bytes[0] == UInt8(ascii: "["), bytes[end] == UInt8(ascii: "]") else { return nil }
+            var actions: [String] = []
+            var index = 1
+            while true {
+                guard index < end, bytes[index] == quote else { return nil }
+                let start = index + 1
+                var close = start
+                while close < end, bytes[close] != quote {
+                    if bytes[close] == backslash || bytes[close] < 0x20 { return nil }
+                    close += 1
+                }
+                guard close < end else { return nil }
+                actions.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self))
+                index = close + 1
+                if index == end { return actions }
+                guard bytes[index] == comma else { return nil }
+                index += 1
+            }
+        }
     }
 }

@@ -27,14 +27,17 @@ public struct SkillMetricsProjector: Sendable {
     /// Folds one event. Unfinished events (legacy invocations that never completed) are ignored.
     public mutating func apply(_ event: ProjectionEvent) {
         guard event.finished else { return }
-        if states[event.skillName] == nil {
-            order.append(event.skillName)
+        // One hash of the skill name per event; folded in place (no copy of the count dictionaries).
+        if let index = states.index(forKey: event.skillName) {
+            states.values[index].fold(event)
+            return
         }
-        // In-place through the default subscript: no copy of the count dictionaries per event.
-        states[event.skillName, default: State(
+        order.append(event.skillName)
+        var state = State(
             firstInvoked: event.invokedAt, lastInvoked: event.invokedAt,
             firstSeq: event.seq, lastSeq: event.seq)
-        ].fold(event)
+        state.fold(event)
+        states[event.skillName] = state
     }
 
     /// The projection rows, in order of first appearance.
