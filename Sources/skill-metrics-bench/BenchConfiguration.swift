@@ -13,7 +13,7 @@ struct BenchConfiguration {
     var batchSize = 1_000
     var batchRuns = 5
     /// Repetitions of the 1M-event workloads (rebuild, verify, their SQL baseline).
-    var largeRuns = 3
+    var largeRuns = 5
     var showCalls = 2_000
     var showRuns = 5
     var timelineRuns = 5
