@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SkillMetrics", targets: ["SkillMetrics"]),
         .executable(name: "skill-metrics", targets: ["skill-metrics"]),
+        .executable(name: "skill-metrics-bench", targets: ["skill-metrics-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -38,6 +39,19 @@ let package = Package(
             dependencies: [
                 "SkillMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The benchmark (`swift run -c release skill-metrics-bench`) and its C baseline: a plain
+        // libsqlite3 program doing the same prepared INSERTs on the same schema.
+        .target(
+            name: "CSQLiteBaseline",
+            path: "Sources/CSQLiteBaseline",
+            linkerSettings: [.linkedLibrary("sqlite3")]),
+        .executableTarget(
+            name: "skill-metrics-bench",
+            dependencies: [
+                "SkillMetrics",
+                "CSQLiteBaseline",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "SkillMetricsTests",

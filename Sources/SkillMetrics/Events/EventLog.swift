@@ -25,15 +25,13 @@ enum EventLog {
 
     /// Appends one event (validated first). An event whose id is stored with the same content
     /// is skipped; with different content it is a ``SkillMetricsError/conflictingEvent(id:fields:)``.
-    static func append(_ event: SkillInvocation, in db: Database) throws -> AppendOutcome {
-        try event.validate()
-        if let existing = try fetch(id: event.id, in: db) {
-            let differences = contentDifferences(existing.event, event)
-            guard differences.isEmpty else {
-                throw SkillMetricsError.conflictingEvent(id: event.id, fields: differences)
-            }
-            return .alreadyPresent(seq: existing.seq)
-        }
+    ///
+    /// The INSERT is tried first: the schema's BEFORE INSERT trigger (backed by the UNIQUE index)
+    /// refuses an id that is already stored, and only then is the stored event read and compared.
+    /// A new event so costs one statement instead of a SELECT by id followed by the INSERT.
+    /// `validated`: the caller already ran ``SkillInvocation/validate()`` on this event.
+    static func append(_ event: SkillInvocation, in db: Database, validated: Bool = false) throws -> AppendOutcome {
+        if !validated { try event.validate() }
         let statement = try db.cachedStatement(sql: insertSQL)
         do {
             try statement.execute(arguments: [
@@ -44,6 +42,14 @@ enum EventLog {
                 event.finished ? 1 : 0,
             ])
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // A constraint failure aborts this statement only, never the transaction.
+            if let existing = try fetch(id: event.id, in: db) {
+                let differences = contentDifferences(existing.event, event)
+                guard differences.isEmpty else {
+                    throw SkillMetricsError.conflictingEvent(id: event.id, fields: differences)
+                }
+                return .alreadyPresent(seq: existing.seq)
+            }
             throw SkillMetricsError.invalidEvent(id: event.id, field: "(row)", reason: "rejected by the schema: \(error.message ?? "constraint failed")")
         }
         return .appended(seq: db.lastInsertedRowID)
@@ -123,6 +129,7 @@ enum EventLog {
     /// Parses a follow-up list; nil when the text is not a JSON array of strings.
     static func parseActions(_ text: String) throws -> [String]? {
         if text == "[]" { return [] }
+        if let actions = parseSimpleActions(text) { return actions }
         guard case .array(let elements) = try? JSONParser().parse(text) else { return nil }
         var actions: [String] = []
         actions.reserveCapacity(elements.count)
@@ -131,5 +138,36 @@ enum EventLog {
             actions.append(action)
         }
         return actions
+    }
+
+    /// The common case without the general parser: `["a","b"]` exactly as SQLite's
+    /// `json_array` writes it, with no escape sequence and no control character inside the
+    /// strings. Such text is a JSON array of strings whose values are the bytes between the
+    /// quotes (a quote byte never occurs inside a UTF-8 multi-byte sequence). Nil for anything
+    /// else, which the strict parser then decides.
+    private static func parseSimpleActions(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { bytes -> [String]? in
+            let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), backslash = UInt8(ascii: "\\")
+            let end = bytes.count - 1
+            guard end >= 3, bytes[0] == UInt8(ascii: "["), bytes[end] == UInt8(ascii: "]") else { return nil }
+            var actions: [String] = []
+            var index = 1
+            while true {
+                guard index < end, bytes[index] == quote else { return nil }
+                let start = index + 1
+                var close = start
+                while close < end, bytes[close] != quote {
+                    if bytes[close] == backslash || bytes[close] < 0x20 { return nil }
+                    close += 1
+                }
+                guard close < end else { return nil }
+                actions.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self))
+                index = close + 1
+                if index == end { return actions }
+                guard bytes[index] == comma else { return nil }
+                index += 1
+            }
+        }
     }
 }

@@ -41,7 +41,7 @@ extension SkillMetricsStore {
     @discardableResult
     public func append(_ events: [SkillInvocation]) throws -> AppendResult {
         for event in events { try event.validate() }
-        return try write { db in try Self.append(events, in: db) }
+        return try appendTransaction { db in try Self.appendValidated(events, in: db) }
     }
 
     /// Appends one event (see ``append(_:)-([SkillInvocation])``).

@@ -75,20 +75,13 @@ public struct DataMigrator: Sendable {
                 invocations: document.invocations.count, pending: pending, appended: 0,
                 alreadyPresent: 0, tiedCompletions: order.ties.count, dryRun: options.dryRun, differences: [])
             try db.inTransaction(.immediate) {
-                // An empty log cannot hold any of these ids: skip the per-event lookup.
                 let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
-                let fresh = existing == 0
                 let appendAll = {
                     for (index, event) in events.enumerated() {
                         do {
-                            if fresh {
-                                try Self.insert(event, in: db)
-                                report.appended += 1
-                            } else {
-                                switch try EventLog.append(event, in: db) {
-                                case .appended: report.appended += 1
-                                case .alreadyPresent: report.alreadyPresent += 1
-                                }
+                            switch try EventLog.append(event, in: db) {
+                            case .appended: report.appended += 1
+                            case .alreadyPresent: report.alreadyPresent += 1
                             }
                         } catch let error as SkillMetricsError {
                             throw SkillMetricsError.invalidInput(
@@ -123,23 +116,6 @@ public struct DataMigrator: Sendable {
                 return options.dryRun ? .rollback : .commit
             }
             return report
-        }
-    }
-
-    /// Inserts a validated event whose id is known to be new (the statement of
-    /// ``EventLog/append(_:in:)`` without its id lookup).
-    private static func insert(_ event: SkillInvocation, in db: Database) throws {
-        let statement = try db.cachedStatement(sql: EventLog.insertSQL)
-        do {
-            try statement.execute(arguments: [
-                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
-                event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
-                EventLog.actionsJSON(event.followUpActions), event.schemaVersion,
-                event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
-                event.finished ? 1 : 0,
-            ])
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw SkillMetricsError.invalidEvent(id: event.id, field: "(row)", reason: "rejected by the schema: \(error.message ?? "constraint failed")")
         }
     }
 }

@@ -14,14 +14,9 @@ public struct SessionSkillProjector: Sendable {
     public mutating func apply(_ event: ProjectionEvent) {
         guard event.finished, let sessionID = event.sessionID else { return }
         let key = Key(sessionID: sessionID, skillName: event.skillName)
-        if var row = rowsByKey[key] {
-            row.invocationCount += 1
-            row.lastInvokedAt = event.invokedAt
-            row.lastSeq = event.seq
-            if let duration = event.durationSeconds {
-                row.totalDurationSeconds += duration
-            }
-            rowsByKey[key] = row
+        // One hash of the key per event; the row is updated in place.
+        if let index = rowsByKey.index(forKey: key) {
+            rowsByKey.values[index].add(event)
         } else {
             order.append(key)
             rowsByKey[key] = SessionSkillRow(
@@ -35,5 +30,17 @@ public struct SessionSkillProjector: Sendable {
     /// The rows in order of first appearance.
     public var rows: [SessionSkillRow] {
         order.compactMap { rowsByKey[$0] }
+    }
+}
+
+extension SessionSkillRow {
+    /// Folds one more event of the row's (session, skill) pair.
+    fileprivate mutating func add(_ event: ProjectionEvent) {
+        invocationCount += 1
+        lastInvokedAt = event.invokedAt
+        lastSeq = event.seq
+        if let duration = event.durationSeconds {
+            totalDurationSeconds += duration
+        }
     }
 }

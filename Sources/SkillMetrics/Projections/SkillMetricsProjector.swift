@@ -20,6 +20,8 @@ public struct SkillMetricsProjector: Sendable {
         var lastSeq: Int64
         /// Completed events with a non-null duration (the percentiles' n, schema V2).
         var durationCount = 0
+        /// Durations changed since the percentiles were last computed.
+        var percentilesStale = false
     }
 
     private var states: [String: State] = [:]
@@ -27,25 +29,23 @@ public struct SkillMetricsProjector: Sendable {
     private var order: [String] = []
     /// Percentiles per skill, as of the last ``computePercentiles(_:through:)``.
     private var percentiles: [String: DurationPercentiles] = [:]
-    /// Skills whose durations changed since percentiles were last computed.
-    private var percentilesOutdated: Set<String> = []
 
     public init() {}
 
     /// Folds one event. Unfinished events (legacy invocations that never completed) are ignored.
     public mutating func apply(_ event: ProjectionEvent) {
         guard event.finished else { return }
-        if states[event.skillName] == nil {
-            order.append(event.skillName)
+        // One hash of the skill name per event; folded in place (no copy of the count dictionaries).
+        if let index = states.index(forKey: event.skillName) {
+            states.values[index].fold(event)
+            return
         }
-        // In-place through the default subscript: no copy of the count dictionaries per event.
-        states[event.skillName, default: State(
+        order.append(event.skillName)
+        var state = State(
             firstInvoked: event.invokedAt, lastInvoked: event.invokedAt,
             firstSeq: event.seq, lastSeq: event.seq)
-        ].fold(event)
-        if event.completed && event.durationSeconds != nil {
-            percentilesOutdated.insert(event.skillName)
-        }
+        state.fold(event)
+        states[event.skillName] = state
     }
 
     /// Computes the percentiles of the skills whose durations changed, from the durations of
@@ -54,8 +54,9 @@ public struct SkillMetricsProjector: Sendable {
     ///
     /// Folding keeps counts only; call this after the fold, with the last seq folded.
     mutating func computePercentiles(_ db: Database, through: Int64) throws {
-        for name in percentilesOutdated {
-            guard let state = states[name] else { continue }
+        for stateIndex in states.indices where states.values[stateIndex].percentilesStale {
+            let name = states.keys[stateIndex]
+            let state = states.values[stateIndex]
             var selector = PercentileSelector(count: state.durationCount)
             let cursor = try Double.fetchCursor(db, sql: """
                 SELECT duration_seconds FROM skill_invocation INDEXED BY idx_skill_invocation_durations
@@ -75,8 +76,8 @@ public struct SkillMetricsProjector: Sendable {
                     reason: "the duration index holds \(index) values up to seq \(through), the fold counted \(state.durationCount)")
             }
             percentiles[name] = selector.result
+            states.values[stateIndex].percentilesStale = false
         }
-        percentilesOutdated.removeAll()
     }
 
     /// The projection rows, in order of first appearance.
@@ -109,7 +110,10 @@ extension SkillMetricsProjector.State {
         total += 1
         if event.completed {
             completed += 1
-            if event.durationSeconds != nil { durationCount += 1 }
+            if event.durationSeconds != nil {
+                durationCount += 1
+                percentilesStale = true
+            }
             if let duration = event.durationSeconds, duration != 0 {
                 totalDuration += duration
             }

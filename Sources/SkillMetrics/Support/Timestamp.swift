@@ -28,9 +28,35 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     static let maximum = Timestamp(microsecondsSinceEpoch: 253_402_300_799_999_999)  // 9999-12-31T23:59:59.999999
 
     /// The canonical text: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    ///
+    /// Written straight into its 27 bytes: the append path formats one per event.
     public var canonical: String {
         let fields = LocalDateTime(utcMicroseconds: microsecondsSinceEpoch)
-        return fields.text(fractionDigits: 6) + "Z"
+        guard (1...9999).contains(fields.year) else { return fields.text(fractionDigits: 6) + "Z" }
+        return String(unsafeUninitializedCapacity: 27) { buffer in
+            func digits(_ value: Int, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                    rest /= 10
+                }
+            }
+            digits(fields.year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            digits(fields.month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            digits(fields.day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            digits(fields.hour, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            digits(fields.minute, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            digits(fields.second, 2, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            digits(fields.microsecond, 6, at: 20)
+            buffer[26] = UInt8(ascii: "Z")
+            return 27
+        }
     }
 
     public var description: String { canonical }

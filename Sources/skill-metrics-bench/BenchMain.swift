@@ -1,0 +1,65 @@
+import Foundation
+import SkillMetrics
+
+/// `skill-metrics-bench`: builds its own databases in a temporary directory, runs every
+/// workload against its baseline in the same run, and prints one Markdown table.
+@main
+enum BenchMain {
+    static func main() {
+        if RSSProbe.runIfAsked() || ProfileMode.runIfAsked() || writeLegacyIfAsked() { return }
+        let configuration: BenchConfiguration
+        do {
+            configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            FileHandle.standardError.write(Data("skill-metrics-bench: \(error)\n".utf8))
+            exit(2)
+        }
+        let start = Stopwatch.now()
+        var directory: BenchDirectory?
+        do {
+            let scratch = try BenchDirectory()
+            directory = scratch
+            let sample = Workload.event("check", 12_345)
+            guard sample.invokedAt.canonical == Workload.invokedAtText(12_345) else {
+                throw BenchError("the C generator's timestamps disagree with Timestamp.canonical")
+            }
+            let benchmarks = Benchmarks(configuration: configuration, directory: scratch)
+            if configuration.runs("single") { try benchmarks.singleAppend() }
+            if configuration.runs("batch") { try benchmarks.batchedAppend() }
+            if configuration.runs("show") { try benchmarks.showLatency() }
+            if configuration.runs("rebuild") { try benchmarks.rebuildAndVerify() }
+            if configuration.runs("rss") { try benchmarks.rebuildMemory() }
+            if configuration.runs("legacy") { try benchmarks.legacy() }
+            let minutes = (Stopwatch.now() - start) / 60
+            print(benchmarks.table.render())
+            print("")
+            print(String(format: "Total run time %.1f min; %@; %d core(s); ratios are from this run.",
+                         minutes, Self.timestamp(), ProcessInfo.processInfo.activeProcessorCount))
+            scratch.remove()
+        } catch {
+            FileHandle.standardError.write(Data("skill-metrics-bench: \(error)\n".utf8))
+            directory?.remove()
+            exit(1)
+        }
+    }
+
+    /// `--write-legacy-json N PATH`: writes the legacy-import workload's input file and exits
+    /// (for checking it against Python, or importing it by hand).
+    static func writeLegacyIfAsked() -> Bool {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4, arguments[1] == "--write-legacy-json", let n = Int(arguments[2]), n >= 0 else {
+            return false
+        }
+        do {
+            try LegacyJSONGenerator.write(invocations: n, to: arguments[3])
+        } catch {
+            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            exit(1)
+        }
+        return true
+    }
+
+    static func timestamp() -> String {
+        Timestamp.now().canonical
+    }
+}

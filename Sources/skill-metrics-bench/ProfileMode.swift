@@ -1,0 +1,60 @@
+import CSQLiteBaseline
+import Foundation
+import SkillMetrics
+
+/// `--profile TASK N`: runs one workload once, with callgrind's counting switched on only
+/// around the measured call (`valgrind --tool=callgrind --collect-atstart=no`), so that
+/// instruction counts before and after an optimisation compare like for like.
+/// Tasks: `append` (N single-event appends), `batch` (N events, 1,000 per transaction),
+/// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` (N calls at 1k events).
+enum ProfileMode {
+    static func runIfAsked() -> Bool {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4, arguments[1] == "--profile", let n = Int(arguments[3]), n > 0 else { return false }
+        let task = arguments[2]
+        do {
+            let directory = try BenchDirectory()
+            defer { directory.remove() }
+            let seconds: Double
+            switch task {
+            case "append", "batch":
+                let file = try directory.freshDatabase("profile")
+                let store = try SkillMetricsStore(path: file)
+                let events = Workload.events("p-0000-4000-8000", count: n)
+                let batches = task == "append" ? events.map { [$0] } : stride(from: 0, to: n, by: 1000).map { Array(events[$0..<min($0 + 1000, n)]) }
+                seconds = try region {
+                    for batch in batches { try store.append(batch) }
+                }
+            case "c-append", "c-batch":
+                let file = try directory.freshDatabase("profile")
+                smb_profile_insert_loop(1)
+                seconds = try Workload.insertWithC(path: file, prefix: "p-0000-4000-8000", count: n, batch: task == "c-append" ? 1 : 1000, pregenerate: true)
+            case "rebuild", "verify":
+                let file = try directory.populatedDatabase("profile", events: n)
+                let store = try SkillMetricsStore(path: file)
+                seconds = try region {
+                    if task == "rebuild" { try store.rebuild() } else { _ = try store.verify() }
+                }
+            case "show":
+                let file = try directory.populatedDatabase("profile", events: 1000)
+                let store = try SkillMetricsStore(path: file)
+                seconds = try region {
+                    for call in 0..<n { _ = try store.metrics(for: String(format: "skill-%02d", call % 50)) }
+                }
+            default:
+                throw BenchError("unknown profile task \(task)")
+            }
+            print(String(format: "%@ %d: %.3f s", task, n, seconds))
+        } catch {
+            FileHandle.standardError.write(Data("profile failed: \(error)\n".utf8))
+            exit(1)
+        }
+        return true
+    }
+
+    private static func region(_ body: () throws -> Void) throws -> Double {
+        smb_profile_start()
+        defer { smb_profile_stop() }
+        return try Stopwatch.time(body)
+    }
+}

@@ -1,0 +1,104 @@
+import GRDB
+import Testing
+@testable import SkillMetrics
+
+/// The append path tries the INSERT first and reads the stored event only when the schema
+/// refuses the id: idempotency, conflicts and batch atomicity must behave as before.
+@Suite struct AppendPathTests {
+    func event(_ id: String, skill: String = "s", duration: Double? = 1.5, actions: [String] = []) -> SkillInvocation {
+        SkillInvocation(
+            id: id, skillName: skill, invokedAt: ts("2026-03-01T10:00:00.000001Z"),
+            workflowPath: "quick", durationSeconds: duration, sessionID: "session-1",
+            followUpActions: actions)
+    }
+
+    @Test func newEventIsAppendedWithItsSeq() throws {
+        let db = try TestDatabase()
+        let first = try db.store.append(event("a"))
+        let second = try db.store.append(event("b"))
+        #expect(first.appended == 1 && first.alreadyPresent == 0)
+        #expect(second.lastSeq == (first.lastSeq ?? 0) + 1)
+        #expect(try db.store.eventCount() == 2)
+    }
+
+    @Test func sameIdSameContentIsANoOp() throws {
+        let db = try TestDatabase()
+        try db.store.append(event("a", actions: ["git commit"]))
+        let again = try db.store.append(event("a", actions: ["git commit"]))
+        #expect(again.appended == 0)
+        #expect(again.alreadyPresent == 1)
+        #expect(again.lastSeq == nil)
+        #expect(try db.store.eventCount() == 1)
+        #expect(try db.store.metrics(for: "s")?.totalInvocations == 1)
+    }
+
+    @Test func sameIdDifferentContentIsAConflictNamingTheFields() throws {
+        let db = try TestDatabase()
+        try db.store.append(event("a"))
+        #expect(throws: SkillMetricsError.conflictingEvent(id: "a", fields: ["skill_name", "duration_seconds"])) {
+            try db.store.append(event("a", skill: "other", duration: 2.5))
+        }
+        #expect(try db.store.eventCount() == 1)
+        #expect(try db.store.metrics(for: "other") == nil)
+    }
+
+    @Test func duplicateInsideOneBatchCountsOnce() throws {
+        let db = try TestDatabase()
+        let result = try db.store.append([event("a"), event("b"), event("a")])
+        #expect(result.appended == 2)
+        #expect(result.alreadyPresent == 1)
+        #expect(try db.store.metrics(for: "s")?.totalInvocations == 2)
+    }
+
+    @Test func conflictLateInABatchWritesNothingAndLeavesTheStoreUsable() throws {
+        let db = try TestDatabase()
+        try db.store.append(event("a"))
+        #expect(throws: SkillMetricsError.self) {
+            try db.store.append([event("b"), event("c"), event("a", duration: 9)])
+        }
+        #expect(try db.store.eventCount() == 1)
+        #expect(try db.store.metrics(for: "s")?.totalInvocations == 1)
+        // No transaction was left open: the next append and a read both work.
+        try db.store.append(event("d"))
+        #expect(try db.store.eventCount() == 2)
+        #expect(try db.store.verify().isConsistent)
+    }
+
+    @Test func appendTransactionRollsBackOnAnyError() throws {
+        let db = try TestDatabase()
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.store.appendTransaction { db in
+                _ = try EventLog.append(event("a"), in: db)
+                throw Boom()
+            }
+        }
+        #expect(try db.store.eventCount() == 0)
+        try db.store.append(event("a"))
+        #expect(try db.store.eventCount() == 1)
+    }
+}
+
+/// The append path's own canonical timestamp formatter must write what `Timestamp.canonical` does.
+@Suite struct CanonicalTextTests {
+    @Test func agreesWithTimestampCanonical() {
+        var values: [Int64] = [
+            0, 1, -1, 999_999, 1_000_000, 1_767_225_600_000_000, 1_767_225_600_123_456,
+            Timestamp.minimum.microsecondsSinceEpoch, Timestamp.maximum.microsecondsSinceEpoch,
+            951_782_400_000_000,  // 2000-02-29
+            -2_208_988_800_000_001,  // 1899-12-31T23:59:59.999999
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            values.append(Int64.random(
+                in: Timestamp.minimum.microsecondsSinceEpoch...Timestamp.maximum.microsecondsSinceEpoch,
+                using: &generator))
+        }
+        for value in values {
+            let timestamp = Timestamp(microsecondsSinceEpoch: value)
+            // The byte-writing formatter against the general one.
+            let general = LocalDateTime(utcMicroseconds: value).text(fractionDigits: 6) + "Z"
+            #expect(timestamp.canonical == general, "at \(value) µs")
+        }
+    }
+}
