@@ -194,11 +194,14 @@ final class Benchmarks {
         try timeline(largeStore)
     }
 
-    /// The 7-day timeline at 1M events. The library's timeline query is built on another
-    /// branch: until it is merged this times an equivalent GROUP BY over `invoked_at`.
+    /// The 7-day timeline at 1M events: the library's `timeline` (day buckets) against an
+    /// equivalent hand-written `GROUP BY day, skill` over `invoked_at`.
     private func timeline(_ store: SkillMetricsStore) throws {
         let end = Workload.invokedAtText(configuration.largeEvents)
         let start = Workload.invokedAtText(configuration.largeEvents - 7 * 24 * 120)  // one event per 30 s
+        guard let endInstant = Timestamp.parseCanonical(end) else {
+            throw BenchError("timeline: cannot parse \(end)")
+        }
         let sql = """
             SELECT substr(invoked_at, 1, 10) AS day, skill_name, count(*), sum(completed),
                    total(duration_seconds)
@@ -206,26 +209,30 @@ final class Benchmarks {
             WHERE finished = 1 AND invoked_at >= ? AND invoked_at < ?
             GROUP BY day, skill_name ORDER BY day, skill_name
             """
-        var times: [Double] = []
+        var sqlTimes: [Double] = []
+        var libraryTimes: [Double] = []
         var rowCount = 0
+        var bucketCount = 0
+        let week: Int64 = 7 * 86_400 * 1_000_000
         for _ in 0..<(configuration.timelineRuns + 1) {
-            times.append(try Stopwatch.time {
+            sqlTimes.append(try Stopwatch.time {
                 rowCount = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [start, end]).count }
             })
+            libraryTimes.append(try Stopwatch.time {
+                bucketCount = try store.timeline(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
+            })
         }
-        times.removeFirst()  // warm-up
-        let median = Stopwatch.median(times)
+        sqlTimes.removeFirst()  // warm-up
+        libraryTimes.removeFirst()
+        let sqlMedian = Stopwatch.median(sqlTimes)
+        let libraryMedian = Stopwatch.median(libraryTimes)
         table.add(.init(
-            workload: "timeline, 7-day window at \(configuration.largeEvents / 1000)k events — **stand-in**: equivalent SQL `GROUP BY day, skill` over `invoked_at` (\(rowCount) rows)",
-            result: Format.duration(median),
+            workload: "timeline, 7-day window at \(configuration.largeEvents / 1000)k events (`timeline(…)`, day buckets, \(bucketCount) buckets)",
+            result: Format.duration(libraryMedian),
             runs: "\(configuration.timelineRuns)",
-            baseline: "—", ratio: "—", bar: "—", holds: nil))
-        // LEAD: after merging the timeline query (analytics branch), time it here on `store`
-        // over [start, end) and replace the placeholder row below with its median.
-        table.add(.init(
-            workload: "timeline, 7-day window at \(configuration.largeEvents / 1000)k events — library query",
-            result: "**placeholder: not wired** (see `Benchmarks.timeline`)",
-            runs: "—", baseline: "—", ratio: "—", bar: "—", holds: nil))
+            baseline: "hand-written SQL `GROUP BY day, skill` (\(rowCount) rows): \(Format.duration(sqlMedian))",
+            ratio: "\(Format.ratio(libraryMedian / sqlMedian)) the SQL's time",
+            bar: "—", holds: nil))
     }
 
     /// Rebuild and verify of the large log vs SQLite's own GROUP BY recomputation of the
