@@ -29,7 +29,7 @@ struct BackupCLITests {
             backups.append(file)
             Thread.sleep(forTimeInterval: 0.15)
         }
-        #expect(writer.wait() == 0)
+        #expect(writer.wait() == 0, "writer: \(writer.stderr)")
         let finalIDs = try ids(db)
         #expect(finalIDs.count == 1_800)
         var sizes: [Int] = []

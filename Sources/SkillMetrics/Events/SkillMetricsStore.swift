@@ -97,15 +97,19 @@ public final class SkillMetricsStore: Sendable {
         try withBusyRetry { try pool.writeWithoutTransaction(body) }
     }
 
-    /// Retries `body` on SQLITE_BUSY / SQLITE_LOCKED up to `attempts` times, sleeping a random
-    /// 5–50 ms (growing) between attempts. Any other error is thrown at once.
+    /// Retries `body` on SQLITE_BUSY / SQLITE_LOCKED, and on SQLITE_SCHEMA (another connection
+    /// changed the schema while a statement was being re-prepared; seen under heavy load while
+    /// other processes open the database), up to `attempts` times, sleeping a random 5–50 ms
+    /// (growing) between attempts. The failed transaction was rolled back, so `body` runs again
+    /// from the start. Any other error is thrown at once.
     func withBusyRetry<T>(attempts: Int = 8, _ body: () throws -> T) throws -> T {
         var attempt = 0
         while true {
             do {
                 return try body()
             } catch let error as DatabaseError
-                        where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+                        where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                               || error.resultCode == .SQLITE_SCHEMA)
                         && attempt + 1 < attempts {
                 attempt += 1
                 let milliseconds = UInt32.random(in: 5...50) * UInt32(attempt)

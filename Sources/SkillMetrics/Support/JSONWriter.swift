@@ -89,6 +89,15 @@ public struct JSONWriter: Sendable {
     /// written `\uxxxx` too (surrogate pairs beyond the BMP), as Python's `ensure_ascii` does.
     public static func appendQuoted(_ text: String, ensureASCII: Bool, into output: inout String) {
         output += "\""
+        // Most strings need no escape at all: copy them whole.
+        let needsEscaping = text.utf8.contains { byte in
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (ensureASCII && byte >= 0x7F)
+        }
+        if !needsEscaping {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
