@@ -17,16 +17,11 @@ struct ExportJSON: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "The file to write (replaced atomically).") var file: String
-    @Option(name: .long, help: ArgumentHelp("crackerjack or session-buddy (default: the last import's).", valueName: "dialect"))
-    var dialect: String?
-    @Option(name: .long, help: ArgumentHelp("Zone for times of events appended after the import (default: the import's).", valueName: "zone"))
-    var timezone: String?
+    @OptionGroup var legacy: LegacyExportOptions
 
     func run() throws {
         let metrics = try store.openStore()
-        let options = LegacyExporter.Options(
-            dialect: try LegacyDialectOption.parse(dialect),
-            timeZone: try timezone.map { try LegacyTimeZone(identifier: $0) })
+        let options = try legacy.exporterOptions()
         let result = try LegacyExporter(store: metrics).export(to: file, options: options)
         if output.json {
             Console.printJSON(.object(JSONObject([

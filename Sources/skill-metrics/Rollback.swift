@@ -14,16 +14,11 @@ struct Rollback: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "The legacy JSON file to write.") var file: String
-    @Option(name: .long, help: ArgumentHelp("crackerjack or session-buddy (default: the last import's).", valueName: "dialect"))
-    var dialect: String?
-    @Option(name: .long, help: ArgumentHelp("Zone for times of events appended after the import (default: the import's).", valueName: "zone"))
-    var timezone: String?
+    @OptionGroup var legacy: LegacyExportOptions
 
     func run() throws {
         let metrics = try store.openStore()
-        let options = LegacyExporter.Options(
-            dialect: try LegacyDialectOption.parse(dialect),
-            timeZone: try timezone.map { try LegacyTimeZone(identifier: $0) })
+        let options = try legacy.exporterOptions()
         let (result, backup) = try LegacyCutover(store: metrics).rollback(legacyPath: file, options: options)
         if output.json {
             Console.printJSON(.object(JSONObject([
