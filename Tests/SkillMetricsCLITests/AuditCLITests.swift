@@ -4,7 +4,7 @@ import Testing
 @Suite("audit checkpoint / audit verify (CLI)")
 struct AuditCLITests {
     @Test func verifyNamesTheSeqOfAnEventEditedWithTheSQLiteShell() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("m.db")
         let input = directory.file("events.jsonl")
         try jsonlEvents(prefix: "a", count: 20).write(toFile: input, atomically: true, encoding: .utf8)
@@ -33,7 +33,7 @@ struct AuditCLITests {
     }
 
     @Test func verifyOfAMissingDatabaseIsAnErrorAndCreatesNothing() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("absent.db")
         let result = try CLI.run(["audit", "verify", "--db", db])
         #expect(result.status == 2)

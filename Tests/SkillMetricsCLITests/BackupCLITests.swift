@@ -11,7 +11,7 @@ struct BackupCLITests {
     }
 
     @Test func backupsTakenWhileAnotherProcessAppendsRestoreToAVerifiedPrefix() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("live.db")
         let seed = directory.file("seed.jsonl")
         let more = directory.file("more.jsonl")
@@ -50,7 +50,7 @@ struct BackupCLITests {
     }
 
     @Test func restoreRefusesTruncatedCorruptAndForeignFilesAndChangesNothing() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("m.db")
         let input = directory.file("e.jsonl")
         try jsonlEvents(prefix: "e", count: 400).write(toFile: input, atomically: true, encoding: .utf8)
@@ -103,7 +103,7 @@ struct BackupCLITests {
     }
 
     @Test func restoreRefusesWhileTheDatabaseIsOpenElsewhere() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("busy.db")
         #expect(try CLI.run(["append", "--db", db, "--skill", "x"]).status == 0)
         let backup = directory.file("b.db")
@@ -131,7 +131,7 @@ struct BackupCLITests {
     }
 
     @Test func rotationKeepsTheNewestNAndNothingElseIsTouched() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("metrics.db")
         #expect(try CLI.run(["append", "--db", db, "--skill", "x"]).status == 0)
         let backups = directory.file("backups")
@@ -158,7 +158,7 @@ struct BackupCLITests {
     }
 
     @Test func newDatabaseFilesAreOwnerOnly() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("sub/dir/new.db")
         #expect(try CLI.run(["append", "--db", db, "--skill", "x"]).status == 0)
         #expect(posixMode(db) == 0o600)

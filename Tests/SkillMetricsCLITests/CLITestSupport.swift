@@ -33,6 +33,8 @@ enum Repository {
     }()
 
     static func fixture(_ relative: String) -> String { root + "/Fixtures/" + relative }
+
+    static let migrations = root + "/Schemas/migrations"
 }
 
 /// Runs an external program (python3, sqlite3) and captures its output.

@@ -10,7 +10,7 @@ struct ConcurrencyCLITests {
     /// --batch-size 1` processes, plus 4 threads in this process (two stores, two threads on
     /// each, so that threads share a connection pool and pools compete as processes do).
     @Test func fourProcessesAndFourThreadsAppend16000EventsExactly() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("concurrent.db")
         let perWriter = 2_000
         // Create and migrate once, so every writer starts on the same schema.
@@ -73,7 +73,7 @@ struct ConcurrencyCLITests {
     /// Readers keep reading while writers append (WAL): no reader error, and every read sees a
     /// consistent snapshot (projection totals equal the event count of the same snapshot).
     @Test func readersDoNotBlockOrSeeTornState() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("readers.db")
         let input = directory.file("w.jsonl")
         try jsonlEvents(prefix: "w", count: 600).write(toFile: input, atomically: true, encoding: .utf8)

@@ -21,7 +21,7 @@ struct CrashCLITests {
     }
 
     @Test func killedAppendKeepsEveryAcknowledgedEvent() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("crash.db")
         let seedFile = directory.file("seed.jsonl")
         try jsonlEvents(prefix: "seed", count: 200).write(toFile: seedFile, atomically: true, encoding: .utf8)
@@ -78,7 +78,7 @@ struct CrashCLITests {
     }
 
     @Test func killedImportLeavesNothingOrAllOfIt() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let fixture = Repository.fixture("legacy/large.json")
         // A whole import, to know the full event count and how long it takes here at best.
         let reference = directory.file("reference.db")
@@ -113,7 +113,7 @@ struct CrashCLITests {
     }
 
     @Test func killedRebuildLeavesTheOldOrTheNewProjections() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("rebuild.db")
         let input = directory.file("events.jsonl")
         try jsonlEvents(prefix: "r", count: 10_000, skills: 40).write(toFile: input, atomically: true, encoding: .utf8)

@@ -4,7 +4,7 @@ import Testing
 @Suite("health (CLI)")
 struct HealthCLITests {
     @Test func healthyDatabaseReportsItsState() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("h.db")
         let input = directory.file("e.jsonl")
         try jsonlEvents(prefix: "h", count: 30, skills: 4).write(toFile: input, atomically: true, encoding: .utf8)
@@ -24,7 +24,7 @@ struct HealthCLITests {
     }
 
     @Test func skewedProjectionsOrTamperingMakeItUnhealthy() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("h.db")
         let input = directory.file("e.jsonl")
         try jsonlEvents(prefix: "h", count: 10).write(toFile: input, atomically: true, encoding: .utf8)
@@ -44,7 +44,7 @@ struct HealthCLITests {
     }
 
     @Test func missingDatabaseIsAnErrorAndIsNotCreated() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("none.db")
         let result = try CLI.run(["health", "--db", db])
         #expect(result.status == 2)

@@ -5,14 +5,14 @@ import Testing
 @Suite("Migration safety (CLI)")
 struct MigrationSafetyCLITests {
     /// A copy of Schemas/migrations to edit.
-    func copyMigrations(into directory: CLITemporaryDirectory) throws -> String {
+    func copyMigrations(into directory: Scratch) throws -> String {
         let target = directory.file("migrations")
-        try FileManager.default.copyItem(atPath: CLIPackagePaths.migrations, toPath: target)
+        try FileManager.default.copyItem(atPath: Repository.migrations, toPath: target)
         return target
     }
 
     @Test func editedAppliedMigrationIsRefusedByName() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let migrations = try copyMigrations(into: directory)
         let db = directory.file("m.db")
         #expect(try CLI.run(["migrate", "--db", db, "--migrations-dir", migrations]).status == 0)
@@ -37,7 +37,7 @@ struct MigrationSafetyCLITests {
     }
 
     @Test func migrationWithAnSQLErrorLeavesSchemaAndRowsUnchanged() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let migrations = try copyMigrations(into: directory)
         let db = directory.file("m.db")
         let input = directory.file("events.jsonl")
@@ -70,7 +70,7 @@ struct MigrationSafetyCLITests {
 
     /// A COMMIT inside a migration file would commit its first half; the runner refuses it.
     @Test func migrationThatTriesToCommitItsOwnWorkChangesNothing() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let migrations = try copyMigrations(into: directory)
         let db = directory.file("m.db")
         #expect(try CLI.run(["append", "--db", db, "--migrations-dir", migrations, "--skill", "s"]).status == 0)
@@ -90,7 +90,7 @@ struct MigrationSafetyCLITests {
     }
 
     @Test func outOfOrderVersionIsRefused() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let migrations = try copyMigrations(into: directory)
         let db = directory.file("m.db")
         try "CREATE TABLE later_table (x INTEGER);\n".write(
@@ -108,7 +108,7 @@ struct MigrationSafetyCLITests {
     }
 
     @Test func statusShowsVersionStateChecksumAndTime() throws {
-        let directory = CLITemporaryDirectory()
+        let directory = Scratch()
         let db = directory.file("m.db")
         #expect(try CLI.run(["migrate", "--db", db]).status == 0)
         let status = try CLI.run(["migrate", "status", "--db", db, "--json"])

@@ -1,31 +1,6 @@
 import Foundation
 import Synchronization
 
-/// A fresh directory removed when released (CLI tests).
-final class CLITemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("skill-metrics-cli-tests-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-}
-
-/// The package root and its migrations directory, from this file's location.
-enum CLIPackagePaths {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-    static let migrations = root + "/Schemas/migrations"
-}
-
 /// Runs the `sqlite3` shell (another client of the same file, as an operator would).
 enum SQLiteShell {
     struct Failure: Error, CustomStringConvertible {
