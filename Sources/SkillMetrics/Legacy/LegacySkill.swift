@@ -79,7 +79,10 @@ public struct LegacySkill: Sendable, Equatable {
     }
 
     /// The entry as the crackerjack file writes it.
-    var jsonValue: JSONValue {
+    var jsonValue: JSONValue { .object(jsonObject) }
+
+    /// The entry's fields in the legacy key order.
+    var jsonObject: JSONObject {
         var object = JSONObject()
         object.append("skill_name", .string(skillName))
         object.append("total_invocations", .int(totalInvocations))
@@ -93,6 +96,6 @@ public struct LegacySkill: Sendable, Equatable {
         object.append("last_invoked", .optionalString(lastInvoked))
         object.append("completion_rate", .double(completionRate))
         object.append("avg_duration_seconds", .double(avgDurationSeconds))
-        return .object(object)
+        return object
     }
 }

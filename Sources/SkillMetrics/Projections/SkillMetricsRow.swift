@@ -143,20 +143,14 @@ public struct SkillMetricsRow: Sendable, Equatable {
     /// The legacy JSON shape (`skills[name]` of the crackerjack file), with timestamps as
     /// stored (canonical UTC).
     public var legacyJSON: JSONObject {
-        var object = JSONObject()
-        object.append("skill_name", .string(skillName))
-        object.append("total_invocations", .int(totalInvocations))
-        object.append("completed_invocations", .int(completedInvocations))
-        object.append("abandoned_invocations", .int(abandonedInvocations))
-        object.append("total_duration_seconds", .double(totalDurationSeconds))
-        object.append("workflow_paths", workflowPaths.jsonValue)
-        object.append("common_errors", commonErrors.jsonValue)
-        object.append("follow_up_actions", followUpActions.jsonValue)
-        object.append("first_invoked", .string(firstInvoked))
-        object.append("last_invoked", .string(lastInvoked))
-        object.append("completion_rate", .double(completionRate))
-        object.append("avg_duration_seconds", .double(avgDurationSeconds))
-        return object
+        LegacySkill(
+            key: skillName, skillName: skillName, totalInvocations: totalInvocations,
+            completedInvocations: completedInvocations, abandonedInvocations: abandonedInvocations,
+            totalDurationSeconds: totalDurationSeconds, workflowPaths: workflowPaths,
+            commonErrors: commonErrors, followUpActions: followUpActions, firstInvoked: firstInvoked,
+            lastInvoked: lastInvoked, completionRate: completionRate,
+            avgDurationSeconds: avgDurationSeconds
+        ).jsonObject
     }
 
     /// ``legacyJSON`` followed by the schema V2 fields (`duration_count`, `min_duration_seconds`,
