@@ -27,7 +27,7 @@ struct Append: ParsableCommand {
     @Option(name: .long, help: "Session id.") var sessionId: String?
     @Option(name: .long, help: ArgumentHelp("true (completed, default) or false (abandoned).", valueName: "true|false"))
     var completed: String?
-    @Option(name: .long, help: ArgumentHelp("Duration in seconds (a finite number).", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Duration in seconds (a finite number, not negative).", valueName: "seconds"))
     var duration: String?
     @Option(name: .long, help: "Error type.") var errorType: String?
     @Option(name: .long, help: "A follow-up action (repeatable, order kept).") var followUp: [String] = []
@@ -98,6 +98,9 @@ struct Append: ParsableCommand {
                   duration.allSatisfy({ $0.isNumber || "+-.eE".contains($0) })
             else {
                 throw SkillMetricsError.invalidInput(location: "--duration", reason: "expected a finite number of seconds, got \(duration)")
+            }
+            guard value >= 0 else {
+                throw SkillMetricsError.invalidInput(location: "--duration", reason: "must not be negative, got \(duration)")
             }
             seconds = value
         }

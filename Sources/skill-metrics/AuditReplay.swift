@@ -28,7 +28,7 @@ struct AuditReplay: ParsableCommand {
     }
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let replay: SkillMetrics.AuditReplay
         if let untilSeq {
             replay = try metrics.replay(throughSeq: untilSeq)

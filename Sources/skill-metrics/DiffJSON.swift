@@ -22,7 +22,7 @@ struct DiffJSON: ParsableCommand {
     var dialect: String?
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let document = try LegacyDocument.load(path: file, dialect: try LegacyDialectOption.parse(dialect))
         let differences = try metrics.legacyDifferences(document, zone: try metrics.legacyTimeZone(timezone))
         let mismatches = differences.filter { $0.severity == .mismatch }

@@ -26,7 +26,7 @@ struct Export: ParsableCommand {
         guard format == "openmetrics" else {
             throw SkillMetricsError.invalidInput(location: "--format", reason: "unknown format \(format); supported: openmetrics")
         }
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let text = try metrics.openMetrics()
         if let output {
             do {

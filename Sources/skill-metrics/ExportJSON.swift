@@ -20,7 +20,7 @@ struct ExportJSON: ParsableCommand {
     @OptionGroup var legacy: LegacyExportOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let options = try legacy.exporterOptions()
         let result = try LegacyExporter(store: metrics).export(to: file, options: options)
         if output.json {

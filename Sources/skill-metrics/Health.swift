@@ -19,7 +19,7 @@ struct Health: ParsableCommand {
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
-        let metrics = try store.openStore(migrate: false)
+        let metrics = try store.openStore(access: .readOnly, migrate: false)
         let report = try metrics.health()
         if output.json {
             Console.printJSON(report.json)

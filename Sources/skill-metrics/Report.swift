@@ -17,7 +17,7 @@ struct Report: ParsableCommand {
     var html: String?
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         guard let html else {
             print(try metrics.report())
             return

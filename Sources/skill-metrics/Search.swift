@@ -18,7 +18,7 @@ struct Search: ParsableCommand {
     @Option(name: .long, help: "Most results to show.") var limit: Int = 100
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let matches = try metrics.searchWorkflowPaths(text, limit: limit)
         if output.json {
             Console.printJSON(.array(matches.map { .object($0.json) }))

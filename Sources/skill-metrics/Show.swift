@@ -12,7 +12,7 @@ struct Show: ParsableCommand {
     @Argument(help: "The skill name.") var skill: String
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         guard let row = try metrics.metrics(for: skill) else {
             throw SkillMetricsError.skillNotFound(skill)
         }
@@ -33,7 +33,7 @@ struct List: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let rows = try metrics.allMetrics()
         if output.json {
             Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))

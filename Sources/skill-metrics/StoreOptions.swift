@@ -23,10 +23,19 @@ struct StoreOptions: ParsableArguments {
         return SkillMetricsStore.defaultPath
     }
 
-    /// Opens (and migrates, unless told not to) the store.
-    func openStore(migrate: Bool = true) throws -> SkillMetricsStore {
+    /// Opens the store.
+    ///
+    /// Read-write (`access: .readWrite`, for commands that write): creates the file when
+    /// missing and migrates it (unless `migrate` is false). Read-only (`.readOnly`, for
+    /// commands that only read): a missing file is an error naming the path and nothing is
+    /// created; `migrate` true requires the latest schema (an older one says to run
+    /// `skill-metrics migrate`), false accepts any known version. A read-only open also
+    /// compares the file's schema with the one its migrations create and refuses a difference.
+    func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true) throws -> SkillMetricsStore {
         var options = SkillMetricsStore.Options()
+        options.access = access
         options.migrate = migrate
+        options.checkSchema = access == .readOnly
         if let migrationsDir { options.migrations = .directory(migrationsDir) }
         options.logger = Console.logger
         return try SkillMetricsStore(path: path, options: options)

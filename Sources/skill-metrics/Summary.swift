@@ -17,7 +17,7 @@ struct Summary: ParsableCommand {
     var materialized = false
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         if materialized {
             guard let stored = try metrics.materializedSummary() else {
                 throw SkillMetricsError.invalidInput(

@@ -37,7 +37,7 @@ struct Timeline: ParsableCommand {
                 throw SkillMetricsError.invalidInput(location: "--until", reason: error.description)
             }
         }
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let timeline = try metrics.timeline(skill: skill, windowMicroseconds: length, bucket: size, end: end)
         if output.json {
             Console.printJSON(.object(timeline.json))

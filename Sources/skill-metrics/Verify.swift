@@ -15,7 +15,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let progress = Console.progress("verifying")
         let result = try metrics.verify(progress: progress)
         if progress != nil { Console.endProgress() }

@@ -11,7 +11,7 @@ public struct SkillInvocation: Sendable, Equatable {
     public var workflowPath: String?
     /// True: completed. False: abandoned.
     public var completed: Bool
-    /// Must be finite when present.
+    /// Seconds from start to finish: finite and not negative when present.
     public var durationSeconds: Double?
     public var errorType: String?
     public var sessionID: String?
@@ -72,6 +72,9 @@ public struct SkillInvocation: Sendable, Equatable {
         }
         if let duration = durationSeconds, !duration.isFinite {
             throw fail("duration_seconds", "must be a finite number, not \(duration)")
+        }
+        if let duration = durationSeconds, duration < 0 {
+            throw fail("duration_seconds", "must not be negative, got \(duration) (a duration is the time from start to finish)")
         }
         if invokedAt < Timestamp.minimum || invokedAt > Timestamp.maximum {
             throw fail("invoked_at", "outside years 0001–9999")

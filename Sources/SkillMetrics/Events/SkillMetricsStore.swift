@@ -4,15 +4,35 @@ import Logging
 
 /// The SkillMetrics database: an append-only event log with live projections.
 ///
-/// Opening a store creates the file if needed (readable by its owner only), puts it in WAL
-/// mode with `synchronous=NORMAL` and a busy timeout, and migrates it to the latest schema.
+/// Opening a store read-write creates the file if needed (readable by its owner only), puts it
+/// in WAL mode with `synchronous=NORMAL` and a busy timeout, and migrates it to the latest
+/// schema (the version is checked on a read first, so an up-to-date file takes no write lock).
+/// Opening it ``Options/AccessMode/readOnly`` never creates, migrates or writes the file.
 /// All access goes through closure-scoped reads and writes; the SQLite handle never escapes.
 /// Safe to use from many threads and processes at once.
 public final class SkillMetricsStore: Sendable {
     /// Options for opening a store.
     public struct Options: Sendable {
-        /// Migrate to the latest schema on open (default true).
+        /// How a store opens its file.
+        public enum AccessMode: Sendable, Equatable {
+            /// Creates the file when missing and migrates it (when ``Options/migrate`` is true).
+            case readWrite
+            /// Opens an existing file with a read-only SQLite connection: a missing file is a
+            /// ``SkillMetricsError/fileAccess(path:reason:)`` (nothing is created), and with
+            /// ``Options/migrate`` true a schema older than this build's is
+            /// ``SkillMetricsError/schemaNeedsMigration(path:version:latestVersion:)``
+            /// (the file is left as it was). Every write fails.
+            case readOnly
+        }
+
+        /// Read-write (default) or read-only.
+        public var access: AccessMode = .readWrite
+        /// Read-write: migrate to the latest schema on open (default true). Read-only: require
+        /// the latest schema (false: accept any known version, for `health` and `migrate status`).
         public var migrate: Bool = true
+        /// Compare the file's schema with the one its recorded migrations create
+        /// (``SchemaConformance``) on open, and refuse a difference (default false).
+        public var checkSchema: Bool = false
         /// Where migrations come from.
         public var migrations: MigrationSource = .embedded
         /// How long a connection waits on a lock before SQLITE_BUSY (seconds).
@@ -35,17 +55,30 @@ public final class SkillMetricsStore: Sendable {
     /// Default database location, relative to the current directory.
     public static let defaultPath = ".session-buddy/skill_metrics.db"
 
-    /// Opens (and by default migrates) the database at `path`.
+    /// Opens the database at `path`: read-write (created and migrated when needed) or
+    /// read-only, as ``Options/access`` says.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
         self.migrationRunner = try MigrationRunner(source: options.migrations)
-        try Self.prepareFile(at: path)
+        let readOnly = options.access == .readOnly
+        if readOnly {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SkillMetricsError.fileAccess(path: path, reason: "no such database file (nothing was created; check --db, or create it with `skill-metrics migrate`)")
+            }
+            if isDirectory.boolValue {
+                throw SkillMetricsError.fileAccess(path: path, reason: "is a directory, not a database file")
+            }
+        } else {
+            try Self.prepareFile(at: path)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.label = "SkillMetrics"
+        configuration.readonly = readOnly
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
@@ -53,8 +86,35 @@ public final class SkillMetricsStore: Sendable {
         } catch let error as DatabaseError {
             throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
         }
-        if options.migrate {
-            _ = try withBusyRetry { try migrationRunner.migrate(pool) }
+        do {
+            try openChecks(readOnly: readOnly)
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// The version check (on a read, so that an up-to-date file takes no write lock), the
+    /// migration when one is due, and the schema comparison when asked for.
+    private func openChecks(readOnly: Bool) throws {
+        let runner = migrationRunner
+        let state = try read { db -> (version: Int, problem: MigrationProblem?) in
+            (try runner.currentVersion(db), try runner.validate(db).first)
+        }
+        guard options.migrate else {
+            if options.checkSchema {
+                try read { db in try SchemaConformance(runner: runner).check(db, path: path) }
+            }
+            return
+        }
+        if let problem = state.problem { throw SkillMetricsError.migration(problem) }
+        if state.version < runner.latestVersion {
+            if readOnly {
+                throw SkillMetricsError.schemaNeedsMigration(path: path, version: state.version, latestVersion: runner.latestVersion)
+            }
+            _ = try withBusyRetry { try runner.migrate(pool) }
+        }
+        if options.checkSchema {
+            try read { db in try SchemaConformance(runner: runner).check(db, path: path) }
         }
     }
 

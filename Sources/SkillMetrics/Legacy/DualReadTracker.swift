@@ -57,6 +57,7 @@ public final class DualReadTracker: Sendable {
     private func compare(skill: String, row: SkillMetricsRow?) {
         let document: LegacyDocument
         do {
+            try InputLimits.checkFileSize(jsonPath)
             document = try LegacyDocument.load(path: jsonPath, dialect: .crackerjack)
         } catch {
             state.withLock { $0.failures += 1 }
