@@ -22,6 +22,11 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         let migrations: MigrationSource = store.migrationsDir.map { .directory($0) } ?? .embedded
+        do {
+            try SchemaConformance(runner: try MigrationRunner(source: migrations)).checkFile(file)
+        } catch let error as SkillMetricsError {
+            throw SkillMetricsError.invalidInput(location: file, reason: "refused (\(error.description)); nothing was restored")
+        }
         let result = try SkillMetricsStore.restore(from: file, to: store.path, migrations: migrations)
         if output.json {
             Console.printJSON(result.json)

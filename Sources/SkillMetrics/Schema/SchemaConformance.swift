@@ -43,7 +43,14 @@ public struct SchemaConformance: Sendable {
         var actual = try Self.objects(db)
         if version == 0 { actual["table schema_migrations"] = nil }
         var result: [SchemaDifference] = []
-        for key in Set(expected.keys).union(actual.keys).sorted() {
+        // Tables first (a changed table explains its missing indexes and triggers), then by name.
+        let rank = ["table": 0, "view": 1, "index": 2, "trigger": 3]
+        let keys = Set(expected.keys).union(actual.keys).sorted { left, right in
+            let kinds = (left.prefix { $0 != " " }, right.prefix { $0 != " " })
+            let ranks = (rank[String(kinds.0)] ?? 4, rank[String(kinds.1)] ?? 4)
+            return ranks.0 != ranks.1 ? ranks.0 < ranks.1 : left < right
+        }
+        for key in keys {
             switch (expected[key], actual[key]) {
             case (let want?, nil):
                 result.append(SchemaDifference(kind: want.kind, name: want.name, problem: .missing))
@@ -65,6 +72,25 @@ public struct SchemaConformance: Sendable {
     public func check(_ db: Database, path: String) throws {
         let found = try differences(db)
         if !found.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: found) }
+    }
+
+    /// Opens the file at `path` read-only (nothing is created or changed) and runs
+    /// ``check(_:path:)`` on it. A file SQLite cannot read is
+    /// ``SkillMetricsError/notASkillMetricsDatabase(path:reason:)``.
+    public func checkFile(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "no such file")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(2)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            try queue.read { db in try check(db, path: path) }
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: "cannot read its schema (\(error.message ?? "\(error)"))")
+        }
     }
 
     /// The objects of `sqlite_master` (SQLite's own `sqlite_*` objects left out), by "kind name".

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One row read from a table of the database, decoded with checked types.
@@ -85,7 +86,7 @@ struct StoredRow {
     }
 
     private func index(of column: String) throws -> Int {
-        guard let index = row.index(forColumn: column) else {
+        guard let index = Array(row.columnNames).firstIndex(where: { $0.caseInsensitiveCompare(column) == .orderedSame }) else {
             throw failure(column: column, reason: "the column is missing")
         }
         return index
