@@ -40,8 +40,7 @@ struct LeadingStoreOptions {
             }
         }
         if rest.isEmpty {
-            // Nothing to run: keep the options so the root command reports them as usage.
-            return arguments
+            throw UsageError(message: "\(leading[0].name) needs a subcommand after it (for example `skill-metrics \(leading[0].name) PATH list`)")
         }
         rest.insert(contentsOf: leading.flatMap { [$0.name, $0.value] }, at: terminator)
         return rest

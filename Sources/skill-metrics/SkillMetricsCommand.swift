@@ -42,7 +42,9 @@ enum SkillMetricsMain {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try SkillMetricsCommand.parseAsRoot(try LeadingStoreOptions.rewrite(arguments))
+            Console.commandPath = commandPath(of: command)
             try command.run()
+            if Console.hasFindings { exit(1) }
         } catch let error as CheckFailed {
             exit(error.status)
         } catch let error as SkillMetricsError {
@@ -77,6 +79,19 @@ enum SkillMetricsMain {
             }
             exit(2)
         }
+    }
+
+    /// The names of the parsed subcommand (`audit verify`), found by walking the command tree.
+    static func commandPath(of command: any ParsableCommand) -> String {
+        let target = type(of: command)
+        func search(_ node: any ParsableCommand.Type, _ path: [String]) -> [String]? {
+            if node == target { return path }
+            for child in node.configuration.subcommands {
+                if let found = search(child, path + [child._commandName]) { return found }
+            }
+            return nil
+        }
+        return (search(SkillMetricsCommand.self, []) ?? []).joined(separator: " ")
     }
 
     /// The database path in effect for the arguments (for messages about SQLite errors).

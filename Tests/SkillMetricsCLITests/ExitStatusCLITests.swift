@@ -100,10 +100,25 @@ struct ExitStatusCLITests {
         let scratch = Scratch()
         #expect(try CLI.run(["append", "--skill", "s", "--duration", "1.5", "--db", scratch.db]).status == 0)
         try SQLiteShell.run(scratch.db, "DROP TRIGGER skill_invocation_no_update;")
-        for command in [["verify"], ["health"], ["audit", "verify"], ["list"]] {
+        // A query refuses the file; a check reports the difference as a finding (exit 1) and
+        // still runs (audit verify must see edits made after the triggers went).
+        for command in [["list"], ["show", "s"], ["export-json", scratch.file("out.json")]] {
             let result = try CLI.run(command + ["--db", scratch.db])
             #expect(result.status == 2, "\(command)")
             #expect(result.stderr.contains("trigger skill_invocation_no_update is missing"), "\(command): \(result.stderr)")
+        }
+        for command in [["verify"], ["health"], ["audit", "verify"]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stderr.contains("trigger skill_invocation_no_update is missing"), "\(command): \(result.stderr)")
+            #expect(!result.stdout.isEmpty, "\(command) printed no report")
+        }
+        // A table difference is refused by every command.
+        try SQLiteShell.run(scratch.db, "ALTER TABLE skill_invocation ADD COLUMN note TEXT;")
+        for command in [["verify"], ["health"], ["audit", "verify"], ["list"]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("table skill_invocation differs: column note"), "\(command): \(result.stderr)")
         }
         let target = scratch.file("target.db")
         let restore = try CLI.run(["restore", scratch.db, "--db", target])

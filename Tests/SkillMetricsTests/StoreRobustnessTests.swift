@@ -7,11 +7,13 @@ import Testing
 /// monotonic durations and input caps (issue 10).
 @Suite("Store robustness")
 struct StoreRobustnessTests {
-    static func readOnly(migrate: Bool = true, checkSchema: Bool = false) -> SkillMetricsStore.Options {
+    static func readOnly(
+        migrate: Bool = true, schemaCheck: SkillMetricsStore.Options.SchemaCheck = .none
+    ) -> SkillMetricsStore.Options {
         var options = SkillMetricsStore.Options()
         options.access = .readOnly
         options.migrate = migrate
-        options.checkSchema = checkSchema
+        options.schemaCheck = schemaCheck
         return options
     }
 
@@ -98,11 +100,22 @@ struct StoreRobustnessTests {
         }
         let path = database.path
         #expect {
-            try SkillMetricsStore(path: path, options: Self.readOnly(checkSchema: true))
+            try SkillMetricsStore(path: path, options: Self.readOnly(schemaCheck: .refuseAny))
         } throws: { error in
             guard case .schemaMismatch(let reported, let differences)? = error as? SkillMetricsError else { return false }
             return reported == path && differences.contains { $0.description.contains(expected) }
                 && "\(error)".contains(expected)
+        }
+    }
+
+    @Test func refuseTablesKeepsTriggerDifferencesAndRefusesTableOnes() throws {
+        let database = try TestDatabase()
+        try database.store.writeWithoutTransaction { db in try db.execute(sql: "DROP TRIGGER skill_invocation_no_update") }
+        let store = try SkillMetricsStore(path: database.path, options: Self.readOnly(schemaCheck: .refuseTables))
+        #expect(store.schemaDifferences.map(\.description) == ["trigger skill_invocation_no_update is missing"])
+        try database.store.writeWithoutTransaction { db in try db.execute(sql: "ALTER TABLE session_skill ADD COLUMN note TEXT") }
+        #expect { try SkillMetricsStore(path: database.path, options: Self.readOnly(schemaCheck: .refuseTables)) } throws: { error in
+            "\(error)".contains("table session_skill differs: column note is not created by any migration")
         }
     }
 

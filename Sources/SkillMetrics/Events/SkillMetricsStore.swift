@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The SkillMetrics database: an append-only event log with live projections.
 ///
@@ -30,9 +31,22 @@ public final class SkillMetricsStore: Sendable {
         /// Read-write: migrate to the latest schema on open (default true). Read-only: require
         /// the latest schema (false: accept any known version, for `health` and `migrate status`).
         public var migrate: Bool = true
-        /// Compare the file's schema with the one its recorded migrations create
-        /// (``SchemaConformance``) on open, and refuse a difference (default false).
-        public var checkSchema: Bool = false
+        /// What opening does about the file's schema against the one its recorded migrations
+        /// create (``SchemaConformance``).
+        public enum SchemaCheck: Sendable, Equatable {
+            /// No comparison (the default).
+            case none
+            /// Any difference is ``SkillMetricsError/schemaMismatch(path:differences:)``.
+            case refuseAny
+            /// A table difference (a column, its type or a constraint: what keeps stored values
+            /// sound) is refused; differences in triggers, indexes and views are kept in
+            /// ``SkillMetricsStore/schemaDifferences`` for a check command to report (an
+            /// audit must still run on a file whose immutability triggers were dropped).
+            case refuseTables
+        }
+
+        /// Compare the schema on open (default: no).
+        public var schemaCheck: SchemaCheck = .none
         /// Where migrations come from.
         public var migrations: MigrationSource = .embedded
         /// How long a connection waits on a lock before SQLITE_BUSY (seconds).
@@ -51,6 +65,11 @@ public final class SkillMetricsStore: Sendable {
     public let migrationRunner: MigrationRunner
     let pool: DatabasePool
     let options: Options
+    private let toleratedDifferences = Mutex<[SchemaDifference]>([])
+
+    /// The schema differences (triggers, indexes, views) that opening with
+    /// ``Options/SchemaCheck/refuseTables`` found and let through; empty otherwise.
+    public var schemaDifferences: [SchemaDifference] { toleratedDifferences.withLock { $0 } }
 
     /// Default database location, relative to the current directory.
     public static let defaultPath = ".session-buddy/skill_metrics.db"
@@ -100,22 +119,20 @@ public final class SkillMetricsStore: Sendable {
         let state = try read { db -> (version: Int, problem: MigrationProblem?) in
             (try runner.currentVersion(db), try runner.validate(db).first)
         }
-        guard options.migrate else {
-            if options.checkSchema {
-                try read { db in try SchemaConformance(runner: runner).check(db, path: path) }
+        if options.migrate {
+            if let problem = state.problem { throw SkillMetricsError.migration(problem) }
+            if state.version < runner.latestVersion {
+                if readOnly {
+                    throw SkillMetricsError.schemaNeedsMigration(path: path, version: state.version, latestVersion: runner.latestVersion)
+                }
+                _ = try withBusyRetry { try runner.migrate(pool) }
             }
-            return
         }
-        if let problem = state.problem { throw SkillMetricsError.migration(problem) }
-        if state.version < runner.latestVersion {
-            if readOnly {
-                throw SkillMetricsError.schemaNeedsMigration(path: path, version: state.version, latestVersion: runner.latestVersion)
-            }
-            _ = try withBusyRetry { try runner.migrate(pool) }
-        }
-        if options.checkSchema {
-            try read { db in try SchemaConformance(runner: runner).check(db, path: path) }
-        }
+        if options.schemaCheck == .none { return }
+        let differences = try read { db in try SchemaConformance(runner: runner).differences(db) }
+        let refused = options.schemaCheck == .refuseAny ? differences : differences.filter { $0.kind == "table" }
+        if !refused.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: refused) }
+        toleratedDifferences.withLock { $0 = differences }
     }
 
     /// Creates the parent directory and an empty owner-only file when none exists, so that
