@@ -107,6 +107,8 @@ struct DatabaseFuzzCLITests {
             case 1:
                 let table = random.pick(valueTables)
                 let (from, to) = random.pick([("INTEGER", "TEXT"), ("TEXT", "BLOB"), ("REAL", "TEXT"), ("NOT NULL", "")])
+                let matching = try SQLiteShell.value(database, "SELECT count(*) FROM sqlite_master WHERE name = '\(table)' AND instr(sql, '\(from)') > 0;")
+                guard matching == "1" else { return nil }
                 let version = try SQLiteShell.value(database, "PRAGMA schema_version;")
                 try SQLiteShell.run(database, """
                     PRAGMA writable_schema = ON;
