@@ -13,16 +13,16 @@ struct SkillMetricsCommand: ParsableCommand {
             from the log (rebuild, verify).
 
             The database is --db PATH, else $SKILL_METRICS_DB, else .session-buddy/skill_metrics.db.
-            --db PATH (and --migrations-dir DIR) may be given before the subcommand as well as
-            after it, with the same meaning: `skill-metrics --db x.db list` is
+            --db PATH (and --migrations-dir DIR) may be given before the subcommand as well as \
+            after it, with the same meaning: `skill-metrics --db x.db list` is \
             `skill-metrics list --db x.db`.
 
-            Read-only commands (show, list, summary, timeline, search, report, export,
-            export-json, diff-json, verify, health, audit verify, audit replay) never create,
+            Read-only commands (show, list, summary, timeline, search, report, export, \
+            export-json, diff-json, verify, health, audit verify, audit replay) never create, \
             migrate or write the database: a missing file or an older schema is an error.
 
-            Exit status: 0 success, 1 a check found a problem, 2 a usage, input or environment
-            error (a bad argument, a bad input file, a missing, damaged, foreign or outdated
+            Exit status: 0 success, 1 a check found a problem, 2 a usage, input or environment \
+            error (a bad argument, a bad input file, a missing, damaged, foreign or outdated \
             database, a file-system or SQLite error).
             """,
         subcommands: [
