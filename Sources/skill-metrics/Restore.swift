@@ -22,9 +22,9 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         let migrations: MigrationSource = store.migrationsDir.map { .directory($0) } ?? .embedded
-        let result = try SkillMetricsStore.restore(from: file, to: store.path, migrations: migrations)
+        let result = try BackupService.restore(from: file, to: store.path, migrations: migrations)
         if output.json {
-            Console.printJSON(result.json)
+            result.printJSON()
         } else {
             print("restored \(result.path) from \(result.source): \(result.events) events through seq \(result.lastSeq), schema version \(result.schemaVersion)")
         }
