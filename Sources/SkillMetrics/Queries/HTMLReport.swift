@@ -83,8 +83,9 @@ public struct HTMLReport: Sendable {
     /// (`YYYY-MM-DD` at 12 px) is about 70 px wide, so neighbours keep a gap of 20 px or more.
     static let minimumLabelSpacing = 90.0
 
-    /// Lines of invocations per day of the most used skills, over every day from the first
-    /// to the last (days without invocations are 0).
+    /// Lines of invocations per day of the most used skills (``seriesLimit``), over every day
+    /// from the first to the last (days without invocations are 0); ``daily`` needs to hold
+    /// only those skills.
     func timeSeriesChart(_ byUsage: [SkillMetricsRow]) -> String {
         let dayNumbers = daily.compactMap { Self.dayNumber($0.day) }
         guard let firstDay = dayNumbers.min(), let lastDay = dayNumbers.max() else { return "<p>No invocations yet.</p>" }
@@ -92,16 +93,12 @@ public struct HTMLReport: Sendable {
         let shown = byUsage.prefix(Self.seriesLimit).map(\.skillName)
         let seriesIndex = Dictionary(shown.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var series = Array(repeating: Array(repeating: 0, count: dayCount), count: shown.count)
-        var others = 0
         for count in daily {
-            guard let day = Self.dayNumber(count.day) else { continue }
-            if let index = seriesIndex[count.skillName] {
-                series[index][day - firstDay] += count.invocations
-            } else {
-                // The rest are summed into a caption, not a line: their total would flatten the others.
-                others += count.invocations
-            }
+            guard let day = Self.dayNumber(count.day), let index = seriesIndex[count.skillName] else { continue }
+            series[index][day - firstDay] += count.invocations
         }
+        // The rest are summed into a caption, not a line: their total would flatten the others.
+        let others = byUsage.dropFirst(shown.count).reduce(0) { $0 + $1.totalInvocations }
         let names = shown
         let width = 1000.0, height = 320.0, left = 60.0, right = 60.0, top = 20.0, bottom = 40.0
         let maxValue = Double(max(series.flatMap { $0 }.max() ?? 1, 1))
