@@ -13,7 +13,9 @@ public struct TimelineQuery: Sendable {
     /// Invocations per bucket over `[end - window, end)`, for one skill or all (nil).
     ///
     /// - Parameters:
+    ///   - skill: only this skill's invocations; nil for all skills.
     ///   - window: length of the window in microseconds (see ``Timeline/parseWindow(_:)``).
+    ///   - bucket: the bucket size (UTC hours, days, or weeks starting on Monday).
     ///   - end: end of the window (exclusive); pass a fixed instant for reproducible output.
     /// - Throws: ``SkillMetricsError/invalidInput(location:reason:)`` when the window would
     ///   hold more than ``Timeline/maximumBuckets`` buckets.
