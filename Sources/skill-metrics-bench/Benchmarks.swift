@@ -167,7 +167,7 @@ final class Benchmarks {
             var found = 0
             let seconds = try Stopwatch.time {
                 for call in 0..<configuration.showCalls {
-                    if try store.metrics(for: String(format: "skill-%02d", call % 50)) != nil { found += 1 }
+                    if try SkillMetricsQueries(store: store).metrics(for: String(format: "skill-%02d", call % 50)) != nil { found += 1 }
                 }
             }
             guard found == configuration.showCalls else { throw BenchError("metrics(for:) found \(found) of \(configuration.showCalls) skills") }
@@ -219,7 +219,7 @@ final class Benchmarks {
                 rowCount = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [start, end]).count }
             })
             libraryTimes.append(try Stopwatch.time {
-                bucketCount = try store.timeline(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
+                bucketCount = try TimelineQuery(store: store).run(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
             })
         }
         sqlTimes.removeFirst()  // warm-up

@@ -39,7 +39,7 @@ enum ProfileMode {
                 let file = try directory.populatedDatabase("profile", events: 1000)
                 let store = try SkillMetricsStore(path: file)
                 seconds = try region {
-                    for call in 0..<n { _ = try store.metrics(for: String(format: "skill-%02d", call % 50)) }
+                    for call in 0..<n { _ = try SkillMetricsQueries(store: store).metrics(for: String(format: "skill-%02d", call % 50)) }
                 }
             default:
                 throw BenchError("unknown profile task \(task)")

@@ -68,13 +68,7 @@ struct Append: ParsableCommand {
             result = try metrics.append(event)
         }
         if output.json {
-            var object = JSONObject([
-                ("appended", .int(result.appended)),
-                ("already_present", .int(result.alreadyPresent)),
-                ("last_seq", result.lastSeq.map { .int(Int($0)) } ?? .null),
-            ])
-            if let eventID { object.append("id", .string(eventID)) }
-            Console.printJSON(.object(object))
+            AppendOutput(result: result, eventID: eventID).printJSON()
         } else if let eventID {
             print(result.appended == 1 ? "appended \(eventID) at seq \(result.lastSeq ?? 0)" : "\(eventID) already present; nothing appended")
         } else {

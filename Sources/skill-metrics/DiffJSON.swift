@@ -27,10 +27,7 @@ struct DiffJSON: ParsableCommand {
         let differences = try metrics.legacyDifferences(document, zone: try metrics.legacyTimeZone(timezone))
         let mismatches = differences.filter { $0.severity == .mismatch }
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("ok", .bool(mismatches.isEmpty)),
-                ("differences", .array(differences.map { .object($0.json) })),
-            ])))
+            LegacyDiffOutput(differences: differences).printJSON()
         } else {
             for difference in differences { print(difference.description) }
             if differences.isEmpty {

@@ -24,15 +24,7 @@ struct ExportJSON: ParsableCommand {
         let options = try legacy.exporterOptions()
         let result = try LegacyExporter(store: metrics).export(to: file, options: options)
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("path", .string(result.path)),
-                ("dialect", .string(result.dialect.rawValue)),
-                ("time_zone", .string(result.timeZone)),
-                ("invocations", .int(result.invocations)),
-                ("skills", .int(result.skills)),
-                ("last_updated", .optionalString(result.lastUpdated)),
-                ("bytes", .int(result.bytes)),
-            ])))
+            result.printJSON()
         } else {
             print("wrote \(result.path): \(result.invocations) invocations, \(result.skills) skills (\(result.dialect.rawValue), \(result.bytes) bytes)")
         }

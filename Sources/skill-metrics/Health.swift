@@ -20,9 +20,9 @@ struct Health: ParsableCommand {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
         let metrics = try store.openStore(access: .readOnly, migrate: false)
-        let report = try metrics.health()
+        let report = try HealthCheck(store: metrics).run()
         if output.json {
-            Console.printJSON(report.json)
+            report.printJSON()
         } else {
             let pending = report.latestSchemaVersion > report.schemaVersion ? " (V\(report.latestSchemaVersion) available: run migrate)" : ""
             print("""

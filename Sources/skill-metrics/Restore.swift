@@ -27,9 +27,9 @@ struct Restore: ParsableCommand {
         } catch let error as SkillMetricsError {
             throw SkillMetricsError.invalidInput(location: file, reason: "refused (\(error.description)); nothing was restored")
         }
-        let result = try SkillMetricsStore.restore(from: file, to: store.path, migrations: migrations)
+        let result = try BackupService.restore(from: file, to: store.path, migrations: migrations)
         if output.json {
-            Console.printJSON(result.json)
+            result.printJSON()
         } else {
             print("restored \(result.path) from \(result.source): \(result.events) events through seq \(result.lastSeq), schema version \(result.schemaVersion)")
         }

@@ -19,9 +19,9 @@ struct Search: ParsableCommand {
 
     func run() throws {
         let metrics = try store.openStore(access: .readOnly)
-        let matches = try metrics.searchWorkflowPaths(text, limit: limit)
+        let matches = try SkillMetricsQueries(store: metrics).searchWorkflowPaths(text, limit: limit)
         if output.json {
-            Console.printJSON(.array(matches.map { .object($0.json) }))
+            matches.printJSON()
             return
         }
         if matches.isEmpty {

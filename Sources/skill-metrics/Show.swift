@@ -13,11 +13,11 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let metrics = try store.openStore(access: .readOnly)
-        guard let row = try metrics.metrics(for: skill) else {
+        guard let row = try SkillMetricsQueries(store: metrics).metrics(for: skill) else {
             throw SkillMetricsError.skillNotFound(skill)
         }
         if output.json {
-            Console.printJSON(.object(row.jsonWithPercentiles))
+            row.printJSON()
         } else {
             print(MetricsText.describe(row))
         }
@@ -34,9 +34,9 @@ struct List: ParsableCommand {
 
     func run() throws {
         let metrics = try store.openStore(access: .readOnly)
-        let rows = try metrics.allMetrics()
+        let rows = try SkillMetricsQueries(store: metrics).allMetrics()
         if output.json {
-            Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))
+            rows.printJSON()
             return
         }
         if rows.isEmpty {

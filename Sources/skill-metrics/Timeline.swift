@@ -38,9 +38,9 @@ struct Timeline: ParsableCommand {
             }
         }
         let metrics = try store.openStore(access: .readOnly)
-        let timeline = try metrics.timeline(skill: skill, windowMicroseconds: length, bucket: size, end: end)
+        let timeline = try TimelineQuery(store: metrics).run(skill: skill, windowMicroseconds: length, bucket: size, end: end)
         if output.json {
-            Console.printJSON(.object(timeline.json))
+            timeline.printJSON()
             return
         }
         print("bucket start                   invocations  completed  abandoned  avg duration")

@@ -1,6 +1,6 @@
 /// One event of the log: one finished skill invocation (or a legacy one that never finished).
 ///
-/// This is a row of `skill_invocation` (DESIGN.md §2) without its log position. Two events
+/// This is a row of `skill_invocation` without its log position (`seq`, `recorded_at`). Two events
 /// with the same ``id`` and the same content are the same fact: appending one again is a no-op.
 public struct SkillInvocation: Sendable, Equatable {
     /// Invocation id (a UUID string by default): the idempotency key.

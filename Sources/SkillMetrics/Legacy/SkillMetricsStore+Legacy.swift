@@ -86,6 +86,6 @@ extension SkillMetricsStore {
 
     /// The dual-read diff: the stored projections against a legacy document's aggregates.
     public func legacyDifferences(_ document: LegacyDocument, zone: LegacyTimeZone) throws -> [LegacyFieldDifference] {
-        LegacyValidator.compare(database: try allMetricsInFirstSeenOrder(), document: document, zone: zone)
+        LegacyValidator.compare(database: try SkillMetricsQueries(store: self).allMetricsInFirstSeenOrder(), document: document, zone: zone)
     }
 }
