@@ -56,7 +56,7 @@ struct StoreRobustnessTests {
             var options = SkillMetricsStore.Options()
             options.busyTimeout = 0.05
             let store = try SkillMetricsStore(path: database.path, options: options)
-            #expect(try store.eventCount() == 1)
+            #expect(try SkillMetricsQueries(store: store).eventCount() == 1)
             try db.execute(sql: "ROLLBACK")
         }
     }
@@ -153,10 +153,10 @@ struct StoreRobustnessTests {
         let database = try TestDatabase()
         let negative = SkillInvocation(id: "n", skillName: "s", invokedAt: ts("2026-01-01T00:00:00Z"), durationSeconds: -0.25)
         #expect { try database.store.append(negative) } throws: { "\($0)".contains("duration_seconds must not be negative") }
-        #expect(try database.store.eventCount() == 0)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 0)
         let zero = SkillInvocation(id: "z", skillName: "s", invokedAt: ts("2026-01-01T00:00:00Z"), durationSeconds: -0.0)
         try database.store.append(zero)
-        #expect(try database.store.eventCount() == 1)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 1)
     }
 
     @Test func aLineOverTheCapIsAnErrorNamingFileAndLine() throws {
