@@ -25,6 +25,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens (and migrates, unless told not to) the store.
     func openStore(migrate: Bool = true) throws -> SkillMetricsStore {
+        try PostgresDispatch.refuseURL(path, command: "this command")
         var options = SkillMetricsStore.Options()
         options.migrate = migrate
         if let migrationsDir { options.migrations = .directory(migrationsDir) }
