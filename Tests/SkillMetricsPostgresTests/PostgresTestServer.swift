@@ -89,7 +89,7 @@ final class PostgresTestServer: Sendable {
             full_page_writes = off
             max_connections = 40
             CONF
-            printf 'local all all trust\\nhostssl all pgtls 127.0.0.1/32 scram-sha-256\\nhost all pgpush,pgread 127.0.0.1/32 scram-sha-256\\nhost all all 127.0.0.1/32 trust\\n' > '\(directory)/data/pg_hba.conf'
+            printf 'local all all trust\\nhostnossl all pgtls 127.0.0.1/32 reject\\nhostssl all pgtls 127.0.0.1/32 scram-sha-256\\nhost all pgpush,pgread 127.0.0.1/32 scram-sha-256\\nhost all all 127.0.0.1/32 trust\\n' > '\(directory)/data/pg_hba.conf'
             \(asOwner)'\(binaries)/pg_ctl' -D '\(directory)/data' -l '\(directory)/server.log' -w -t 60 start </dev/null >/dev/null 2>'\(directory)/pg_ctl.err'
             """)
         // The watchdog: stops the cluster as soon as this test process is gone, however it ended.
