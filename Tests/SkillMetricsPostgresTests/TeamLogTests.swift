@@ -5,14 +5,14 @@ import Testing
 /// machine is small and the server is shared.
 @Suite("PostgreSQL team log", .serialized, .enabled(if: PostgresTestServer.shouldRun))
 struct TeamLogTests {
-    /// Three local databases (an imported legacy file, a real-shaped log, a session-buddy
+    /// Three local databases (an imported legacy file with hostile keys, a real-shaped log, a session-buddy
     /// import) pushed to one team log, pushed again, verified, pulled into a replica.
     @Test func threeSourcesPushVerifyPull() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
         try log.ok(["migrate", "--db", log.url])
         let legacy = log.scratch.path + "/legacy.db"
-        try log.ok(["import-json", "--db", legacy, TeamLogFixture.packageRoot + "/Fixtures/legacy/large.json", "--timezone", "UTC"])
+        try log.ok(["import-json", "--db", legacy, TeamLogFixture.packageRoot + "/Fixtures/legacy/hostile.json", "--timezone", "UTC"])
         let buddy = log.scratch.path + "/buddy.db"
         try log.ok(["import-json", "--db", buddy, TeamLogFixture.packageRoot + "/Fixtures/legacy/session-buddy.json",
                     "--dialect", "session-buddy", "--timezone", "UTC"])
@@ -110,7 +110,7 @@ struct TeamLogTests {
         let first = try log.localDatabase("first", count: 500, prefix: "c", seed: 3)
         try log.ok(["push", "--db", first, "--to", log.url])
         let before = try log.digest()
-        // Same ids from 400 on, other content (another seed), plus new ids in the same batch.
+        // A new id and, in the same batch, an id already on the server with other content.
         let second = log.scratch.path + "/second.db"
         try log.ok(["append", "--db", second, "--skill", "other", "--id", "fresh-1"])
         try log.ok(["append", "--db", second, "--skill", "other-content", "--id", "c-420"])
