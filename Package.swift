@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SkillMetrics", targets: ["SkillMetrics"]),
+        .library(name: "SkillMetricsPostgres", targets: ["SkillMetricsPostgres"]),
         .executable(name: "skill-metrics", targets: ["skill-metrics"]),
         .executable(name: "skill-metrics-bench", targets: ["skill-metrics-bench"]),
     ],
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // `swift package generate-documentation --target SkillMetrics` (the DocC catalog).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Turns Schemas/migrations/*.sql into Swift source, so the built binary carries
@@ -36,10 +38,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedMigrationsPlugin"]),
+        // The PostgreSQL team log (docs/scale-out.md): kept out of the core so a program that
+        // only wants the local log does not link NIO. Embeds Schemas/postgres/*.sql.
+        .target(
+            name: "SkillMetricsPostgres",
+            dependencies: [
+                "SkillMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrationsPlugin"]),
         .executableTarget(
             name: "skill-metrics",
             dependencies: [
                 "SkillMetrics",
+                "SkillMetricsPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The benchmark (`swift run -c release skill-metrics-bench`) and its C baseline: a plain
@@ -61,6 +75,9 @@ let package = Package(
         .testTarget(
             name: "SkillMetricsCLITests",
             dependencies: ["skill-metrics", "SkillMetrics"]),
+        .testTarget(
+            name: "SkillMetricsPostgresTests",
+            dependencies: ["skill-metrics", "SkillMetrics", "SkillMetricsPostgres"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Generates `EmbeddedMigrations.swift` from the package's `Schemas/migrations/*.sql` files.
+/// Generates `EmbeddedMigrations.swift` from the package's `Schemas/migrations/*.sql` files
+/// (`Schemas/postgres/*.sql` for the `SkillMetricsPostgres` target).
 ///
 /// The migration files stay the single source of truth; the generated Swift source carries
 /// their exact bytes into the library so the built binary needs no resource bundle.
@@ -10,7 +11,7 @@ struct EmbedMigrationsPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
         let migrationsDirectory = context.package.directoryURL
             .appending(path: "Schemas")
-            .appending(path: "migrations")
+            .appending(path: target.name == "SkillMetricsPostgres" ? "postgres" : "migrations")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: migrationsDirectory.path)) ?? []
         let inputs = names
             .filter { $0.hasSuffix(".sql") }

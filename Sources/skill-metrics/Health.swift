@@ -16,6 +16,7 @@ struct Health: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if try PostgresDispatch.health(store.path, json: output.json) { return }
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }

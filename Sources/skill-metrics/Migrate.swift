@@ -27,6 +27,7 @@ struct MigrateUp: ParsableCommand {
     var to: Int?
 
     func run() throws {
+        if try PostgresDispatch.migrateUp(store.path, to: to, json: output.json) { return }
         let metrics = try store.openStore(migrate: false)
         let applied = try metrics.migrate(upTo: to)
         let version = try metrics.schemaVersion()
@@ -49,6 +50,7 @@ struct MigrateStatus: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if try PostgresDispatch.migrateStatus(store.path, json: output.json) { return }
         let metrics = try store.openStore(migrate: false)
         let rows = try metrics.migrationStatus()
         if output.json {
@@ -74,6 +76,7 @@ struct MigrateValidate: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if try PostgresDispatch.migrateValidate(store.path, json: output.json) { return }
         let metrics = try store.openStore(migrate: false)
         let problems = try metrics.migrationProblems()
         if output.json {
@@ -99,6 +102,7 @@ struct MigrateUndo: ParsableCommand {
     var to: Int
 
     func run() throws {
+        if try PostgresDispatch.migrateUndo(store.path, to: to, json: output.json) { return }
         let metrics = try store.openStore(migrate: false)
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()

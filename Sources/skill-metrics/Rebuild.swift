@@ -14,6 +14,7 @@ struct Rebuild: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if try PostgresDispatch.rebuild(store.path, json: output.json) { return }
         let metrics = try store.openStore()
         let progress = Console.progress("rebuilding")
         let result = try metrics.rebuild(progress: progress)

@@ -12,6 +12,7 @@ struct Show: ParsableCommand {
     @Argument(help: "The skill name.") var skill: String
 
     func run() throws {
+        if try PostgresDispatch.show(store.path, skill: skill, json: output.json) { return }
         let metrics = try store.openStore(access: .readOnly)
         guard let row = try SkillMetricsQueries(store: metrics).metrics(for: skill) else {
             throw SkillMetricsError.skillNotFound(skill)
@@ -33,6 +34,7 @@ struct List: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if try PostgresDispatch.list(store.path, json: output.json) { return }
         let metrics = try store.openStore(access: .readOnly)
         let rows = try SkillMetricsQueries(store: metrics).allMetrics()
         if output.json {

@@ -29,7 +29,7 @@ struct SkillMetricsCommand: ParsableCommand {
             Migrate.self, Append.self, Rebuild.self, Verify.self, Show.self, List.self,
             Summary.self, Timeline.self, Search.self, Report.self, RefreshSummary.self, Export.self,
             ImportJSON.self, ExportJSON.self, DiffJSON.self, Cutover.self, Rollback.self,
-            Audit.self, Backup.self, Restore.self, Health.self,
+            Audit.self, Backup.self, Restore.self, Health.self, Push.self, Pull.self,
         ])
 }
 

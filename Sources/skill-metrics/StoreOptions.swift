@@ -37,6 +37,7 @@ struct StoreOptions: ParsableArguments {
     /// index is printed on stderr as a finding (exit status 1) and the check still runs, so
     /// that `audit verify` can name the event edited after the immutability triggers went.
     func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true) throws -> SkillMetricsStore {
+        try PostgresDispatch.refuseURL(path, command: "this command")
         var options = SkillMetricsStore.Options()
         options.access = access
         options.migrate = migrate

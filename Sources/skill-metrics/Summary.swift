@@ -17,6 +17,7 @@ struct Summary: ParsableCommand {
     var materialized = false
 
     func run() throws {
+        if try PostgresDispatch.summary(store.path, materialized: materialized, json: output.json) { return }
         let metrics = try store.openStore(access: .readOnly)
         if materialized {
             guard let stored = try SummaryRefresher(store: metrics).stored() else {

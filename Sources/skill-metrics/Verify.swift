@@ -15,6 +15,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if try PostgresDispatch.verify(store.path, json: output.json) { return }
         let metrics = try store.openStore(access: .readOnly)
         let progress = Console.progress("verifying")
         let result = try metrics.verify(progress: progress)

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One connection to the PostgreSQL team log (postgres-nio), with the few helpers the
+/// operations need: plain and multi-statement queries and explicit transactions.
+public final class TeamLogConnection: Sendable {
+    /// The URL connected to (print only ``PostgresURL/redacted``).
+    public let url: PostgresURL
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private init(url: PostgresURL, connection: PostgresConnection, logger: Logger) {
+        self.url = url
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Connects to `url`.
+    public static func connect(_ url: PostgresURL, logger: Logger = Logger(label: "skill-metrics.postgres")) async throws(TeamLogError) -> TeamLogConnection {
+        let configuration = try url.configuration()
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                id: 1, logger: logger
+            ).get()
+            return TeamLogConnection(url: url, connection: connection, logger: logger)
+        } catch {
+            throw .connection(url: url.redacted, reason: TeamLogError.reason(error))
+        }
+    }
+
+    /// Closes the connection.
+    public func close() async {
+        try? await connection.close()
+    }
+
+    /// Runs one statement and returns its rows, all read.
+    func rows(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) -> [PostgresRow] {
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            throw .server(operation: operation, reason: TeamLogError.reason(error))
+        }
+    }
+
+    /// Runs one statement, its rows (if any) streamed to `body` as they arrive.
+    func stream(_ query: PostgresQuery, _ operation: String, _ body: (PostgresRow) throws -> Void) async throws {
+        let sequence: PostgresRowSequence
+        do {
+            sequence = try await connection.query(query, logger: logger)
+        } catch {
+            throw TeamLogError.server(operation: operation, reason: TeamLogError.reason(error))
+        }
+        do {
+            for try await row in sequence { try body(row) }
+        } catch let error as TeamLogError {
+            throw error
+        } catch let error as PSQLError {
+            throw TeamLogError.server(operation: operation, reason: TeamLogError.reason(error))
+        }
+    }
+
+    /// Runs one statement whose rows are ignored.
+    func execute(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) {
+        _ = try await rows(query, operation)
+    }
+
+    /// Runs a multi-statement script (a migration file) as one statement: a `DO` block that
+    /// EXECUTEs the text, quoted with a dollar tag the text does not contain (postgres-nio sends
+    /// every query with the extended protocol, which takes one statement at a time).
+    func script(_ sql: String, _ operation: String) async throws(TeamLogError) {
+        var tag = "$skill_metrics_script$"
+        var counter = 0
+        while sql.contains(tag) {
+            counter += 1
+            tag = "$skill_metrics_script_\(counter)$"
+        }
+        let block = "DO $skill_metrics_do$ BEGIN EXECUTE \(tag)\(sql)\(tag); END $skill_metrics_do$"
+        guard !sql.contains("$skill_metrics_do$") else {
+            throw .schema("\(operation): the script contains the reserved tag $skill_metrics_do$")
+        }
+        try await execute(PostgresQuery(unsafeSQL: block), operation)
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        try await execute("BEGIN", operation)
+        do {
+            let value = try await body()
+            try await execute("COMMIT", operation)
+            return value
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Takes the writers' lock (see `Schemas/postgres/V1__team_log.sql`) for the current transaction.
+    func lockWriters() async throws(TeamLogError) {
+        try await execute("SELECT sm_lock_writers()", "taking the writers' lock")
+    }
+}

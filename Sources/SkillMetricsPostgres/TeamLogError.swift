@@ -1,0 +1,42 @@
+import PostgresNIO
+
+/// What can go wrong talking to the PostgreSQL team log. Descriptions never hold a password.
+public enum TeamLogError: Error, Sendable, CustomStringConvertible {
+    /// The `postgres://` URL is malformed (the text is the redacted URL).
+    case invalidURL(String, reason: String)
+    /// The server could not be reached or refused the login.
+    case connection(url: String, reason: String)
+    /// A statement failed on the server.
+    case server(operation: String, reason: String)
+    /// An id already on the server with different content; nothing of the batch was written.
+    case conflict(id: String)
+    /// The schema on the server does not match the migration files.
+    case schema(String)
+    /// A value read from the server is not what the schema allows.
+    case invalidRow(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason): return "invalid PostgreSQL URL \(url): \(reason)"
+        case .connection(let url, let reason): return "cannot connect to \(url): \(reason)"
+        case .server(let operation, let reason): return "\(operation) failed on the server: \(reason)"
+        case .conflict(let id):
+            return "conflict: event id \(id) is already on the server with other content; nothing of this batch was written"
+        case .schema(let text): return "team log schema: \(text)"
+        case .invalidRow(let text): return "unexpected value on the server: \(text)"
+        }
+    }
+
+    /// The server's message for a PSQLError (its SQLSTATE and primary message), else the error.
+    static func reason(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] {
+                let code = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + code
+            }
+            if let underlying = psql.underlying { return "\(psql.code): \(underlying)" }
+            return "\(psql.code)"
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,101 @@
+import GRDB
+import PostgresNIO
+import SkillMetrics
+
+/// One event as both logs store it: the content columns of `skill_invocation`, text kept
+/// verbatim (so an event pushed and pulled back is byte for byte the one appended).
+struct TeamLogEvent: Sendable, Equatable {
+    var seq: Int64
+    var id: String
+    var skillName: String
+    var invokedAt: String
+    var workflowPath: String?
+    var completed: Int
+    var durationSeconds: Double?
+    var errorType: String?
+    var sessionID: String?
+    var followUpActions: String
+    var schemaVersion: Int
+    var userContext: String?
+    var finished: Int
+
+    /// The content columns, in the order every statement here lists them.
+    static let contentColumns = """
+        id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, \
+        session_id, follow_up_actions, schema_version, user_context, finished
+        """
+
+    /// Local events with `seq > after`, at most `limit`, in seq order.
+    static func local(_ db: Database, after: Int64, limit: Int) throws -> [TeamLogEvent] {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT seq, \(contentColumns) FROM skill_invocation WHERE seq > ? ORDER BY seq LIMIT ?",
+            arguments: [after, limit])
+        return try rows.map(decode)
+    }
+
+    /// Decodes a local row selected as `seq, <contentColumns>`.
+    static func decode(_ row: Row) throws -> TeamLogEvent {
+            TeamLogEvent(
+                seq: try row.decode(Int64.self, atIndex: 0),
+                id: try row.decode(String.self, atIndex: 1),
+                skillName: try row.decode(String.self, atIndex: 2),
+                invokedAt: try row.decode(String.self, atIndex: 3),
+                workflowPath: try row.decode(String?.self, atIndex: 4),
+                completed: try row.decode(Int.self, atIndex: 5),
+                durationSeconds: try row.decode(Double?.self, atIndex: 6),
+                errorType: try row.decode(String?.self, atIndex: 7),
+                sessionID: try row.decode(String?.self, atIndex: 8),
+                followUpActions: try row.decode(String.self, atIndex: 9),
+                schemaVersion: try row.decode(Int.self, atIndex: 10),
+                userContext: try row.decode(String?.self, atIndex: 11),
+                finished: try row.decode(Int.self, atIndex: 12))
+    }
+
+    /// Decodes a server row selected as `seq, <contentColumns>`.
+    init(server postgresRow: PostgresRow) throws(TeamLogError) {
+        let row = ServerRow(postgresRow, "skill_invocation")
+        seq = try row.value(0, Int64.self)
+        id = try row.value(1, String.self)
+        skillName = try row.value(2, String.self)
+        invokedAt = try row.value(3, String.self)
+        workflowPath = try row.value(4, String?.self)
+        completed = try row.value(5, Int.self)
+        durationSeconds = try row.value(6, Double?.self)
+        errorType = try row.value(7, String?.self)
+        sessionID = try row.value(8, String?.self)
+        followUpActions = try row.value(9, String.self)
+        schemaVersion = try row.value(10, Int.self)
+        userContext = try row.value(11, String?.self)
+        finished = try row.value(12, Int.self)
+    }
+
+    init(
+        seq: Int64, id: String, skillName: String, invokedAt: String, workflowPath: String?,
+        completed: Int, durationSeconds: Double?, errorType: String?, sessionID: String?,
+        followUpActions: String, schemaVersion: Int, userContext: String?, finished: Int
+    ) {
+        self.seq = seq
+        self.id = id
+        self.skillName = skillName
+        self.invokedAt = invokedAt
+        self.workflowPath = workflowPath
+        self.completed = completed
+        self.durationSeconds = durationSeconds
+        self.errorType = errorType
+        self.sessionID = sessionID
+        self.followUpActions = followUpActions
+        self.schemaVersion = schemaVersion
+        self.userContext = userContext
+        self.finished = finished
+    }
+
+    /// Same content (everything but seq); doubles by bit pattern.
+    func sameContent(as other: TeamLogEvent) -> Bool {
+        id == other.id && skillName == other.skillName && invokedAt == other.invokedAt
+            && workflowPath == other.workflowPath && completed == other.completed
+            && durationSeconds?.bitPattern == other.durationSeconds?.bitPattern
+            && errorType == other.errorType && sessionID == other.sessionID
+            && followUpActions == other.followUpActions && schemaVersion == other.schemaVersion
+            && userContext == other.userContext && finished == other.finished
+    }
+}

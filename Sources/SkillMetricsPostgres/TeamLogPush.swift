@@ -1,0 +1,123 @@
+import Foundation
+import PostgresNIO
+import SkillMetrics
+
+/// `push`: sends the local events the team log lacks, in local seq order, in batches.
+///
+/// The cursor is the server's own `max(source_seq)` for this database's source id, read at
+/// the start, so a push killed at any point and run again sends the rest and never twice.
+/// Each batch is one transaction under the writers' lock: ids already on the server with the
+/// same content are skipped; an id there with other content is a conflict that writes nothing
+/// of the batch. The rows go in one statement with one array bind per column (UNNEST).
+public struct TeamLogPush: Sendable {
+    /// What a push did.
+    public struct Result: Sendable, Equatable {
+        public var sourceID: UUID
+        /// Local seq the push started after (the server's cursor for this source).
+        public var cursor: Int64
+        /// Events written to the server.
+        public var pushed = 0
+        /// Events already on the server with the same content.
+        public var skipped = 0
+        public var batches = 0
+    }
+
+    public var batchSize: Int
+
+    public init(batchSize: Int = 5_000) {
+        self.batchSize = Swift.max(1, batchSize)
+    }
+
+    /// Pushes `store`'s events to `log`.
+    public func run(from store: SkillMetricsStore, to log: TeamLogConnection, progress: (@Sendable (Result) -> Void)? = nil) async throws -> Result {
+        let sourceID = try LocalSourceIdentity.sourceID(of: store)
+        let cursorRows = try await log.rows(
+            "SELECT coalesce(max(source_seq), 0)::bigint FROM skill_invocation WHERE source_id = \(sourceID)",
+            "reading the push cursor")
+        guard let cursorRow = cursorRows.first else { throw TeamLogError.invalidRow("push cursor: no row") }
+        let cursor = try ServerRow(cursorRow, "push cursor").value(0, Int64.self)
+        var result = Result(sourceID: sourceID, cursor: cursor)
+        var after = cursor
+        while true {
+            let batch = try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
+            guard let last = batch.last else { break }
+            let written = try await log.transaction("pushing a batch") { () async throws -> Int in
+                try await log.lockWriters()
+                let fresh = try await freshEvents(of: batch, on: log)
+                if !fresh.isEmpty { try await insert(fresh, source: sourceID, on: log) }
+                return fresh.count
+            }
+            result.pushed += written
+            result.skipped += batch.count - written
+            result.batches += 1
+            after = last.seq
+            progress?(result)
+        }
+        return result
+    }
+
+    /// The events of `batch` whose ids are not on the server; throws a conflict for an id there
+    /// with other content.
+    private func freshEvents(of batch: [TeamLogEvent], on log: TeamLogConnection) async throws(TeamLogError) -> [TeamLogEvent] {
+        let ids = batch.map(\.id)
+        let rows = try await log.rows(
+            "SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE id = ANY(\(ids)::text[])",
+            "checking ids already on the server")
+        guard !rows.isEmpty else { return batch }
+        var existing: [String: TeamLogEvent] = [:]
+        for row in rows {
+            let event = try TeamLogEvent(server: row)
+            existing[event.id] = event
+        }
+        var fresh: [TeamLogEvent] = []
+        for event in batch {
+            if let stored = existing[event.id] {
+                guard stored.sameContent(as: event) else { throw .conflict(id: event.id) }
+            } else {
+                fresh.append(event)
+            }
+        }
+        return fresh
+    }
+
+    /// One INSERT … SELECT FROM unnest(…) of `events`, in their order (so server seqs follow local seqs).
+    private func insert(_ events: [TeamLogEvent], source: UUID, on log: TeamLogConnection) async throws(TeamLogError) {
+        let sourceSeqs = events.map(\.seq)
+        let ids = events.map(\.id)
+        let skills = events.map(\.skillName)
+        let times = events.map(\.invokedAt)
+        let paths = events.map { $0.workflowPath ?? "" }
+        let pathNulls = events.map { $0.workflowPath == nil }
+        let completed = events.map(\.completed)
+        let durations = events.map { $0.durationSeconds ?? 0 }
+        let durationNulls = events.map { $0.durationSeconds == nil }
+        let errors = events.map { $0.errorType ?? "" }
+        let errorNulls = events.map { $0.errorType == nil }
+        let sessions = events.map { $0.sessionID ?? "" }
+        let sessionNulls = events.map { $0.sessionID == nil }
+        let actions = events.map(\.followUpActions)
+        let versions = events.map(\.schemaVersion)
+        let contexts = events.map { $0.userContext ?? "" }
+        let contextNulls = events.map { $0.userContext == nil }
+        let finished = events.map(\.finished)
+        try await log.execute("""
+            INSERT INTO skill_invocation (source_id, source_seq, \(unescaped: TeamLogEvent.contentColumns))
+            SELECT \(source), b.source_seq, b.id, b.skill_name, b.invoked_at,
+                   CASE WHEN b.path_null THEN NULL ELSE b.path END, b.completed,
+                   CASE WHEN b.duration_null THEN NULL ELSE b.duration END,
+                   CASE WHEN b.error_null THEN NULL ELSE b.error END,
+                   CASE WHEN b.session_null THEN NULL ELSE b.session END,
+                   b.actions, b.version,
+                   CASE WHEN b.context_null THEN NULL ELSE b.context END, b.finished
+            FROM unnest(\(sourceSeqs)::bigint[], \(ids)::text[], \(skills)::text[], \(times)::text[],
+                        \(paths)::text[], \(pathNulls)::bool[], \(completed)::int[], \(durations)::float8[],
+                        \(durationNulls)::bool[], \(errors)::text[], \(errorNulls)::bool[], \(sessions)::text[],
+                        \(sessionNulls)::bool[], \(actions)::text[], \(versions)::int[], \(contexts)::text[],
+                        \(contextNulls)::bool[], \(finished)::int[])
+                 WITH ORDINALITY AS b(source_seq, id, skill_name, invoked_at, path, path_null, completed,
+                                      duration, duration_null, error, error_null, session, session_null,
+                                      actions, version, context, context_null, finished, ord)
+            ORDER BY b.ord
+            """, "inserting events")
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import SkillMetrics
+import SkillMetricsPostgres
+
+/// `pull --from URL`: append the team log's events to the local database (a replica).
+struct Pull: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append the PostgreSQL team log's events, in its order, to the local database.",
+        discussion: """
+            Incremental and idempotent: the local table sync_pull keeps the last server seq pulled.
+            The replica holds the whole team's log, so every local command works on it.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("The team log.", valueName: "url"))
+    var from: String
+
+    func run() throws {
+        try PostgresDispatch.refuseURL(store.path, command: "pull (--db)")
+        guard let url = try PostgresDispatch.url(from) else {
+            throw ValidationError("--from must be a postgres:// URL")
+        }
+        let metrics = try store.openStore()
+        let result = try PostgresDispatch.withLog(url) { log in try await TeamLogPull().run(from: log, into: metrics) }
+        if output.json {
+            Console.printJSON(.object(JSONObject([
+                ("cursor", .int(Int(result.cursor))),
+                ("appended", .int(result.appended)),
+                ("skipped", .int(result.skipped)),
+                ("last_server_seq", .int(Int(result.lastServerSeq))),
+            ])))
+        } else {
+            print("pulled \(result.appended) event(s) from \(url.redacted) (\(result.skipped) already here; through server seq \(result.lastServerSeq))")
+        }
+    }
+}

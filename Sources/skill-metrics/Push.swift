@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SkillMetrics
+import SkillMetricsPostgres
+
+/// `push --to URL`: send the local events the PostgreSQL team log lacks.
+struct Push: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send the local events the PostgreSQL team log lacks (idempotent, resumable).",
+        discussion: """
+            URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full&sslrootcert=FILE]
+            (else $SKILL_METRICS_PUSH_URL; the password may come from $PGPASSWORD). The cursor is the
+            server's max(source_seq) for this database, so a push killed at any point and run again
+            sends the rest, never twice. An id already on the server with other content is a
+            conflict: nothing of that batch is written, exit status 2. See docs/scale-out.md.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("The team log (default: $SKILL_METRICS_PUSH_URL).", valueName: "url"))
+    var to: String?
+
+    @Option(name: .long, help: "Events per transaction.")
+    var batchSize: Int = 5_000
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        guard let target = to ?? ProcessInfo.processInfo.environment["SKILL_METRICS_PUSH_URL"], !target.isEmpty else {
+            throw ValidationError("give the team log with --to URL or $SKILL_METRICS_PUSH_URL")
+        }
+        try PostgresDispatch.refuseURL(store.path, command: "push (--db)")
+        guard let url = try PostgresDispatch.url(target) else {
+            throw ValidationError("--to must be a postgres:// URL")
+        }
+        let metrics = try store.openStore()
+        let push = TeamLogPush(batchSize: batchSize)
+        let result = try PostgresDispatch.withLog(url) { log in try await push.run(from: metrics, to: log) }
+        if output.json {
+            Console.printJSON(.object(JSONObject([
+                ("source_id", .string(result.sourceID.uuidString.lowercased())),
+                ("cursor", .int(Int(result.cursor))),
+                ("pushed", .int(result.pushed)),
+                ("skipped", .int(result.skipped)),
+                ("batches", .int(result.batches)),
+            ])))
+        } else {
+            print("pushed \(result.pushed) event(s) to \(url.redacted) (\(result.skipped) already there; source \(result.sourceID.uuidString.lowercased()), resumed after local seq \(result.cursor))")
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import Testing
+
+/// The PostgreSQL team log against a real server (issue 11's acceptance list). Serialized: the
+/// machine is small and the server is shared.
+@Suite("PostgreSQL team log", .serialized, .enabled(if: PostgresTestServer.shouldRun))
+struct TeamLogTests {
+    /// Three local databases (an imported legacy file with hostile keys, a real-shaped log, a session-buddy
+    /// import) pushed to one team log, pushed again, verified, pulled into a replica.
+    @Test func threeSourcesPushVerifyPull() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let legacy = log.scratch.path + "/legacy.db"
+        try log.ok(["import-json", "--db", legacy, TeamLogFixture.packageRoot + "/Fixtures/legacy/hostile.json", "--timezone", "UTC"])
+        let buddy = log.scratch.path + "/buddy.db"
+        try log.ok(["import-json", "--db", buddy, TeamLogFixture.packageRoot + "/Fixtures/legacy/session-buddy.json",
+                    "--dialect", "session-buddy", "--timezone", "UTC"])
+        let shaped = try log.localDatabase("shaped", count: 3_000, prefix: "shaped", seed: 11)
+        var total = 0
+        for db in [legacy, shaped, buddy] {
+            let local = Int(try PostgresTestServer.shell("sqlite3 '\(db)' 'SELECT count(*) FROM skill_invocation'")
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            #expect(local > 0)
+            total += local
+            let pushed = try log.ok(["push", "--db", db, "--to", log.url, "--batch-size", "700", "--json"])
+            #expect(pushed.stdout.contains("\"pushed\": \(local)"), "\(pushed.stdout)")
+        }
+        #expect(try log.eventCount() == total)
+        for db in [legacy, shaped, buddy] {
+            let again = try log.ok(["push", "--db", db, "--to", log.url, "--json"])
+            #expect(again.stdout.contains("\"pushed\": 0"), "\(again.stdout)")
+        }
+        #expect(try log.eventCount() == total)
+        let verified = try log.ok(["verify", "--db", log.url])
+        #expect(verified.stdout.hasPrefix("ok: \(total) events"), "\(verified.stdout)")
+
+        let replica = log.scratch.path + "/replica.db"
+        let pulled = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
+        #expect(pulled.stdout.contains("\"appended\": \(total)"), "\(pulled.stdout)")
+        let again = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
+        #expect(again.stdout.contains("\"appended\": 0"), "\(again.stdout)")
+        let localList = try log.ok(["list", "--db", replica, "--json"])
+        let serverList = try log.ok(["list", "--db", log.url, "--json"])
+        #expect(!localList.stdout.isEmpty)
+        #expect(Array(localList.stdout.utf8) == Array(serverList.stdout.utf8))
+        try log.ok(["verify", "--db", replica])
+        let localSummary = try log.ok(["summary", "--db", replica, "--json"])
+        let serverSummary = try log.ok(["summary", "--db", log.url, "--json"])
+        #expect(localSummary.stdout == serverSummary.stdout)
+        try log.ok(["health", "--db", log.url])
+    }
+
+    /// 8 processes push 5,000 events each at once: exactly 40,000 events, verify 0.
+    @Test func concurrentPushers() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let databases = try (0..<8).map { index in
+            try log.localDatabase("pusher\(index)", count: 5_000, prefix: "p\(index)", seed: UInt64(100 + index))
+        }
+        let started = try databases.map { db in
+            try PostgresCLI.start(["push", "--db", db, "--to", log.url, "--batch-size", "1000"], scratch: log.scratch.path)
+        }
+        for process in started {
+            let result = PostgresCLI.collect(process)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try log.eventCount() == 40_000)
+        #expect(try log.sql("SELECT count(DISTINCT source_id) FROM skill_invocation") == "8")
+        try log.ok(["verify", "--db", log.url])
+    }
+
+    /// A push killed with SIGKILL 20 times at random points, then run to completion: every
+    /// event exactly once, verify 0.
+    @Test func killedPushResumesExactlyOnce() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let db = try log.localDatabase("killed", count: 12_000, prefix: "k", seed: 7)
+        let seed = UInt64(Date().timeIntervalSince1970)
+        var state = seed
+        var delays: [Int] = []
+        for _ in 0..<20 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            delays.append(Int(50 + (state >> 33) % 700))
+        }
+        for delay in delays {
+            let started = try PostgresCLI.start(["push", "--db", db, "--to", log.url, "--batch-size", "300"], scratch: log.scratch.path)
+            usleep(useconds_t(delay * 1000))
+            kill(started.0.processIdentifier, SIGKILL)
+            _ = PostgresCLI.collect(started)
+        }
+        let afterKills = try log.eventCount()
+        let finished = try log.ok(["push", "--db", db, "--to", log.url, "--batch-size", "300", "--json"])
+        // The completing push resumes at the server's cursor: it sends exactly what is missing.
+        #expect(finished.stdout.contains("\"pushed\": \(12_000 - afterKills)"), "after kills \(afterKills): \(finished.stdout)")
+        #expect(finished.stdout.contains("\"cursor\": \(afterKills)"), "\(finished.stdout)")
+        #expect(try log.eventCount() == 12_000, "seed \(seed), delays \(delays)")
+        #expect(try log.sql("SELECT count(DISTINCT id) FROM skill_invocation") == "12000")
+        #expect(try log.sql("SELECT count(*) FROM skill_invocation WHERE source_seq IS NULL") == "0")
+        try log.ok(["verify", "--db", log.url])
+    }
+
+    /// An id already on the server with other content: exit 2 naming it, the server unchanged.
+    @Test func conflictWritesNothing() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let first = try log.localDatabase("first", count: 500, prefix: "c", seed: 3)
+        try log.ok(["push", "--db", first, "--to", log.url])
+        let before = try log.digest()
+        // A new id and, in the same batch, an id already on the server with other content.
+        let second = log.scratch.path + "/second.db"
+        try log.ok(["append", "--db", second, "--skill", "other", "--id", "fresh-1"])
+        try log.ok(["append", "--db", second, "--skill", "other-content", "--id", "c-420"])
+        let result = try log.cli(["push", "--db", second, "--to", log.url, "--batch-size", "10"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("c-420"), "\(result.stderr)")
+        #expect(try log.digest() == before)
+        #expect(try log.eventCount() == 500)
+    }
+
+    /// Superuser tampering: verify exits 1 naming the skill and field; rebuild repairs.
+    @Test func tamperingIsFoundAndRebuildRepairs() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let db = try log.localDatabase("tamper", count: 800, prefix: "t", seed: 5)
+        try log.ok(["push", "--db", db, "--to", log.url])
+        try log.ok(["verify", "--db", log.url])
+        try log.sql("""
+            ALTER TABLE skill_invocation DISABLE TRIGGER USER;
+            UPDATE skill_invocation SET completed = 1 - completed WHERE seq = (SELECT min(seq) FROM skill_invocation WHERE skill_name = 'skill-3' AND finished = 1);
+            ALTER TABLE skill_invocation ENABLE TRIGGER USER;
+            UPDATE skill_totals SET total_duration_seconds = total_duration_seconds + 1 WHERE skill_name = 'skill-5';
+            """)
+        let found = try log.cli(["verify", "--db", log.url])
+        #expect(found.status == 1)
+        #expect(found.stdout.contains("skill_metrics \"skill-3\": completed_invocations"), "\(found.stdout)")
+        #expect(found.stdout.contains("skill_metrics \"skill-5\": total_duration_seconds"), "\(found.stdout)")
+        let json = try log.cli(["verify", "--db", log.url, "--json"])
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"ok\": false"))
+        try log.ok(["rebuild", "--db", log.url])
+        try log.ok(["verify", "--db", log.url])
+        // The rebuilt projections keep growing correctly with new pushes.
+        let more = try log.localDatabase("more", count: 300, prefix: "m", seed: 6)
+        try log.ok(["push", "--db", more, "--to", log.url])
+        try log.ok(["verify", "--db", log.url])
+    }
+
+    /// The push role of docs/scale-out.md can insert events and read the cursor, nothing else.
+    @Test func pushRoleIsLeastPrivilege() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.sql(TeamLogRoles.sql(database: log.database))
+        let pushURL = "postgres://pgpush@127.0.0.1:\(server.port)/\(log.database)"
+        let db = try log.localDatabase("role", count: 200, prefix: "r", seed: 9)
+        let pushed = try log.ok(["push", "--db", db, "--to", pushURL], environment: ["PGPASSWORD": "push-secret"])
+        #expect(!pushed.stdout.contains("push-secret") && !pushed.stderr.contains("push-secret"))
+        #expect(try log.eventCount() == 200)
+        let wrong = try log.cli(["push", "--db", db, "--to", "postgres://pgpush:not-the-secret@127.0.0.1:\(server.port)/\(log.database)"])
+        #expect(wrong.status == 2)
+        #expect(!wrong.stderr.contains("not-the-secret"), "\(wrong.stderr)")
+        for statement in [
+            "UPDATE skill_invocation SET completed = 0",
+            "DELETE FROM skill_invocation",
+            "TRUNCATE skill_invocation",
+            "INSERT INTO skill_totals (skill_name, total_invocations, completed_invocations, abandoned_invocations, total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq) VALUES ('x', 1, 1, 0, 0, 'a', 'a', 1, 1)",
+            "UPDATE skill_totals SET total_invocations = 0",
+            "DELETE FROM skill_key_count",
+            "UPDATE session_skill SET invocation_count = 0",
+        ] {
+            let output = try? PostgresTestServer.shell("PGPASSWORD=push-secret '\(server.binaries)/psql' -h 127.0.0.1 -p \(server.port) -U pgpush -d \(log.database) -X -q -v ON_ERROR_STOP=1 -c \"\(statement)\"")
+            #expect(output == nil, "the push role could run: \(statement)")
+        }
+        #expect(try log.eventCount() == 200)
+        try log.ok(["verify", "--db", log.url])
+        // The read role reads the projections and pulls.
+        let readURL = "postgres://pgread:read-secret@127.0.0.1:\(server.port)/\(log.database)"
+        let listed = try log.ok(["list", "--db", readURL, "--json"])
+        #expect(listed.stdout.hasPrefix("["))
+        try log.ok(["pull", "--db", log.scratch.path + "/reader.db", "--from", readURL])
+        let denied = try? PostgresTestServer.shell("PGPASSWORD=read-secret '\(server.binaries)/psql' -h 127.0.0.1 -p \(server.port) -U pgread -d \(log.database) -X -q -v ON_ERROR_STOP=1 -c \"INSERT INTO skill_invocation (id, skill_name, invoked_at, completed) VALUES ('z', 'z', '2026-01-01T00:00:00.000000Z', 1)\"")
+        #expect(denied == nil)
+    }
+
+    /// sslmode=require and verify-full against the server's self-signed CA on loopback.
+    @Test func tlsModes() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        let base = "postgres://postgres@localhost:\(server.port)/\(log.database)"
+        try log.ok(["migrate", "--db", base + "?sslmode=require"])
+        let db = try log.localDatabase("tls", count: 100, prefix: "tls", seed: 4)
+        try log.ok(["push", "--db", db, "--to", base + "?sslmode=verify-full&sslrootcert=\(server.caFile)"])
+        // pgtls may only log in over TLS (pg_hba hostnossl … reject): require works, disable is refused.
+        try log.sql("CREATE ROLE pgtls LOGIN SUPERUSER PASSWORD 'tls-secret'")
+        let tlsUser = "postgres://pgtls:tls-secret@localhost:\(server.port)/\(log.database)"
+        try log.ok(["list", "--db", tlsUser + "?sslmode=require"])
+        let plain = try log.cli(["list", "--db", tlsUser + "?sslmode=disable"])
+        #expect(plain.status == 2)
+        #expect(!plain.stderr.contains("tls-secret"), "\(plain.stderr)")
+        try log.ok(["verify", "--db", base + "?sslmode=verify-full&sslrootcert=\(server.caFile)"])
+        // Another CA: verify-full refuses the server's certificate.
+        let otherCA = log.scratch.path + "/other-ca.crt"
+        try PostgresTestServer.shell("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other -keyout '\(log.scratch.path)/other.key' -out '\(otherCA)' 2>/dev/null")
+        let refused = try log.cli(["verify", "--db", base + "?sslmode=verify-full&sslrootcert=\(otherCA)"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("cannot connect"), "\(refused.stderr)")
+        // 127.0.0.1 is in the certificate too.
+        try log.ok(["list", "--db", "postgres://postgres@127.0.0.1:\(server.port)/\(log.database)?sslmode=verify-full&sslrootcert=\(server.caFile)"])
+    }
+
+    /// migrate status / validate / undo on the server, and commands that need a local file.
+    @Test func migrationsAndLocalOnlyCommands() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        let status = try log.ok(["migrate", "status", "--db", log.url])
+        #expect(status.stdout.contains("pending"))
+        try log.ok(["migrate", "--db", log.url])
+        try log.ok(["migrate", "validate", "--db", log.url])
+        #expect(try log.ok(["migrate", "status", "--db", log.url, "--json"]).stdout.contains("\"applied\""))
+        try log.sql("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+        let invalid = try log.cli(["migrate", "validate", "--db", log.url])
+        #expect(invalid.status == 1)
+        #expect(invalid.stdout.contains("V1"), "\(invalid.stdout)")
+        let refused = try log.cli(["migrate", "--db", log.url])
+        #expect(refused.status == 2)
+        let report = try log.cli(["report", "--db", log.url])
+        #expect(report.status == 2)
+        #expect(report.stderr.contains("pull --from"), "\(report.stderr)")
+        let fresh = try TeamLogFixture(server: server)
+        try fresh.ok(["migrate", "--db", fresh.url])
+        try fresh.ok(["migrate", "undo", "--to", "0", "--db", fresh.url])
+        #expect(try fresh.sql("SELECT count(*) FROM pg_tables WHERE tablename = 'skill_invocation'") == "0")
+        try fresh.ok(["migrate", "--db", fresh.url])
+        // A plain SQL client's INSERTs are serialised and projected like a push's.
+        try fresh.sql("""
+            INSERT INTO skill_invocation (id, skill_name, invoked_at, completed, duration_seconds, follow_up_actions)
+            VALUES ('sql-1', 'plain', '2026-03-01T10:00:00.000000Z', 1, 0.25, '["a","b","a"]'),
+                   ('sql-2', 'plain', '2026-03-01T10:00:01.000000Z', 0, NULL, '[]');
+            INSERT INTO skill_invocation (id, skill_name, invoked_at, completed, duration_seconds)
+            VALUES ('sql-3', 'plain', '2026-03-01T10:00:02.000000Z', 1, 0.5);
+            """)
+        let shown = try fresh.ok(["show", "plain", "--db", fresh.url, "--json"])
+        #expect(shown.stdout.contains("\"follow_up_actions\": {\n    \"a\": 2,\n    \"b\": 1\n  }"), "\(shown.stdout)")
+        try fresh.ok(["verify", "--db", fresh.url])
+        // The constraints refuse what the log must not hold.
+        for values in [
+            "('bad-1', 's', '2026-02-30T00:00:00.000000Z', 1, NULL, '[]')",
+            "('bad-2', 's', '2026-01-01T00:00:00Z', 1, NULL, '[]')",
+            "('bad-3', 's', '2026-01-01T00:00:00.000000Z', 1, 'Infinity', '[]')",
+            "('bad-4', 's', '2026-01-01T00:00:00.000000Z', 1, 'NaN', '[]')",
+            "('bad-5', 's', '2026-01-01T00:00:00.000000Z', 1, NULL, '[1]')",
+            "('bad-6', 's', '2026-01-01T00:00:00.000000Z', 2, NULL, '[]')",
+            "('sql-1', 's', '2026-01-01T00:00:00.000000Z', 1, NULL, '[]')",
+        ] {
+            #expect(throws: (any Error).self, "\(values)") {
+                try fresh.sql("INSERT INTO skill_invocation (id, skill_name, invoked_at, completed, duration_seconds, follow_up_actions) VALUES \(values)")
+            }
+        }
+        #expect(try fresh.eventCount() == 3)
+    }
+
+    /// Malformed URLs and passwords never reach the output.
+    @Test(arguments: [
+        "postgres://user:hunter2@127.0.0.1:1/db",
+        "postgres://user:hunter2@/db",
+        "postgres://user:hunter2@127.0.0.1/db?sslmode=bogus",
+    ])
+    func passwordsAreRedacted(url: String) throws {
+        let scratch = try ScratchDirectory()
+        let result = try PostgresCLI.run(["list", "--db", url], scratch: scratch.path)
+        #expect(result.status == 2)
+        #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"), "\(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+    }
+}
