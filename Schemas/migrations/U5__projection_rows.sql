@@ -3,6 +3,7 @@
 -- statements, so SQLite stores the same CREATE TABLE text; its rows are the V5 view's (the
 -- dictionaries assembled in order of first appearance, the same REAL expressions), with the
 -- percentile cursors kept. The triggers and indexes are the V1/V2 texts, byte for byte.
+DROP TRIGGER skill_metrics_update;
 DROP TRIGGER skill_invocation_project_percentiles;
 DROP TRIGGER skill_workflow_path_index;
 DROP TRIGGER skill_invocation_project;

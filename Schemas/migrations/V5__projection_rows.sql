@@ -7,8 +7,10 @@
 --   list, 0 for the other fields. An event costs one UPSERT per key instead of re-reading and
 --   re-serialising whole dictionaries.
 -- * skill_metrics becomes a VIEW with the V4 table's columns: the dictionaries are assembled on
---   read with json_group_object in order of (first_seq, first_index), completion_rate and
---   avg_duration_seconds are computed with the V1 trigger's REAL expressions.
+--   read with json_group_object in order of (first_seq, first_index); completion_rate and
+--   avg_duration_seconds are kept in skill_totals by the trigger with the V1 REAL expressions.
+--   An INSTEAD OF UPDATE trigger writes an UPDATE of the view through to the tables (SQL that
+--   edited the V4 table, e.g. to test verify, keeps working).
 -- * One AFTER INSERT trigger runs every projection statement of an event (skill_totals, the
 --   count rows, session_skill, skill_workflow_path); the FTS row is written by a trigger on
 --   skill_workflow_path's INSERT (only a new (skill, path) pair pays for it). Percentiles stay
@@ -33,6 +35,10 @@ CREATE TABLE skill_totals (
     p95_duration_seconds   REAL,
     p99_duration_seconds   REAL,
     schema_version         INTEGER NOT NULL DEFAULT 1,
+    -- Kept by the trigger with the V1 expressions (stored, so that the view reads them as the V4
+    -- table did and a tampered value is visible to verify).
+    completion_rate        REAL    NOT NULL DEFAULT 0.0,
+    avg_duration_seconds   REAL    NOT NULL DEFAULT 0.0,
     -- The percentile trigger's cache (rebuild leaves it NULL, verify does not compare it):
     -- per percentile the (duration, seq) at sorted position f = floor((n-1)p) and the value at
     -- c = min(f+1, n-1).
@@ -62,11 +68,11 @@ INSERT INTO skill_totals (
     skill_name, total_invocations, completed_invocations, abandoned_invocations,
     total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq, duration_count,
     min_duration_seconds, max_duration_seconds, p50_duration_seconds, p95_duration_seconds,
-    p99_duration_seconds, schema_version)
+    p99_duration_seconds, schema_version, completion_rate, avg_duration_seconds)
 SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
        total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq, duration_count,
        min_duration_seconds, max_duration_seconds, p50_duration_seconds, p95_duration_seconds,
-       p99_duration_seconds, schema_version
+       p99_duration_seconds, schema_version, completion_rate, avg_duration_seconds
 FROM skill_metrics ORDER BY first_seq;
 
 INSERT INTO skill_key_count (skill_name, field, key, count, first_seq, first_index)
@@ -135,9 +141,8 @@ SELECT t.skill_name AS skill_name,
             ORDER BY first_seq, first_index)) AS follow_up_actions,
        t.first_invoked AS first_invoked,
        t.last_invoked AS last_invoked,
-       (CAST(t.completed_invocations AS REAL) / CAST(t.total_invocations AS REAL)) * 100.0 AS completion_rate,
-       CASE WHEN t.completed_invocations = 0 THEN 0.0
-            ELSE t.total_duration_seconds / CAST(t.completed_invocations AS REAL) END AS avg_duration_seconds,
+       t.completion_rate AS completion_rate,
+       t.avg_duration_seconds AS avg_duration_seconds,
        t.first_seq AS first_seq,
        t.last_seq AS last_seq,
        t.schema_version AS schema_version,
@@ -148,6 +153,61 @@ SELECT t.skill_name AS skill_name,
        t.p95_duration_seconds AS p95_duration_seconds,
        t.p99_duration_seconds AS p99_duration_seconds
 FROM skill_totals AS t;
+
+-- V2 backfilled the search table's sums with total() over a GROUP BY, whose order is not seq
+-- order; recompute them as the trigger adds them (a running sum in seq order).
+UPDATE skill_workflow_path SET total_duration_seconds = (
+    SELECT s.total FROM (
+        SELECT sum(CASE WHEN completed = 1 AND duration_seconds IS NOT NULL THEN duration_seconds ELSE 0.0 END)
+                   OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total,
+               row_number() OVER (ORDER BY seq DESC) AS position
+        FROM skill_invocation
+        WHERE finished = 1 AND skill_name = skill_workflow_path.skill_name
+          AND coalesce(workflow_path, '') = skill_workflow_path.workflow_path) AS s
+    WHERE s.position = 1);
+
+-- An UPDATE of the view goes to the tables: the scalar columns to skill_totals, a changed
+-- dictionary replaces the skill's count rows of that field (in the dictionary's order).
+CREATE TRIGGER skill_metrics_update
+INSTEAD OF UPDATE ON skill_metrics
+BEGIN
+    UPDATE skill_totals SET
+        skill_name = NEW.skill_name,
+        total_invocations = NEW.total_invocations,
+        completed_invocations = NEW.completed_invocations,
+        abandoned_invocations = NEW.abandoned_invocations,
+        total_duration_seconds = NEW.total_duration_seconds,
+        first_invoked = NEW.first_invoked,
+        last_invoked = NEW.last_invoked,
+        completion_rate = NEW.completion_rate,
+        avg_duration_seconds = NEW.avg_duration_seconds,
+        first_seq = NEW.first_seq,
+        last_seq = NEW.last_seq,
+        schema_version = NEW.schema_version,
+        duration_count = NEW.duration_count,
+        min_duration_seconds = NEW.min_duration_seconds,
+        max_duration_seconds = NEW.max_duration_seconds,
+        p50_duration_seconds = NEW.p50_duration_seconds,
+        p95_duration_seconds = NEW.p95_duration_seconds,
+        p99_duration_seconds = NEW.p99_duration_seconds
+    WHERE skill_name = OLD.skill_name;
+    UPDATE skill_key_count SET skill_name = NEW.skill_name
+    WHERE skill_name = OLD.skill_name AND NEW.skill_name IS NOT OLD.skill_name;
+    DELETE FROM skill_key_count
+    WHERE skill_name = NEW.skill_name
+      AND ((field = 'workflow_paths' AND NEW.workflow_paths IS NOT OLD.workflow_paths)
+        OR (field = 'common_errors' AND NEW.common_errors IS NOT OLD.common_errors)
+        OR (field = 'follow_up_actions' AND NEW.follow_up_actions IS NOT OLD.follow_up_actions));
+    INSERT INTO skill_key_count (skill_name, field, key, count, first_seq, first_index)
+    SELECT NEW.skill_name, 'workflow_paths', key, value, NEW.first_seq, id FROM json_each(NEW.workflow_paths)
+    WHERE NEW.workflow_paths IS NOT OLD.workflow_paths
+    UNION ALL
+    SELECT NEW.skill_name, 'common_errors', key, value, NEW.first_seq, id FROM json_each(NEW.common_errors)
+    WHERE NEW.common_errors IS NOT OLD.common_errors
+    UNION ALL
+    SELECT NEW.skill_name, 'follow_up_actions', key, value, NEW.first_seq, id FROM json_each(NEW.follow_up_actions)
+    WHERE NEW.follow_up_actions IS NOT OLD.follow_up_actions;
+END;
 
 -- The insert guards of V1, same rejections and messages. The id and seq guards run only when
 -- the WHEN clause finds a violation (an id already stored: INSERT OR REPLACE would otherwise
@@ -180,11 +240,16 @@ WHEN NEW.finished = 1
 BEGIN
     INSERT INTO skill_totals (
         skill_name, total_invocations, completed_invocations, abandoned_invocations,
-        total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq)
+        total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq,
+        completion_rate, avg_duration_seconds)
     VALUES (NEW.skill_name, 1, NEW.completed, 1 - NEW.completed,
             CASE WHEN NEW.completed = 1 AND NEW.duration_seconds IS NOT NULL AND NEW.duration_seconds <> 0
                  THEN 0.0 + NEW.duration_seconds ELSE 0.0 END,
-            NEW.invoked_at, NEW.invoked_at, NEW.seq, NEW.seq)
+            NEW.invoked_at, NEW.invoked_at, NEW.seq, NEW.seq,
+            (CAST(NEW.completed AS REAL) / CAST(1 AS REAL)) * 100.0,
+            CASE WHEN NEW.completed = 0 THEN 0.0
+                 ELSE (CASE WHEN NEW.duration_seconds IS NOT NULL AND NEW.duration_seconds <> 0
+                            THEN 0.0 + NEW.duration_seconds ELSE 0.0 END) / CAST(1 AS REAL) END)
     ON CONFLICT (skill_name) DO UPDATE SET
         total_invocations = total_invocations + 1,
         completed_invocations = completed_invocations + NEW.completed,
@@ -194,7 +259,16 @@ BEGIN
             THEN total_duration_seconds + NEW.duration_seconds
             ELSE total_duration_seconds END,
         last_invoked = NEW.invoked_at,
-        last_seq = NEW.seq;
+        last_seq = NEW.seq,
+        completion_rate =
+            (CAST(completed_invocations + NEW.completed AS REAL) / CAST(total_invocations + 1 AS REAL)) * 100.0,
+        avg_duration_seconds = CASE
+            WHEN completed_invocations + NEW.completed = 0 THEN 0.0
+            ELSE (CASE
+                    WHEN NEW.completed = 1 AND NEW.duration_seconds IS NOT NULL AND NEW.duration_seconds <> 0
+                    THEN total_duration_seconds + NEW.duration_seconds
+                    ELSE total_duration_seconds END)
+                 / CAST(completed_invocations + NEW.completed AS REAL) END;
 
     -- The count rows: one UPSERT statement for the event's path, error and follow-ups (a
     -- follow-up that is not a string aborts the insert, as V1's BEFORE INSERT check did).

@@ -12,6 +12,7 @@ Shapes:
 Each event is a tuple in the column order of INSERT_SQL, so any sqlite3 client can insert it.
 
   python3 workload.py insert DB SHAPE COUNT [SEED] [BATCH]   # executemany, BATCH per transaction
+  python3 workload.py insert-untriggered DB SHAPE COUNT [SEED]  # projection triggers suspended
   python3 workload.py jsonl SHAPE COUNT [SEED] > events.jsonl
 """
 import datetime
@@ -106,8 +107,33 @@ def insert(path, shape, count, seed=1, batch=1000):
     connection.close()
 
 
+def insert_untriggered(path, shape, count, seed=1, batch=10000):
+    """Inserts with the projection triggers suspended (their exact text is restored after):
+    a quick way to build a large log whose projections a `rebuild` then computes."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    saved = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'skill_invocation_project%' "
+        "ORDER BY rowid").fetchall()
+    for name, _ in saved:
+        connection.execute(f'DROP TRIGGER "{name}"')
+    buffer = []
+    for event in events(shape, count, seed):
+        buffer.append(event)
+        if len(buffer) >= batch:
+            connection.executemany(INSERT_SQL, buffer)
+            buffer = []
+    connection.executemany(INSERT_SQL, buffer)
+    for _, sql in saved:
+        connection.execute(sql)
+    connection.execute("COMMIT")
+    connection.close()
+
+
 def main(argv):
-    if len(argv) >= 5 and argv[1] == "insert":
+    if len(argv) >= 5 and argv[1] == "insert-untriggered":
+        insert_untriggered(argv[2], argv[3], int(argv[4]), int(argv[5]) if len(argv) > 5 else 1)
+    elif len(argv) >= 5 and argv[1] == "insert":
         insert(argv[2], argv[3], int(argv[4]), int(argv[5]) if len(argv) > 5 else 1,
                int(argv[6]) if len(argv) > 6 else 1000)
     elif len(argv) >= 4 and argv[1] == "jsonl":
