@@ -107,11 +107,15 @@ struct SchemaV5Tests {
         let store = try Self.unmigratedStore(directory)
         try store.migrate(upTo: 4)
         let events = try Self.events(shape, 3_000, seed: 5)
-        try store.append(Array(events[..<2_000]))
+        // Batches of 1,000 on V4: the triggers (V4 has no incremental fold), cursors included.
+        try store.append(Array(events[..<1_000]))
+        try store.append(Array(events[1_000..<2_000]))
         let v4Rows = try store.allMetricsInFirstSeenOrder()
         #expect(try store.migrate() == [5])
         #expect(try store.allMetricsInFirstSeenOrder() == v4Rows)
-        try store.append(Array(events[2_000...]))
+        // 900 (incremental fold from the V4 cursors), then 100 one by one (triggers).
+        try store.append(Array(events[2_000..<2_900]))
+        for event in events[2_900...] { try store.append(event) }
         let result = try store.verify()
         #expect(result.differences.isEmpty, "\(result.differences.prefix(3))")
     }
@@ -121,15 +125,18 @@ struct SchemaV5Tests {
         let events = try Self.events(shape, 6_000, seed: 3)
         let triggered = try TestDatabase()
         let folded = try TestDatabase()
-        for start in stride(from: 0, to: events.count, by: 500) {
-            // 500 per transaction: below the bulk threshold, the triggers run.
-            try triggered.store.append(Array(events[start..<min(start + 500, events.count)]))
+        for start in stride(from: 0, to: events.count, by: 50) {
+            // 50 per transaction: below BulkProjectionLoad.incrementalMinimumCount, the triggers run.
+            try triggered.store.append(Array(events[start..<min(start + 50, events.count)]))
         }
-        // 2,500 into an empty log (bulk), 2,500 more (as large as the log: bulk), then 1,000
-        // (triggers), so folded and triggered rows meet in one database.
-        try folded.store.append(Array(events[..<2_500]))
-        try folded.store.append(Array(events[2_500..<5_000]))
-        try folded.store.append(Array(events[5_000...]))
+        // 2,500 into an empty log and 2,500 more (each as large as the log: the whole-log fold),
+        // 700 and 260 (the incremental fold of the batch, moving the percentile cursors), then
+        // 40 (the triggers, carrying on from the folded cursors).
+        var start = 0
+        for size in [2_500, 2_500, 700, 260, 40] {
+            try folded.store.append(Array(events[start..<start + size]))
+            start += size
+        }
         #expect(try Self.projections(folded.store) == Self.projections(triggered.store))
         #expect(try folded.store.verify().isConsistent)
         #expect(try triggered.store.verify().isConsistent)
