@@ -85,19 +85,15 @@ SELECT skill_name, 'common_errors', error_type, count(*), min(seq), 0
 FROM skill_invocation WHERE finished = 1 AND error_type IS NOT NULL AND error_type <> ''
 GROUP BY skill_name, error_type;
 
-CREATE TEMP TABLE v5_actions AS
-SELECT e.skill_name AS skill_name, a.value AS key, e.seq AS seq, CAST(a.key AS INTEGER) AS position
-FROM skill_invocation AS e, json_each(e.follow_up_actions) AS a
-WHERE e.finished = 1 AND e.follow_up_actions <> '[]';
-
+-- Follow-ups: each key's count, and its first (seq, position), in one windowed pass.
 INSERT INTO skill_key_count (skill_name, field, key, count, first_seq, first_index)
-SELECT f.skill_name, 'follow_up_actions', f.key, f.count, f.first_seq,
-       (SELECT min(position) FROM v5_actions AS b
-        WHERE b.skill_name = f.skill_name AND b.key = f.key AND b.seq = f.first_seq)
-FROM (SELECT skill_name, key, count(*) AS count, min(seq) AS first_seq
-      FROM v5_actions GROUP BY skill_name, key) AS f;
-
-DROP TABLE v5_actions;
+SELECT skill_name, 'follow_up_actions', key, count, seq, position FROM (
+    SELECT e.skill_name AS skill_name, a.value AS key, e.seq AS seq, CAST(a.key AS INTEGER) AS position,
+           row_number() OVER (PARTITION BY e.skill_name, a.value ORDER BY e.seq, CAST(a.key AS INTEGER)) AS r,
+           count(*) OVER (PARTITION BY e.skill_name, a.value) AS count
+    FROM skill_invocation AS e, json_each(e.follow_up_actions) AS a
+    WHERE e.finished = 1 AND e.follow_up_actions <> '[]')
+WHERE r = 1;
 
 -- The cursors: the V4 ones, and the cached successor values, set from the index.
 UPDATE skill_totals SET
@@ -156,15 +152,22 @@ FROM skill_totals AS t;
 
 -- V2 backfilled the search table's sums with total() over a GROUP BY, whose order is not seq
 -- order; recompute them as the trigger adds them (a running sum in seq order).
+CREATE TEMP TABLE v5_path_sums (
+    skill_name TEXT NOT NULL, workflow_path TEXT NOT NULL, total REAL NOT NULL,
+    PRIMARY KEY (skill_name, workflow_path));
+INSERT INTO v5_path_sums (skill_name, workflow_path, total)
+SELECT skill_name, path, total FROM (
+    SELECT skill_name, coalesce(workflow_path, '') AS path,
+           sum(CASE WHEN completed = 1 AND duration_seconds IS NOT NULL THEN duration_seconds ELSE 0.0 END)
+               OVER (PARTITION BY skill_name, coalesce(workflow_path, '') ORDER BY seq
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total,
+           row_number() OVER (PARTITION BY skill_name, coalesce(workflow_path, '') ORDER BY seq DESC) AS r
+    FROM skill_invocation WHERE finished = 1)
+WHERE r = 1;
 UPDATE skill_workflow_path SET total_duration_seconds = (
-    SELECT s.total FROM (
-        SELECT sum(CASE WHEN completed = 1 AND duration_seconds IS NOT NULL THEN duration_seconds ELSE 0.0 END)
-                   OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS total,
-               row_number() OVER (ORDER BY seq DESC) AS position
-        FROM skill_invocation
-        WHERE finished = 1 AND skill_name = skill_workflow_path.skill_name
-          AND coalesce(workflow_path, '') = skill_workflow_path.workflow_path) AS s
-    WHERE s.position = 1);
+    SELECT s.total FROM v5_path_sums AS s
+    WHERE s.skill_name = skill_workflow_path.skill_name AND s.workflow_path = skill_workflow_path.workflow_path);
+DROP TABLE v5_path_sums;
 
 -- An UPDATE of the view goes to the tables: the scalar columns to skill_totals, a changed
 -- dictionary replaces the skill's count rows of that field (in the dictionary's order).
