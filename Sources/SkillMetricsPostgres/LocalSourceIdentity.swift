@@ -3,17 +3,11 @@ import GRDB
 import SkillMetrics
 
 /// The UUID a local database is known by on the team log: created once, on its first push,
-/// in the local table `sync_source`, and kept.
+/// in the local table `sync_source` (schema V6), and kept.
 public enum LocalSourceIdentity {
     /// The database's source id, created (in a write transaction) when it has none yet.
     public static func sourceID(of store: SkillMetricsStore) throws -> UUID {
         try store.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS sync_source (
-                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-                    source_id TEXT NOT NULL CHECK (length(source_id) = 36),
-                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))
-                """)
             try db.execute(
                 sql: "INSERT OR IGNORE INTO sync_source (singleton, source_id) VALUES (1, ?)",
                 arguments: [UUID().uuidString.lowercased()])

@@ -34,11 +34,6 @@ public struct TeamLogPull: Sendable {
         guard let identityRow = identity.first else { throw TeamLogError.schema("team_log_identity is empty") }
         let serverID = try ServerRow(identityRow, "team_log_identity").value(0, UUID.self).uuidString.lowercased()
         let cursor = try store.write { db -> Int64 in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS sync_pull (
-                    server_id TEXT PRIMARY KEY NOT NULL,
-                    last_server_seq INTEGER NOT NULL CHECK (last_server_seq >= 0))
-                """)
             guard let row = try Row.fetchOne(db, sql: "SELECT last_server_seq FROM sync_pull WHERE server_id = ?", arguments: [serverID]) else {
                 return 0
             }

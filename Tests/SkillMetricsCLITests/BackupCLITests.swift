@@ -85,7 +85,7 @@ struct BackupCLITests {
         candidates.append(("foreign.db", Data()))
         // A backup whose projections disagree with its log.
         try FileManager.default.copyItem(atPath: backup, toPath: directory.file("skewed.db"))
-        try SQLiteShell.run(directory.file("skewed.db"), "UPDATE skill_metrics SET total_invocations = total_invocations + 1 WHERE rowid = 1;")
+        try SQLiteShell.run(directory.file("skewed.db"), "UPDATE skill_metrics SET total_invocations = total_invocations + 1 WHERE first_seq = (SELECT min(first_seq) FROM skill_metrics);")
         candidates.append(("skewed.db", Data()))
 
         for (name, _) in candidates {

@@ -113,7 +113,7 @@ struct MigrationSafetyCLITests {
         #expect(try CLI.run(["migrate", "--db", db]).status == 0)
         let status = try CLI.run(["migrate", "status", "--db", db, "--json"])
         #expect(status.status == 0)
-        #expect(status.stdout.contains("\"version\": 4"))
+        #expect(status.stdout.contains("\"version\": 5"))
         #expect(status.stdout.contains("\"state\": \"applied\""))
         #expect(status.stdout.contains("\"applied_at\": \"20"))
     }

@@ -55,6 +55,59 @@ enum EventLog {
         return .appended(seq: db.lastInsertedRowID)
     }
 
+    /// How a batch's projections are kept.
+    enum BatchProjection: Sendable, Equatable {
+        /// A batch as large as the log: the whole-log fold (``BulkProjectionLoad/run(_:_:)``); a
+        /// batch of ``BulkProjectionLoad/incrementalMinimumCount`` or more on a V5 database: the
+        /// incremental fold of the batch; a smaller batch: the triggers.
+        case automatic
+        /// The per-event triggers.
+        case perEvent
+        /// Suspend the projection triggers and fold in Swift (``BulkProjectionLoad``).
+        case bulk
+    }
+
+    /// The one append loop (the store's `append`, `append --jsonl` batches and `import-json`
+    /// all run it): appends `events` in order inside the caller's transaction. `locate` names
+    /// an event (by its offset in `events`) in the errors of a bad or conflicting event;
+    /// `progress` is told the number of events processed every 1,000.
+    static func appendBatch(
+        _ events: some Collection<SkillInvocation>, in db: Database, validated: Bool,
+        projection: BatchProjection = .automatic, locate: ((Int) -> String)? = nil,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> SkillMetricsStore.AppendResult {
+        var result = SkillMetricsStore.AppendResult()
+        func appendAll() throws {
+            for (offset, event) in events.enumerated() {
+                do {
+                    result.record(try append(event, in: db, validated: validated))
+                } catch let error as SkillMetricsError {
+                    guard let locate else { throw error }
+                    throw SkillMetricsError.invalidInput(location: locate(offset), reason: error.description)
+                }
+                if let progress, (offset + 1) % 1_000 == 0 { progress(offset + 1) }
+            }
+        }
+        switch projection {
+        case .perEvent:
+            try appendAll()
+        case .bulk:
+            try BulkProjectionLoad.run(db, appendAll)
+        case .automatic:
+            if events.count >= BulkProjectionLoad.minimumCount,
+               try BulkProjectionLoad.isWorthwhile(loading: events.count, existing: SkillMetricsStore.maxSeq(db)) {
+                // As large as the log: one fold of the whole log.
+                try BulkProjectionLoad.run(db, appendAll)
+            } else if events.count >= BulkProjectionLoad.incrementalMinimumCount,
+                      try BulkProjectionLoad.supportsIncrementalFold(db) {
+                try BulkProjectionLoad.runIncremental(db, appendAll)
+            } else {
+                try appendAll()
+            }
+        }
+        return result
+    }
+
     /// The JSON array text of a follow-up list, as SQLite's `json_array` writes it.
     static func actionsJSON(_ actions: [String]) -> String {
         if actions.isEmpty { return "[]" }

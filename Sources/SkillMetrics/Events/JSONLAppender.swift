@@ -63,15 +63,9 @@ public struct JSONLAppender: Sendable {
             guard !events.isEmpty else { return }
             do {
                 let result = try store.write { db in
-                    var result = SkillMetricsStore.AppendResult()
-                    for (number, event) in events {
-                        do {
-                            result.record(try EventLog.append(event, in: db))
-                        } catch let error as SkillMetricsError {
-                            throw SkillMetricsError.invalidInput(location: "\(name):\(number)", reason: error.description)
-                        }
-                    }
-                    return result
+                    try EventLog.appendBatch(
+                        events.lazy.map(\.1), in: db, validated: false,
+                        locate: { "\(name):\(events[$0].0)" })
                 }
                 total.add(result)
                 progress?(total.appended + total.alreadyPresent)

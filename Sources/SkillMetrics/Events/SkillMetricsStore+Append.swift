@@ -50,12 +50,8 @@ extension SkillMetricsStore {
         try append([event])
     }
 
-    static func append(_ events: some Sequence<SkillInvocation>, in db: Database) throws -> AppendResult {
-        var result = AppendResult()
-        for event in events {
-            result.record(try EventLog.append(event, in: db))
-        }
-        return result
+    static func append(_ events: some Collection<SkillInvocation>, in db: Database) throws -> AppendResult {
+        try EventLog.appendBatch(events, in: db, validated: false)
     }
 }
 

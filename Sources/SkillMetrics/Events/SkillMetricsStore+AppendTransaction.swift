@@ -31,16 +31,6 @@ extension SkillMetricsStore {
     /// ``append(_:in:)`` for events the caller has already validated (validation is not
     /// repeated per event inside the write transaction).
     static func appendValidated(_ events: [SkillInvocation], in db: Database) throws -> AppendResult {
-        var result = AppendResult()
-        for event in events {
-            switch try EventLog.append(event, in: db, validated: true) {
-            case .appended(let seq):
-                result.appended += 1
-                result.lastSeq = seq
-            case .alreadyPresent:
-                result.alreadyPresent += 1
-            }
-        }
-        return result
+        try EventLog.appendBatch(events, in: db, validated: true)
     }
 }

@@ -75,32 +75,18 @@ public struct DataMigrator: Sendable {
                 invocations: document.invocations.count, pending: pending, appended: 0,
                 alreadyPresent: 0, tiedCompletions: order.ties.count, dryRun: options.dryRun, differences: [])
             try db.inTransaction(.immediate) {
-                let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
-                let appendAll = {
-                    for (index, event) in events.enumerated() {
-                        do {
-                            switch try EventLog.append(event, in: db) {
-                            case .appended: report.appended += 1
-                            case .alreadyPresent: report.alreadyPresent += 1
-                            }
-                        } catch let error as SkillMetricsError {
-                            throw SkillMetricsError.invalidInput(
-                                location: "\(source): invocations[\(order.positions[index])]", reason: error.description)
-                        }
-                        if let progress, (index + 1) % 1_000 == 0 { progress(index + 1) }
-                    }
-                }
                 // A large import folds the projections once instead of per event.
-                let bulk = switch options.projection {
-                case .automatic: BulkProjectionLoad.isWorthwhile(loading: events.count, existing: existing)
-                case .perEvent: false
-                case .bulk: true
+                let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
+                let projection: EventLog.BatchProjection = switch options.projection {
+                case .automatic: BulkProjectionLoad.isWorthwhile(loading: events.count, existing: existing) ? .bulk : .automatic
+                case .perEvent: .perEvent
+                case .bulk: .bulk
                 }
-                if bulk {
-                    try BulkProjectionLoad.run(db, appendAll)
-                } else {
-                    try appendAll()
-                }
+                let result = try EventLog.appendBatch(
+                    events, in: db, validated: false, projection: projection,
+                    locate: { "\(source): invocations[\(order.positions[$0])]" }, progress: progress)
+                report.appended = result.appended
+                report.alreadyPresent = result.alreadyPresent
                 try db.execute(sql: """
                     INSERT INTO legacy_import (source_path, dialect, time_zone, last_updated, invocations,
                         appended, already_present, log_seq)

@@ -153,7 +153,7 @@ public struct BackupService: Sendable {
                     throw refuse("integrity_check failed: \(integrity.prefix(3).joined(separator: "; "))")
                 }
                 for table in ["skill_invocation", "skill_metrics", "session_skill", "schema_migrations"] {
-                    guard try db.tableExists(table) else {
+                    guard try db.tableExists(table) || db.viewExists(table) else {
                         throw refuse("it has no \(table) table (not a SkillMetrics database)")
                     }
                 }

@@ -11,21 +11,60 @@ import GRDB
 /// connections never see the schema without them. Integrity triggers (immutability, insert
 /// checks) and the search trigger stay in place.
 enum BulkProjectionLoad {
-    /// The triggers that maintain `skill_metrics` and `session_skill`.
+    /// The triggers that maintain the projections: up to V4 `skill_metrics` and `session_skill`
+    /// (the search trigger stays), in V5 every projection (the fold rewrites the search table too).
     static let projectionTriggers = [
         "skill_invocation_project_skill_metrics",
         "skill_invocation_project_session_skill",
         "skill_invocation_project_percentiles",
+        "skill_invocation_project",
     ]
 
-    /// Worth it when the load is at least this large and at least as large as the log.
-    static func isWorthwhile(loading count: Int, existing: Int) -> Bool {
-        count >= 2_000 && count >= existing
+    /// Below this many events a load always uses the triggers.
+    static let minimumCount = 2_000
+
+    /// Worth it when the load is at least ``minimumCount`` events and at least as large as the
+    /// log (the fold reads the whole log).
+    static func isWorthwhile(loading count: Int, existing: some BinaryInteger) -> Bool {
+        count >= minimumCount && Int64(count) >= Int64(existing)
     }
 
     /// Runs `body` (which appends events) with the projection triggers suspended, restores
     /// them, and rewrites both projections from the whole log. Must run inside a transaction.
     static func run<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try suspendingTriggers(db) {
+            let result = try body()
+            var projections = ProjectionSet()
+            try projections.fold(db)
+            try projections.write(to: db)
+            return result
+        }
+    }
+
+    /// Below this many events a batch on a V5 database uses the triggers; from it on, the
+    /// batch is folded incrementally (``IncrementalProjectionFold``). Measured: see docs/v5-notes.md.
+    static let incrementalMinimumCount = 64
+
+    /// True when the database has the schema V5 projection rows (the incremental fold's tables).
+    static func supportsIncrementalFold(_ db: Database) throws -> Bool {
+        try ProjectionSchema.of(db).hasKeyCountRows
+    }
+
+    /// Runs `body` (which appends events) with the projection triggers suspended, restores
+    /// them, and folds only the events `body` appended into the stored V5 projections. Must run
+    /// inside a transaction.
+    static func runIncremental<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let after = try SkillMetricsStore.maxSeq(db)
+        return try suspendingTriggers(db) {
+            let result = try body()
+            try IncrementalProjectionFold.run(db, after: after)
+            return result
+        }
+    }
+
+    /// Drops the projection triggers, runs `body`, and re-creates them from their own
+    /// `sqlite_master` text (in their original order), all in the caller's transaction.
+    private static func suspendingTriggers<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         guard db.isInsideTransaction else {
             throw SkillMetricsError.database(operation: "bulk load", message: "must run inside a transaction")
         }
@@ -34,7 +73,9 @@ enum BulkProjectionLoad {
             SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(placeholders))
             ORDER BY rowid
             """, arguments: StatementArguments(projectionTriggers))
-            .map { row -> (name: String, sql: String) in (row[0], row[1]) }
+            .map { row -> (name: String, sql: String) in
+                (try row.decode(String.self, atIndex: 0), try row.decode(String.self, atIndex: 1))
+            }
         for trigger in saved {
             try db.execute(sql: "DROP TRIGGER \(trigger.name.quotedDatabaseIdentifier)")
         }
@@ -42,9 +83,6 @@ enum BulkProjectionLoad {
         for trigger in saved {
             try db.execute(sql: trigger.sql)
         }
-        var projections = ProjectionSet()
-        try projections.fold(db)
-        try projections.write(to: db)
         return result
     }
 }

@@ -8,6 +8,7 @@ import GRDB
 public struct ProjectionSet: Sendable {
     public private(set) var skillMetrics = SkillMetricsProjector()
     public private(set) var sessionSkills = SessionSkillProjector()
+    public private(set) var workflowPaths = WorkflowPathProjector()
     /// The seq of the last event folded (0 before any).
     public private(set) var lastSeq: Int64 = 0
     /// Events folded (finished or not).
@@ -19,6 +20,7 @@ public struct ProjectionSet: Sendable {
     public mutating func apply(_ event: ProjectionEvent) {
         skillMetrics.apply(event)
         sessionSkills.apply(event)
+        workflowPaths.apply(event)
         lastSeq = event.seq
         eventCount += 1
     }
@@ -40,16 +42,39 @@ public struct ProjectionSet: Sendable {
         try db.columns(in: "skill_metrics").contains { $0.name == "p50_duration_seconds" }
     }
 
-    /// Replaces the stored projections with these rows (inside the caller's transaction).
+    /// Replaces the stored projections with these rows (inside the caller's transaction): the
+    /// tables of the database's schema (V5: `skill_totals`, `skill_key_count`; earlier: the
+    /// `skill_metrics` table), `session_skill`, and the search table with its FTS index.
     func write(to db: Database) throws {
-        try db.execute(sql: "DELETE FROM skill_metrics")
-        try db.execute(sql: "DELETE FROM session_skill")
-        let percentiles = try Self.hasPercentileColumns(db)
-        for row in skillMetrics.rows {
-            try insert(row.databaseValues(percentiles: percentiles), into: "skill_metrics", db)
+        let schema = try ProjectionSchema.of(db)
+        if schema.hasKeyCountRows {
+            try db.execute(sql: "DELETE FROM skill_totals")
+            try db.execute(sql: "DELETE FROM skill_key_count")
+            for row in skillMetrics.rows {
+                try insert(row.totalsDatabaseValues, into: "skill_totals", db)
+            }
+            for row in skillMetrics.keyCountRows {
+                try insert(row.databaseValues, into: "skill_key_count", db)
+            }
+        } else {
+            try db.execute(sql: "DELETE FROM skill_metrics")
+            for row in skillMetrics.rows {
+                try insert(row.databaseValues(percentiles: schema.hasPercentiles), into: "skill_metrics", db)
+            }
         }
+        try db.execute(sql: "DELETE FROM session_skill")
         for row in sessionSkills.rows {
             try insert(row.databaseValues, into: "session_skill", db)
+        }
+        if schema.hasWorkflowPaths {
+            try db.execute(sql: "INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts) VALUES ('delete-all')")
+            try db.execute(sql: "DELETE FROM skill_workflow_path")
+            for row in workflowPaths.rows {
+                try insert(row.databaseValues, into: "skill_workflow_path", db)
+            }
+            if !schema.indexesWorkflowPathsOnInsert {
+                try db.execute(sql: "INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts) VALUES ('rebuild')")
+            }
         }
     }
 

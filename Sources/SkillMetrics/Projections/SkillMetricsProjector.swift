@@ -22,6 +22,11 @@ public struct SkillMetricsProjector: Sendable {
         var durationCount = 0
         /// Durations changed since the percentiles were last computed.
         var percentilesStale = false
+        /// Where each key of the dictionaries first appeared (schema V5's `skill_key_count`),
+        /// aligned with the dictionaries' entries: seq, and the position in the follow-up list.
+        var pathFirstSeqs: [Int64] = []
+        var errorFirstSeqs: [Int64] = []
+        var actionFirsts: [(seq: Int64, index: Int)] = []
     }
 
     private var states: [String: State] = [:]
@@ -80,6 +85,31 @@ public struct SkillMetricsProjector: Sendable {
         }
     }
 
+    /// The `skill_key_count` rows (schema V5): per skill in order of first appearance, its
+    /// workflow paths, errors and follow-up actions, each in order of first appearance.
+    public var keyCountRows: [SkillKeyCountRow] {
+        var result: [SkillKeyCountRow] = []
+        for name in order {
+            guard let state = states[name] else { continue }
+            for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
+                result.append(SkillKeyCountRow(
+                    skillName: name, field: .workflowPaths, key: entry.key, count: entry.count,
+                    firstSeq: seq, firstIndex: 0))
+            }
+            for (entry, seq) in zip(state.commonErrors.entries, state.errorFirstSeqs) {
+                result.append(SkillKeyCountRow(
+                    skillName: name, field: .commonErrors, key: entry.key, count: entry.count,
+                    firstSeq: seq, firstIndex: 0))
+            }
+            for (entry, first) in zip(state.followUpActions.entries, state.actionFirsts) {
+                result.append(SkillKeyCountRow(
+                    skillName: name, field: .followUpActions, key: entry.key, count: entry.count,
+                    firstSeq: first.seq, firstIndex: first.index))
+            }
+        }
+        return result
+    }
+
     /// The projection rows, in order of first appearance.
     public var rows: [SkillMetricsRow] {
         order.compactMap { name in
@@ -122,12 +152,15 @@ extension SkillMetricsProjector.State {
         }
         if let path = event.workflowPath, !path.isEmpty {
             workflowPaths.add(path)
+            if workflowPaths.entries.count > pathFirstSeqs.count { pathFirstSeqs.append(event.seq) }
         }
         if let error = event.errorType, !error.isEmpty {
             commonErrors.add(error)
+            if commonErrors.entries.count > errorFirstSeqs.count { errorFirstSeqs.append(event.seq) }
         }
-        for action in event.followUpActions {
+        for (index, action) in event.followUpActions.enumerated() {
             followUpActions.add(action)
+            if followUpActions.entries.count > actionFirsts.count { actionFirsts.append((event.seq, index)) }
         }
         lastInvoked = event.invokedAt
         lastSeq = event.seq

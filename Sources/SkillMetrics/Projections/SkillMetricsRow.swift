@@ -37,6 +37,30 @@ public struct SkillMetricsRow: Sendable, Equatable {
         ]
     }
 
+    /// The row's `skill_totals` column values (schema V5: the dictionaries are `skill_key_count`
+    /// rows, which the `skill_metrics` view assembles).
+    var totalsDatabaseValues: [(column: String, value: DatabaseValue)] {
+        [
+            ("skill_name", skillName.databaseValue),
+            ("total_invocations", totalInvocations.databaseValue),
+            ("completed_invocations", completedInvocations.databaseValue),
+            ("abandoned_invocations", abandonedInvocations.databaseValue),
+            ("total_duration_seconds", totalDurationSeconds.databaseValue),
+            ("first_invoked", firstInvoked.databaseValue),
+            ("last_invoked", lastInvoked.databaseValue),
+            ("first_seq", firstSeq.databaseValue),
+            ("last_seq", lastSeq.databaseValue),
+            ("duration_count", durationCount.databaseValue),
+            ("min_duration_seconds", percentiles?.min.databaseValue ?? .null),
+            ("max_duration_seconds", percentiles?.max.databaseValue ?? .null),
+            ("p50_duration_seconds", percentiles?.p50.databaseValue ?? .null),
+            ("p95_duration_seconds", percentiles?.p95.databaseValue ?? .null),
+            ("p99_duration_seconds", percentiles?.p99.databaseValue ?? .null),
+            ("completion_rate", completionRate.databaseValue),
+            ("avg_duration_seconds", avgDurationSeconds.databaseValue),
+        ]
+    }
+
     /// The row's schema V1 column values, as the projection table stores them.
     var databaseValues: [(column: String, value: DatabaseValue)] {
         [
@@ -79,11 +103,22 @@ public struct SkillMetricsRow: Sendable, Equatable {
         try ProjectionSet.hasPercentileColumns(db) ? selectWithPercentilesSQL : selectSQL
     }
 
-    /// Decodes a row selected with ``selectSQL``.
+    /// Decodes a row selected with ``selectSQL`` (or ``selectWithPercentilesSQL``). Every
+    /// column is read with a throwing accessor: a value of the wrong type (a foreign or altered
+    /// file) is an error naming the skill and column, never a trap.
     init(row: Row) throws {
-        let name: String = row[0]
+        func value<T: DatabaseValueConvertible>(_ index: Int, _ type: T.Type, _ column: String, skill: String?) throws -> T {
+            do {
+                return try row.decode(T.self, atIndex: index)
+            } catch {
+                throw SkillMetricsError.invalidInput(
+                    location: "skill_metrics \(skill.map(JSONWriter.quoted) ?? "(unreadable name)"), column \(column)",
+                    reason: "unexpected value \(ProjectionDifference.render(row[index] as DatabaseValue))")
+            }
+        }
+        let name = try value(0, String.self, "skill_name", skill: nil)
         func counts(_ index: Int, _ column: String) throws -> OrderedCounts {
-            let text: String = row[index]
+            let text = try value(index, String.self, column, skill: name)
             guard let counts = OrderedCounts(json: text) else {
                 throw SkillMetricsError.invalidInput(
                     location: "skill_metrics \(JSONWriter.quoted(name)), field \(column)",
@@ -92,23 +127,27 @@ public struct SkillMetricsRow: Sendable, Equatable {
             return counts
         }
         skillName = name
-        totalInvocations = row[1]
-        completedInvocations = row[2]
-        abandonedInvocations = row[3]
-        totalDurationSeconds = row[4]
+        totalInvocations = try value(1, Int.self, "total_invocations", skill: name)
+        completedInvocations = try value(2, Int.self, "completed_invocations", skill: name)
+        abandonedInvocations = try value(3, Int.self, "abandoned_invocations", skill: name)
+        totalDurationSeconds = try value(4, Double.self, "total_duration_seconds", skill: name)
         workflowPaths = try counts(5, "workflow_paths")
         commonErrors = try counts(6, "common_errors")
         followUpActions = try counts(7, "follow_up_actions")
-        firstInvoked = row[8]
-        lastInvoked = row[9]
-        completionRate = row[10]
-        avgDurationSeconds = row[11]
-        firstSeq = row[12]
-        lastSeq = row[13]
+        firstInvoked = try value(8, String.self, "first_invoked", skill: name)
+        lastInvoked = try value(9, String.self, "last_invoked", skill: name)
+        completionRate = try value(10, Double.self, "completion_rate", skill: name)
+        avgDurationSeconds = try value(11, Double.self, "avg_duration_seconds", skill: name)
+        firstSeq = try value(12, Int64.self, "first_seq", skill: name)
+        lastSeq = try value(13, Int64.self, "last_seq", skill: name)
         if row.count >= 20 {
-            durationCount = row[14]
-            if durationCount > 0, let minimum: Double = row[15], let maximum: Double = row[16],
-               let p50: Double = row[17], let p95: Double = row[18], let p99: Double = row[19] {
+            durationCount = try value(14, Int.self, "duration_count", skill: name)
+            if durationCount > 0,
+               let minimum = try value(15, Double?.self, "min_duration_seconds", skill: name),
+               let maximum = try value(16, Double?.self, "max_duration_seconds", skill: name),
+               let p50 = try value(17, Double?.self, "p50_duration_seconds", skill: name),
+               let p95 = try value(18, Double?.self, "p95_duration_seconds", skill: name),
+               let p99 = try value(19, Double?.self, "p99_duration_seconds", skill: name) {
                 percentiles = DurationPercentiles(
                     count: durationCount, min: minimum, max: maximum, p50: p50, p95: p95, p99: p99)
             }

@@ -57,14 +57,40 @@ extension SkillMetricsStore {
         var differences: [ProjectionDifference] = []
         let skillRows = projections.skillMetrics.rows
         let sessionRows = projections.sessionSkills.rows
-        // The V2 columns are compared when the schema has them (a V1 database has none).
-        let percentiles = try ProjectionSet.hasPercentileColumns(db)
+        // The tables of the database's schema: V5's skill_totals and skill_key_count, or the
+        // skill_metrics table (with the V2 columns when it has them); the search table from V2 on.
+        let schema = try ProjectionSchema.of(db)
+        // The legacy columns, as every reader sees them: the V4 table, or V5's view.
         try compareTable(
             "skill_metrics", keyColumns: ["skill_name"],
-            expected: skillRows.map { $0.databaseValues(percentiles: percentiles) }, db: db, into: &differences)
+            expected: skillRows.map { $0.databaseValues(percentiles: schema.hasPercentiles) }, db: db,
+            into: &differences)
+        if schema.hasKeyCountRows {
+            // V5's count rows: the differences the view does not already show (a first_seq or
+            // first_index that leaves the dictionary's order unchanged), naming skill, field and key.
+            let shown = Set(differences.compactMap { difference -> [String]? in
+                guard let skill = difference.key.first else { return nil }
+                return [skill, difference.field]
+            })
+            var keyDifferences: [ProjectionDifference] = []
+            try compareTable(
+                "skill_key_count", keyColumns: ["skill_name", "field", "key"],
+                expected: projections.skillMetrics.keyCountRows.map(\.databaseValues), db: db,
+                into: &keyDifferences)
+            differences += keyDifferences.filter { difference in
+                difference.key.count < 2
+                    || !(shown.contains([difference.key[0], difference.key[1]]) || shown.contains([difference.key[0], "(row)"]))
+            }
+            // Columns of skill_totals the view does not show: none besides the trigger's cache.
+        }
         try compareTable(
             "session_skill", keyColumns: ["session_id", "skill_name"],
             expected: sessionRows.map(\.databaseValues), db: db, into: &differences)
+        if schema.hasWorkflowPaths {
+            try compareTable(
+                "skill_workflow_path", keyColumns: ["skill_name", "workflow_path"],
+                expected: projections.workflowPaths.rows.map(\.databaseValues), db: db, into: &differences)
+        }
         return VerifyResult(
             events: projections.eventCount, skills: skillRows.count,
             sessionSkills: sessionRows.count, differences: differences)
