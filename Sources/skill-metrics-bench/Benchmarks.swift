@@ -215,9 +215,10 @@ final class Benchmarks {
         Self.log("show: \(configuration.showRuns) runs × \(configuration.showCalls) calls of metrics(for:) on each log, \(skills.count) skills")
         func perCall(_ store: SkillMetricsStore) throws -> Double {
             var found = 0
+            let queries = SkillMetricsQueries(store: store)
             let seconds = try Stopwatch.time {
                 for call in 0..<configuration.showCalls {
-                    if try store.metrics(for: skills[call % skills.count]) != nil { found += 1 }
+                    if try queries.metrics(for: skills[call % skills.count]) != nil { found += 1 }
                 }
             }
             guard found == configuration.showCalls else { throw BenchError("metrics(for:) found \(found) of \(configuration.showCalls) skills") }
@@ -263,7 +264,7 @@ final class Benchmarks {
                 _ = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [start, end]).count }
             })
             libraryTimes.append(try Stopwatch.time {
-                _ = try store.timeline(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
+                _ = try TimelineQuery(store: store).run(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
             })
         }
         sqlTimes.removeFirst()  // warm-up

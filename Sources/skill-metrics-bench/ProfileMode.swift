@@ -47,7 +47,7 @@ enum ProfileMode {
                 let store = try SkillMetricsStore(path: file)
                 let skills = try Benchmarks.skillNames(store)
                 seconds = try region {
-                    for call in 0..<n { _ = try store.metrics(for: skills[call % skills.count]) }
+                    for call in 0..<n { _ = try SkillMetricsQueries(store: store).metrics(for: skills[call % skills.count]) }
                 }
             case "parse", "import":
                 let json = directory.file("profile", "json")

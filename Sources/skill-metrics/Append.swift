@@ -27,7 +27,7 @@ struct Append: ParsableCommand {
     @Option(name: .long, help: "Session id.") var sessionId: String?
     @Option(name: .long, help: ArgumentHelp("true (completed, default) or false (abandoned).", valueName: "true|false"))
     var completed: String?
-    @Option(name: .long, help: ArgumentHelp("Duration in seconds (a finite number).", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Duration in seconds (a finite number, not negative).", valueName: "seconds"))
     var duration: String?
     @Option(name: .long, help: "Error type.") var errorType: String?
     @Option(name: .long, help: "A follow-up action (repeatable, order kept).") var followUp: [String] = []
@@ -68,13 +68,7 @@ struct Append: ParsableCommand {
             result = try metrics.append(event)
         }
         if output.json {
-            var object = JSONObject([
-                ("appended", .int(result.appended)),
-                ("already_present", .int(result.alreadyPresent)),
-                ("last_seq", result.lastSeq.map { .int(Int($0)) } ?? .null),
-            ])
-            if let eventID { object.append("id", .string(eventID)) }
-            Console.printJSON(.object(object))
+            AppendOutput(result: result, eventID: eventID).printJSON()
         } else if let eventID {
             print(result.appended == 1 ? "appended \(eventID) at seq \(result.lastSeq ?? 0)" : "\(eventID) already present; nothing appended")
         } else {
@@ -98,6 +92,9 @@ struct Append: ParsableCommand {
                   duration.allSatisfy({ $0.isNumber || "+-.eE".contains($0) })
             else {
                 throw SkillMetricsError.invalidInput(location: "--duration", reason: "expected a finite number of seconds, got \(duration)")
+            }
+            guard value >= 0 else {
+                throw SkillMetricsError.invalidInput(location: "--duration", reason: "must not be negative, got \(duration)")
             }
             seconds = value
         }

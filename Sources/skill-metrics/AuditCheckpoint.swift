@@ -19,9 +19,9 @@ struct AuditCheckpoint: ParsableCommand {
 
     func run() throws {
         let metrics = try store.openStore()
-        let checkpoint = try metrics.auditCheckpoint()
+        let checkpoint = try Auditor(store: metrics).checkpoint()
         if output.json {
-            Console.printJSON(checkpoint.json)
+            checkpoint.printJSON()
         } else {
             let note = checkpoint.isNew ? "" : " (no new events; latest checkpoint)"
             print("checkpoint seq \(checkpoint.seq) digest \(checkpoint.digest) events \(checkpoint.eventCount) at \(checkpoint.createdAt)\(note)")

@@ -28,10 +28,10 @@ struct AuditReplay: ParsableCommand {
     }
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let replay: SkillMetrics.AuditReplay
         if let untilSeq {
-            replay = try metrics.replay(throughSeq: untilSeq)
+            replay = try AuditReplayer(store: metrics).replay(throughSeq: untilSeq)
         } else if let until {
             let instant: Timestamp
             do {
@@ -39,12 +39,12 @@ struct AuditReplay: ParsableCommand {
             } catch {
                 throw SkillMetricsError.invalidInput(location: "--until", reason: error.description)
             }
-            replay = try metrics.replay(until: instant)
+            replay = try AuditReplayer(store: metrics).replay(until: instant)
         } else {
             throw ValidationError("give --until-seq N or --until TIME")
         }
         if output.json {
-            Console.printJSON(.object(replay.json))
+            replay.printJSON()
             return
         }
         print("as of seq \(replay.throughSeq) (\(replay.events) events):")

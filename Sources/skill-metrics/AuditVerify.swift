@@ -24,7 +24,7 @@ struct AuditVerify: ParsableCommand {
 
     func validate() throws {
         if (seq == nil) != (digest == nil) { throw ValidationError("--seq and --digest go together") }
-        if let digest, digest.count != 64 || !digest.allSatisfy(\.isHexDigit) {
+        if let digest, Hex.decode(digest, byteCount: 32) == nil {
             throw ValidationError("--digest must be 64 hex digits")
         }
         if let seq, seq < 0 { throw ValidationError("--seq must not be negative") }
@@ -34,11 +34,11 @@ struct AuditVerify: ParsableCommand {
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
-        let metrics = try store.openStore(migrate: false)
+        let metrics = try store.openStore(access: .readOnly, migrate: false)
         let expected = seq.flatMap { seq in digest.map { (seq: seq, digest: $0) } }
-        let report = try metrics.auditVerify(expected: expected)
+        let report = try Auditor(store: metrics).verify(expected: expected)
         if output.json {
-            Console.printJSON(report.json)
+            report.printJSON()
         } else if report.isIntact {
             if report.checkpoints == 0 {
                 print("ok: no checkpoint recorded yet (run `skill-metrics audit checkpoint`)")

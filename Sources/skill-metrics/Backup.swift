@@ -35,14 +35,14 @@ struct Backup: ParsableCommand {
         let metrics = try store.openStore(migrate: false)
         let result: BackupResult
         if let file {
-            result = try metrics.backup(to: file)
+            result = try BackupService(store: metrics).backup(to: file)
         } else if let dir {
-            result = try metrics.backup(directory: dir, keep: keep ?? 7)
+            result = try BackupService(store: metrics).backup(directory: dir, keep: keep ?? 7)
         } else {
             throw ValidationError("give either FILE or --dir DIR")
         }
         if output.json {
-            Console.printJSON(result.json)
+            result.printJSON()
         } else {
             print("backup \(result.path): \(result.events) events through seq \(result.lastSeq), \(result.bytes) bytes")
             for removed in result.removed { print("removed old backup \(removed)") }

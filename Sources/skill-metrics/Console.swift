@@ -1,9 +1,30 @@
 import Foundation
 import Logging
+import Synchronization
 import SkillMetrics
 
 /// Terminal output: data on stdout, messages and progress on stderr.
 enum Console {
+    /// Findings printed outside a command's own report (so the program exits 1, not 0).
+    private static let findings = Mutex(0)
+    /// The subcommand being run (`list`, `audit verify`), set once before it runs.
+    private static let command = Mutex("")
+
+    /// The subcommand being run, as its names joined by a space.
+    static var commandPath: String {
+        get { command.withLock { $0 } }
+        set { command.withLock { $0 = newValue } }
+    }
+
+    /// Prints a problem a check found on stderr; the program then exits with status 1.
+    static func finding(_ message: String) {
+        findings.withLock { $0 += 1 }
+        error(message)
+    }
+
+    /// True when ``finding(_:)`` printed anything.
+    static var hasFindings: Bool { findings.withLock { $0 > 0 } }
+
     static let logger: Logger = {
         var logger = Logger(label: "skill-metrics") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = ProcessInfo.processInfo.environment["SKILL_METRICS_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning

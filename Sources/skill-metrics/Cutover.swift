@@ -27,13 +27,7 @@ struct Cutover: ParsableCommand {
             timeZone: try metrics.legacyTimeZone(timezone), dialect: try LegacyDialectOption.parse(dialect))
         let result = try LegacyCutover(store: metrics).cutover(legacyPath: file, options: options, backupDirectory: backupDir)
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("ok", .bool(result.succeeded)),
-                ("import", .object(result.importReport.json)),
-                ("verify_ok", .bool(result.verify.isConsistent)),
-                ("verify_differences", .array(result.verify.differences.map { .object($0.json) })),
-                ("backup", .optionalString(result.backupPath)),
-            ])))
+            result.printJSON()
         } else {
             print(result.importReport.text)
             for difference in result.verify.differences { print(difference.description) }

@@ -22,15 +22,12 @@ struct DiffJSON: ParsableCommand {
     var dialect: String?
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let document = try LegacyDocument.load(path: file, dialect: try LegacyDialectOption.parse(dialect))
         let differences = try metrics.legacyDifferences(document, zone: try metrics.legacyTimeZone(timezone))
         let mismatches = differences.filter { $0.severity == .mismatch }
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("ok", .bool(mismatches.isEmpty)),
-                ("differences", .array(differences.map { .object($0.json) })),
-            ])))
+            LegacyDiffOutput(differences: differences).printJSON()
         } else {
             for difference in differences { print(difference.description) }
             if differences.isEmpty {

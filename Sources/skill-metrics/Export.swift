@@ -26,16 +26,13 @@ struct Export: ParsableCommand {
         guard format == "openmetrics" else {
             throw SkillMetricsError.invalidInput(location: "--format", reason: "unknown format \(format); supported: openmetrics")
         }
-        let metrics = try store.openStore()
-        let text = try metrics.openMetrics()
+        let metrics = try store.openStore(access: .readOnly)
+        let exporter = OpenMetricsExporter(store: metrics)
         if let output {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                throw SkillMetricsError.fileAccess(path: output, reason: "cannot write (\(error.localizedDescription))")
-            }
+            // Atomic (temporary file, fsync, rename): a textfile collector never reads half a file.
+            try exporter.write(to: output)
         } else {
-            print(text, terminator: "")
+            print(try exporter.render(), terminator: "")
         }
     }
 }

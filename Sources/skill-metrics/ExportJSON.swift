@@ -20,19 +20,11 @@ struct ExportJSON: ParsableCommand {
     @OptionGroup var legacy: LegacyExportOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let options = try legacy.exporterOptions()
         let result = try LegacyExporter(store: metrics).export(to: file, options: options)
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("path", .string(result.path)),
-                ("dialect", .string(result.dialect.rawValue)),
-                ("time_zone", .string(result.timeZone)),
-                ("invocations", .int(result.invocations)),
-                ("skills", .int(result.skills)),
-                ("last_updated", .optionalString(result.lastUpdated)),
-                ("bytes", .int(result.bytes)),
-            ])))
+            result.printJSON()
         } else {
             print("wrote \(result.path): \(result.invocations) invocations, \(result.skills) skills (\(result.dialect.rawValue), \(result.bytes) bytes)")
         }

@@ -19,10 +19,10 @@ struct Health: ParsableCommand {
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
-        let metrics = try store.openStore(migrate: false)
-        let report = try metrics.health()
+        let metrics = try store.openStore(access: .readOnly, migrate: false)
+        let report = try HealthCheck(store: metrics).run()
         if output.json {
-            Console.printJSON(report.json)
+            report.printJSON()
         } else {
             let pending = report.latestSchemaVersion > report.schemaVersion ? " (V\(report.latestSchemaVersion) available: run migrate)" : ""
             print("""

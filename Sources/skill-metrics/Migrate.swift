@@ -31,10 +31,7 @@ struct MigrateUp: ParsableCommand {
         let applied = try metrics.migrate(upTo: to)
         let version = try metrics.schemaVersion()
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("applied", .array(applied.map(JSONValue.int))),
-                ("schema_version", .int(version)),
-            ])))
+            MigrationOutput(key: "applied", versions: applied, schemaVersion: version).printJSON()
         } else if applied.isEmpty {
             print("\(metrics.path): schema is at version \(version); nothing to apply")
         } else {
@@ -55,16 +52,7 @@ struct MigrateStatus: ParsableCommand {
         let metrics = try store.openStore(migrate: false)
         let rows = try metrics.migrationStatus()
         if output.json {
-            Console.printJSON(.array(rows.map { row in
-                .object(JSONObject([
-                    ("version", .int(row.version)),
-                    ("description", .string(row.description)),
-                    ("state", .string(row.state.rawValue)),
-                    ("checksum", .string(row.checksum)),
-                    ("applied_at", .optionalString(row.appliedAt)),
-                    ("file", .optionalString(row.file)),
-                ]))
-            }))
+            rows.printJSON()
             return
         }
         print("version  state         applied at                  checksum          description")
@@ -89,10 +77,7 @@ struct MigrateValidate: ParsableCommand {
         let metrics = try store.openStore(migrate: false)
         let problems = try metrics.migrationProblems()
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("ok", .bool(problems.isEmpty)),
-                ("problems", .array(problems.map { .string($0.description) })),
-            ])))
+            MigrationValidationOutput(problems: problems).printJSON()
         } else if problems.isEmpty {
             print("\(metrics.path): migrations valid")
         } else {
@@ -118,10 +103,7 @@ struct MigrateUndo: ParsableCommand {
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("undone", .array(undone.map(JSONValue.int))),
-                ("schema_version", .int(version)),
-            ])))
+            MigrationOutput(key: "undone", versions: undone, schemaVersion: version).printJSON()
         } else {
             print("\(metrics.path): undid \(undone.isEmpty ? "nothing" : undone.map { "V\($0)" }.joined(separator: ", ")); schema is at version \(version)")
         }

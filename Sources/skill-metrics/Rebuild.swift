@@ -19,11 +19,7 @@ struct Rebuild: ParsableCommand {
         let result = try metrics.rebuild(progress: progress)
         if progress != nil { Console.endProgress() }
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("events", .int(result.events)),
-                ("skills", .int(result.skills)),
-                ("session_skills", .int(result.sessionSkills)),
-            ])))
+            result.printJSON()
         } else {
             print("rebuilt projections from \(result.events) events: \(result.skills) skills, \(result.sessionSkills) session × skill rows")
         }

@@ -21,20 +21,20 @@ struct RefreshSummary: ParsableCommand {
         let metrics = try store.openStore()
         let stored: MaterializedSummary
         if status {
-            guard let current = try metrics.materializedSummary() else {
+            guard let current = try SummaryRefresher(store: metrics).stored() else {
                 if output.json {
-                    Console.printJSON(.object(JSONObject([("refreshed_at", .null), ("stale_events", .int(try metrics.eventCount()))])))
+                    NeverRefreshedOutput(events: try SkillMetricsQueries(store: metrics).eventCount()).printJSON()
                 } else {
-                    print("never refreshed (\(try metrics.eventCount()) events in the log)")
+                    print("never refreshed (\(try SkillMetricsQueries(store: metrics).eventCount()) events in the log)")
                 }
                 return
             }
             stored = current
         } else {
-            stored = try metrics.refreshSummary()
+            stored = try SummaryRefresher(store: metrics).refresh()
         }
         if output.json {
-            Console.printJSON(.object(stored.json))
+            stored.printJSON()
         } else {
             print(Self.describe(stored))
         }

@@ -17,17 +17,13 @@ struct Report: ParsableCommand {
     var html: String?
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         guard let html else {
-            print(try metrics.report())
+            print(try LegacyReportRenderer(store: metrics).render())
             return
         }
-        let page = try metrics.htmlReport()
-        do {
-            try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
-        } catch {
-            throw SkillMetricsError.fileAccess(path: html, reason: "cannot write the report (\(error.localizedDescription))")
-        }
+        let page = try HTMLReportRenderer(store: metrics).render()
+        try AtomicFileWriter.write(Array(page.utf8), to: html)
         print("wrote \(html)")
     }
 }

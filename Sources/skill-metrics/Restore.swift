@@ -22,9 +22,14 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         let migrations: MigrationSource = store.migrationsDir.map { .directory($0) } ?? .embedded
-        let result = try SkillMetricsStore.restore(from: file, to: store.path, migrations: migrations)
+        do {
+            try SchemaConformance(runner: try MigrationRunner(source: migrations)).checkFile(file)
+        } catch let error as SkillMetricsError {
+            throw SkillMetricsError.invalidInput(location: file, reason: "refused (\(error.description)); nothing was restored")
+        }
+        let result = try BackupService.restore(from: file, to: store.path, migrations: migrations)
         if output.json {
-            Console.printJSON(result.json)
+            result.printJSON()
         } else {
             print("restored \(result.path) from \(result.source): \(result.events) events through seq \(result.lastSeq), schema version \(result.schemaVersion)")
         }

@@ -21,12 +21,7 @@ struct Rollback: ParsableCommand {
         let options = try legacy.exporterOptions()
         let (result, backup) = try LegacyCutover(store: metrics).rollback(legacyPath: file, options: options)
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("path", .string(result.path)),
-                ("invocations", .int(result.invocations)),
-                ("skills", .int(result.skills)),
-                ("backup", .optionalString(backup)),
-            ])))
+            RollbackOutput(result: result, backup: backup).printJSON()
         } else {
             print("rolled back: wrote \(result.path) (\(result.invocations) invocations, \(result.skills) skills)\(backup.map { "; previous file kept at \($0)" } ?? "")")
         }

@@ -18,10 +18,10 @@ struct Search: ParsableCommand {
     @Option(name: .long, help: "Most results to show.") var limit: Int = 100
 
     func run() throws {
-        let metrics = try store.openStore()
-        let matches = try metrics.searchWorkflowPaths(text, limit: limit)
+        let metrics = try store.openStore(access: .readOnly)
+        let matches = try SkillMetricsQueries(store: metrics).searchWorkflowPaths(text, limit: limit)
         if output.json {
-            Console.printJSON(.array(matches.map { .object($0.json) }))
+            matches.printJSON()
             return
         }
         if matches.isEmpty {

@@ -12,12 +12,12 @@ struct Show: ParsableCommand {
     @Argument(help: "The skill name.") var skill: String
 
     func run() throws {
-        let metrics = try store.openStore()
-        guard let row = try metrics.metrics(for: skill) else {
+        let metrics = try store.openStore(access: .readOnly)
+        guard let row = try SkillMetricsQueries(store: metrics).metrics(for: skill) else {
             throw SkillMetricsError.skillNotFound(skill)
         }
         if output.json {
-            Console.printJSON(.object(row.jsonWithPercentiles))
+            row.printJSON()
         } else {
             print(MetricsText.describe(row))
         }
@@ -33,10 +33,10 @@ struct List: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let metrics = try store.openStore()
-        let rows = try metrics.allMetrics()
+        let metrics = try store.openStore(access: .readOnly)
+        let rows = try SkillMetricsQueries(store: metrics).allMetrics()
         if output.json {
-            Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))
+            rows.printJSON()
             return
         }
         if rows.isEmpty {

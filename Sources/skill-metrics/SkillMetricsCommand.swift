@@ -13,7 +13,17 @@ struct SkillMetricsCommand: ParsableCommand {
             from the log (rebuild, verify).
 
             The database is --db PATH, else $SKILL_METRICS_DB, else .session-buddy/skill_metrics.db.
-            Exit status: 0 success, 1 a check found a problem, 2 a usage or input error.
+            --db PATH (and --migrations-dir DIR) may be given before the subcommand as well as \
+            after it, with the same meaning: `skill-metrics --db x.db list` is \
+            `skill-metrics list --db x.db`.
+
+            Read-only commands (show, list, summary, timeline, search, report, export, \
+            export-json, diff-json, verify, health, audit verify, audit replay) never create, \
+            migrate or write the database: a missing file or an older schema is an error.
+
+            Exit status: 0 success, 1 a check found a problem, 2 a usage, input or environment \
+            error (a bad argument, a bad input file, a missing, damaged, foreign or outdated \
+            database, a file-system or SQLite error).
             """,
         subcommands: [
             Migrate.self, Append.self, Rebuild.self, Verify.self, Show.self, List.self,
@@ -24,32 +34,86 @@ struct SkillMetricsCommand: ParsableCommand {
 }
 
 /// Entry point: runs the command and maps errors to the documented exit statuses
-/// (0 success, 1 a check found a problem, 2 usage or input error).
+/// (0 success, 1 a check found a problem, 2 usage, input or environment error). Every error
+/// leaves with a message on stderr naming what failed and where.
 @main
 enum SkillMetricsMain {
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try SkillMetricsCommand.parseAsRoot()
+            var command = try SkillMetricsCommand.parseAsRoot(try LeadingStoreOptions.rewrite(arguments))
+            Console.commandPath = commandPath(of: command)
             try command.run()
+            if Console.hasFindings { exit(1) }
+        } catch let error as CheckFailed {
+            exit(error.status)
         } catch let error as SkillMetricsError {
             Console.error(error.description)
             exit(2)
         } catch let error as BatchAppendFailure {
             Console.error(error.description)
             exit(2)
-        } catch let error as CheckFailed {
-            exit(error.status)
+        } catch let error as UsageError {
+            Console.error(error.message)
+            Console.error("see `skill-metrics --help`")
+            exit(2)
+        } catch let error as ExitCode {
+            exit(error == .success ? 0 : (error.rawValue == 1 ? 1 : 2))
         } catch {
             let code = SkillMetricsCommand.exitCode(for: error)
-            let message = SkillMetricsCommand.fullMessage(for: error)
             if code == .success {
+                let message = SkillMetricsCommand.fullMessage(for: error)
                 if !message.isEmpty { print(message) }
                 exit(0)
             }
-            if !message.isEmpty { Console.error(message) }
-            // Usage errors (argument-parser's 64) and every other failure are status 2.
-            exit(code == ExitCode(1) ? 1 : 2)
+            if code == .validationFailure {
+                // argument-parser's usage errors (64) carry their own message and usage.
+                let message = SkillMetricsCommand.fullMessage(for: error)
+                if !message.isEmpty { Console.error(message) }
+                exit(2)
+            }
+            if let wrapped = SkillMetricsError(databaseError: error, path: databasePath(arguments)) {
+                Console.error(wrapped.description)
+            } else {
+                Console.error(environmentMessage(error, database: databasePath(arguments)))
+            }
+            exit(2)
         }
+    }
+
+    /// The names of the parsed subcommand (`audit verify`), found by walking the command tree.
+    static func commandPath(of command: any ParsableCommand) -> String {
+        let target = type(of: command)
+        func search(_ node: any ParsableCommand.Type, _ path: [String]) -> [String]? {
+            if node == target { return path }
+            for child in node.configuration.subcommands {
+                if let found = search(child, path + [child._commandName]) { return found }
+            }
+            return nil
+        }
+        return (search(SkillMetricsCommand.self, []) ?? []).joined(separator: " ")
+    }
+
+    /// The database path in effect for the arguments (for messages about SQLite errors).
+    static func databasePath(_ arguments: [String]) -> String {
+        if let path = LeadingStoreOptions.databasePath(in: arguments) { return path }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["SKILL_METRICS_DB"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return SkillMetricsStore.defaultPath
+    }
+
+    /// A message for an error that is neither the library's nor argument-parser's: a
+    /// file-system error names its file, anything else names its type and the database.
+    static func environmentMessage(_ error: any Error, database: String) -> String {
+        let nsError = error as NSError
+        if let path = nsError.userInfo[NSFilePathErrorKey] as? String ?? (nsError.userInfo[NSURLErrorKey] as? URL)?.path {
+            return "\(path): \(nsError.localizedDescription)"
+        }
+        if nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain {
+            return "file system error (\(nsError.domain) \(nsError.code)): \(nsError.localizedDescription)"
+        }
+        return "\(database): \(String(describing: type(of: error))): \(error)"
     }
 }
 

@@ -23,14 +23,37 @@ struct StoreOptions: ParsableArguments {
         return SkillMetricsStore.defaultPath
     }
 
-    /// Opens (and migrates, unless told not to) the store.
-    func openStore(migrate: Bool = true) throws -> SkillMetricsStore {
+    /// Opens the store.
+    ///
+    /// Read-write (`access: .readWrite`, for commands that write): creates the file when
+    /// missing and migrates it (unless `migrate` is false). Read-only (`.readOnly`, for
+    /// commands that only read): a missing file is an error naming the path and nothing is
+    /// created; `migrate` true requires the latest schema (an older one says to run
+    /// `skill-metrics migrate`), false accepts any known version.
+    ///
+    /// A read-only open also compares the file's schema with the one its migrations create
+    /// and refuses a difference naming the object — except for the check commands (`verify`,
+    /// `health`, `audit verify`), which refuse only table differences: a dropped trigger or
+    /// index is printed on stderr as a finding (exit status 1) and the check still runs, so
+    /// that `audit verify` can name the event edited after the immutability triggers went.
+    func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true) throws -> SkillMetricsStore {
         var options = SkillMetricsStore.Options()
+        options.access = access
         options.migrate = migrate
+        if access == .readOnly {
+            options.schemaCheck = Self.checkCommands.contains(Console.commandPath) ? .refuseTables : .refuseAny
+        }
         if let migrationsDir { options.migrations = .directory(migrationsDir) }
         options.logger = Console.logger
-        return try SkillMetricsStore(path: path, options: options)
+        let store = try SkillMetricsStore(path: path, options: options)
+        for difference in store.schemaDifferences {
+            Console.finding("\(path): schema: \(difference.description) (not what the migrations create)")
+        }
+        return store
     }
+
+    /// The commands whose job is to find problems in the file.
+    static let checkCommands: Set<String> = ["verify", "health", "audit verify"]
 }
 
 /// `--json` for commands whose output is data.

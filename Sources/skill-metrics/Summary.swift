@@ -17,22 +17,22 @@ struct Summary: ParsableCommand {
     var materialized = false
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         if materialized {
-            guard let stored = try metrics.materializedSummary() else {
+            guard let stored = try SummaryRefresher(store: metrics).stored() else {
                 throw SkillMetricsError.invalidInput(
                     location: "skill_metrics_summary", reason: "never refreshed; run `skill-metrics refresh-summary`")
             }
             if output.json {
-                Console.printJSON(.object(stored.json))
+                stored.printJSON()
             } else {
                 print(RefreshSummary.describe(stored))
             }
             return
         }
-        let summary = try metrics.summary()
+        let summary = try SkillMetricsQueries(store: metrics).summary()
         if output.json {
-            Console.printJSON(.object(summary.legacyJSON))
+            summary.printJSON()
             return
         }
         print("skills:                  \(summary.totalSkills)")

@@ -37,10 +37,10 @@ struct Timeline: ParsableCommand {
                 throw SkillMetricsError.invalidInput(location: "--until", reason: error.description)
             }
         }
-        let metrics = try store.openStore()
-        let timeline = try metrics.timeline(skill: skill, windowMicroseconds: length, bucket: size, end: end)
+        let metrics = try store.openStore(access: .readOnly)
+        let timeline = try TimelineQuery(store: metrics).run(skill: skill, windowMicroseconds: length, bucket: size, end: end)
         if output.json {
-            Console.printJSON(.object(timeline.json))
+            timeline.printJSON()
             return
         }
         print("bucket start                   invocations  completed  abandoned  avg duration")

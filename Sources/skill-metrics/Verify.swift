@@ -15,18 +15,12 @@ struct Verify: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(access: .readOnly)
         let progress = Console.progress("verifying")
         let result = try metrics.verify(progress: progress)
         if progress != nil { Console.endProgress() }
         if output.json {
-            Console.printJSON(.object(JSONObject([
-                ("ok", .bool(result.isConsistent)),
-                ("events", .int(result.events)),
-                ("skills", .int(result.skills)),
-                ("session_skills", .int(result.sessionSkills)),
-                ("differences", .array(result.differences.map { .object($0.json) })),
-            ])))
+            result.printJSON()
         } else if result.isConsistent {
             print("ok: \(result.events) events, \(result.skills) skills, \(result.sessionSkills) session × skill rows; projections match the log")
         } else {

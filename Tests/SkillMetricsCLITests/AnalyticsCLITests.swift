@@ -73,6 +73,9 @@ import SkillMetrics
         let partialDB = scratch.file("partial.db")
         if count > 0 {
             #expect(try CLI.run(["append", "--db", partialDB, "--jsonl", partialPath]).status == 0)
+        } else {
+            // `list` is read-only now (issue 10): the empty database must exist first.
+            #expect(try CLI.run(["migrate", "--db", partialDB]).status == 0)
         }
         let list = try CLI.run(["list", "--json", "--db", partialDB])
         guard case .object(let replayed) = try replay.json(), case .array(let skills)? = replayed["skills"],

@@ -19,7 +19,9 @@ struct BackupCLITests {
         try jsonlEvents(prefix: "w", count: 1_500).write(toFile: more, atomically: true, encoding: .utf8)
         #expect(try CLI.run(["append", "--db", db, "--jsonl", seed]).status == 0)
         #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0)
-        let writer = try RunningCLI(["append", "--db", db, "--jsonl", more, "--batch-size", "1"])
+        let writer = try RunningCLI(["append", "--db", db, "--jsonl", more, "--batch-size", "1", "--echo-commits"])
+        // Back up only once the writer has committed events, and as fast as possible after.
+        #expect(writer.waitFor(seconds: 60) { !writer.stdoutLines.isEmpty }, "the writer never committed: \(writer.stderr)")
         var backups: [String] = []
         for index in 0..<3 {
             let file = directory.file("b\(index).db")
@@ -27,7 +29,6 @@ struct BackupCLITests {
             #expect(result.status == 0, "\(result.stderr)")
             #expect(posixMode(file) == 0o600)
             backups.append(file)
-            Thread.sleep(forTimeInterval: 0.15)
         }
         #expect(writer.wait() == 0, "writer: \(writer.stderr)")
         let finalIDs = try ids(db)
@@ -47,6 +48,9 @@ struct BackupCLITests {
             sizes.append(restoredIDs.count)
         }
         #expect(sizes == sizes.sorted())
+        // The backups overlapped the writer: at least one holds part of its events, not none
+        // or all (each prefix above was checked whole).
+        #expect(sizes.contains { $0 > 300 && $0 < 1_800 }, "no backup was taken while the writer ran: \(sizes)")
     }
 
     @Test func restoreRefusesTruncatedCorruptAndForeignFilesAndChangesNothing() throws {
@@ -110,21 +114,16 @@ struct BackupCLITests {
         #expect(try CLI.run(["backup", "--db", db, backup]).status == 0)
         #expect(try CLI.run(["append", "--db", db, "--skill", "y"]).status == 0)
         // Hold a read transaction open in another process while restoring.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", """
+        let holder = try RunningCLI(["-c", """
             import sqlite3, sys, time
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute('BEGIN'); c.execute('SELECT count(*) FROM skill_invocation').fetchall()
             print('ready', flush=True); time.sleep(8)
-            """, db]
-        let pipe = Pipe()
-        holder.standardOutput = pipe
-        try holder.run()
-        _ = pipe.fileHandleForReading.availableData  // "ready"
+            """, db], program: "python3")
+        #expect(holder.waitFor(seconds: 30) { holder.stdoutLines.contains("ready") }, "python3: \(holder.stderr)")
         let result = try CLI.run(["restore", "--db", db, backup])
-        holder.terminate()
-        holder.waitUntilExit()
+        holder.kill()
+        holder.wait()
         #expect(result.status == 2)
         #expect(result.stderr.contains("in use"), "\(result.stderr)")
         #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;") == "2")
@@ -163,11 +162,17 @@ struct BackupCLITests {
         #expect(try CLI.run(["append", "--db", db, "--skill", "x"]).status == 0)
         #expect(posixMode(db) == 0o600)
         #expect(posixMode(directory.file("sub/dir")) == 0o700)
-        // While a connection is open the WAL exists; it takes the database file's mode.
-        let writer = try RunningCLI(["append", "--db", db, "--jsonl", "-"])
-        writer.wait()
-        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: db + suffix) {
-            #expect(posixMode(db + suffix) == 0o600)
+        // While a connection is open the WAL and shared-memory files exist; they take the
+        // database file's mode. The writer holds its connection while it waits for stdin.
+        let writer = try RunningCLI(["append", "--db", db, "--jsonl", "-"], holdStdin: true)
+        let present = writer.waitFor(seconds: 30) {
+            FileManager.default.fileExists(atPath: db + "-wal") && FileManager.default.fileExists(atPath: db + "-shm")
         }
+        #expect(present, "no -wal/-shm beside the database while a writer had it open")
+        for suffix in ["-wal", "-shm"] {
+            #expect(posixMode(db + suffix) == 0o600, "\(suffix)")
+        }
+        writer.closeStdin()
+        #expect(writer.wait() == 0, "writer: \(writer.stderr)")
     }
 }

@@ -37,7 +37,8 @@ enum Repository {
     static let migrations = root + "/Schemas/migrations"
 }
 
-/// Runs an external program (python3, sqlite3) and captures its output.
+/// The one runner of outside programs in this target (python3, sqlite3, cmp): runs to the end
+/// and captures stdout, stderr and the exit status. ``RunningCLI`` starts one in the background.
 enum Tool {
     static func run(_ executable: String, _ arguments: [String], stdin: String = "") throws -> CLIResult {
         try CLI.run([executable] + arguments, stdin: stdin, executable: "/usr/bin/env")
@@ -48,7 +49,7 @@ enum Tool {
     }
 
     static func sqlite(_ db: String, _ sql: String) throws -> CLIResult {
-        try run("sqlite3", ["-bail", db], stdin: sql)
+        try run("sqlite3", ["-batch", "-bail", db], stdin: sql)
     }
 }
 

@@ -65,16 +65,16 @@ struct CrashCLITests {
             let acknowledgedPresent = Int(try SQLiteShell.value(db, """
                 SELECT count(*) FROM skill_invocation WHERE id >= '\(prefix)-' AND id < '\(prefix)-\(String(format: "%05d", acknowledged))';
                 """)) ?? -1
-            #expect(acknowledgedPresent == acknowledged, "run \(run): \(acknowledged) acknowledged, \(acknowledgedPresent) present")
-            #expect(present >= acknowledged && present <= acknowledged + 1, "run \(run): present \(present), acknowledged \(acknowledged)")
+            #expect(acknowledgedPresent == acknowledged, "run \(run), \(generator): \(acknowledged) acknowledged, \(acknowledgedPresent) present")
+            #expect(present >= acknowledged && present <= acknowledged + 1, "run \(run), \(generator): present \(present), acknowledged \(acknowledged)")
             if writer.wasKilled && acknowledged > 0 && present < count { killedMidWrite += 1 }
             expectedTotal += present
-            try expectSound(db, "after run \(run) (killed after \(delay) s, \(acknowledged) acknowledged)")
+            try expectSound(db, "after run \(run), \(generator) (killed after \(delay) s, \(acknowledged) acknowledged)")
             if run % 6 == 5 { #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0) }
         }
         #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;") == String(expectedTotal))
         // The kills aimed at the appends must land while events are being written.
-        #expect(killedMidWrite >= runs / 2, "only \(killedMidWrite) of \(runs) kills landed mid-append")
+        #expect(killedMidWrite >= runs / 2, "only \(killedMidWrite) of \(runs) kills landed mid-append, \(generator)")
     }
 
     @Test func killedImportLeavesNothingOrAllOfIt() throws {
@@ -105,11 +105,11 @@ struct CrashCLITests {
             importer.kill()
             importer.wait()
             let count = try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;")
-            #expect(count == "1" || count == "20001", "run \(run): \(count) events after a kill at \(delay) s")
+            #expect(count == "1" || count == "20001", "run \(run), \(generator): \(count) events after a kill at \(delay) s")
             if importer.wasKilled && count == "1" { killedMidImport += 1 }
-            try expectSound(db, "import run \(run), killed after \(delay) s")
+            try expectSound(db, "import run \(run), \(generator), killed after \(delay) s")
         }
-        #expect(killedMidImport >= 10, "only \(killedMidImport) of 20 imports were killed before committing")
+        #expect(killedMidImport >= 10, "only \(killedMidImport) of 20 imports were killed before committing, \(generator)")
     }
 
     @Test func killedRebuildLeavesTheOldOrTheNewProjections() throws {
@@ -135,9 +135,9 @@ struct CrashCLITests {
             rebuild.kill()
             rebuild.wait()
             if rebuild.wasKilled { killed += 1 }
-            try expectSound(db, "rebuild run \(run), killed after \(delay) s")
+            try expectSound(db, "rebuild run \(run), \(generator), killed after \(delay) s")
         }
-        #expect(killed >= 10, "only \(killed) of 20 rebuilds were killed before finishing")
+        #expect(killed >= 10, "only \(killed) of 20 rebuilds were killed before finishing, \(generator)")
         #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;") == "10000")
     }
 }

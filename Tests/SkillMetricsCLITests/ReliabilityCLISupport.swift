@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Runs the `sqlite3` shell (another client of the same file, as an operator would).
+/// The `sqlite3` shell (another client of the same file, as an operator would), through the
+/// target's one runner of outside programs (``Tool``), failing loudly.
 enum SQLiteShell {
     struct Failure: Error, CustomStringConvertible {
         var status: Int32
@@ -12,23 +13,9 @@ enum SQLiteShell {
     /// Runs `sql` against `database` and returns stdout; throws when sqlite3 fails.
     @discardableResult
     static func run(_ database: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", "-batch", "-bail", database]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try? input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(status: process.terminationStatus, stderr: String(decoding: err, as: UTF8.self))
-        }
-        return String(decoding: out, as: UTF8.self)
+        let result = try Tool.sqlite(database, sql)
+        guard result.status == 0 else { throw Failure(status: result.status, stderr: result.stderr) }
+        return result.stdout
     }
 
     /// The single value a query prints, trimmed.
@@ -52,7 +39,8 @@ func jsonlEvents(prefix: String, count: Int, skills: Int = 5) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-/// A started `skill-metrics` process whose stdout lines are collected as they come.
+/// A started process (`skill-metrics`, or another program through `/usr/bin/env`) whose stdout
+/// lines are collected as they come; its stdin stays open until ``closeStdin()`` when asked.
 // @unchecked: `process` is set once in init and then only used through Process's thread-safe
 // methods (wait, pid, kill); the collected output is behind Mutexes.
 final class RunningCLI: @unchecked Sendable {
@@ -61,17 +49,26 @@ final class RunningCLI: @unchecked Sendable {
     private let errorText = Mutex<String>("")
     private let done = DispatchGroup()
 
-    init(_ arguments: [String]) throws {
+    private let input: Pipe?
+
+    init(_ arguments: [String], program: String? = nil, holdStdin: Bool = false) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = arguments
+        if let program {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [program] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: CLI.executable)
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "SKILL_METRICS_DB")
         process.environment = env
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let input = holdStdin ? Pipe() : nil
+        process.standardInput = input ?? FileHandle.nullDevice
+        self.input = input
         self.process = process
         try process.run()
         let outHandle = output.fileHandleForReading
@@ -105,6 +102,19 @@ final class RunningCLI: @unchecked Sendable {
 
     func kill() { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
 
+    /// Ends the process's stdin (with `holdStdin`).
+    func closeStdin() { try? input?.fileHandleForWriting.close() }
+
+    /// Waits up to `seconds` for `condition`, polling; true when it held.
+    func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return condition()
+    }
+
     /// Waits for the process and its output; returns the exit status (or the signal number).
     @discardableResult
     func wait() -> Int32 {
@@ -121,10 +131,15 @@ func posixMode(_ path: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? NSNumber)?.intValue ?? -1
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible "random" moments.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+/// A small deterministic generator (SplitMix64) for reproducible "random" moments; its
+/// ``description`` (`seed 0x…`) goes into failure messages.
+struct SeededGenerator: RandomNumberGenerator, CustomStringConvertible {
+    let seed: UInt64
+    private var state: UInt64
+    init(seed: UInt64) {
+        self.seed = seed
+        state = seed
+    }
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -132,4 +147,5 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+    var description: String { "seed 0x" + String(seed, radix: 16) }
 }

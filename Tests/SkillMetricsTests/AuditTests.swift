@@ -5,21 +5,7 @@ import Testing
 /// Edits a database with the `sqlite3` shell, as someone bypassing the library would.
 enum Tamper {
     static func sql(_ database: String, _ script: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", "-batch", "-bail", database]
-        let input = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data(script.utf8))
-        try? input.fileHandleForWriting.close()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            throw SkillMetricsError.database(operation: "sqlite3 shell", message: String(decoding: err, as: UTF8.self))
-        }
+        try ExternalTool.sqlite(database, script)
     }
 }
 
@@ -45,36 +31,36 @@ struct AuditTests {
     @Test func checkpointThenVerifyIsIntactAndChainsAcrossCheckpoints() throws {
         let database = try TestDatabase()
         let store = database.store
-        #expect(try store.auditVerify().isIntact)
-        let empty = try store.auditCheckpoint()
-        #expect(empty.seq == 0 && empty.eventCount == 0 && empty.digest == AuditChain.hex(AuditChain.genesis))
+        #expect(try Auditor(store: store).verify().isIntact)
+        let empty = try Auditor(store: store).checkpoint()
+        #expect(empty.seq == 0 && empty.eventCount == 0 && empty.digest == Hex.encode(AuditChain.genesis))
         try store.append(auditSampleEvents(10))
-        let first = try store.auditCheckpoint()
+        let first = try Auditor(store: store).checkpoint()
         #expect(first.isNew && first.seq == 10 && first.eventCount == 10)
-        let again = try store.auditCheckpoint()
+        let again = try Auditor(store: store).checkpoint()
         #expect(!again.isNew && again.digest == first.digest)
         try store.append(auditSampleEvents(5, prefix: "more"))
-        let second = try store.auditCheckpoint()
+        let second = try Auditor(store: store).checkpoint()
         #expect(second.seq == 15 && second.eventCount == 15 && second.digest != first.digest)
-        let report = try store.auditVerify(expected: (seq: 10, digest: first.digest))
+        let report = try Auditor(store: store).verify(expected: (seq: 10, digest: first.digest))
         #expect(report.isIntact)
         #expect(report.checkpoints == 4)
         #expect(report.eventsChecked == 15)
         // The same events in another database give the same digests (nothing random is hashed
         // except recorded_at, so compare by recomputing from the stored rows).
-        let wrong = try store.auditVerify(expected: (seq: 10, digest: second.digest))
+        let wrong = try Auditor(store: store).verify(expected: (seq: 10, digest: second.digest))
         #expect(wrong.problems == [.expectedDigestMismatch(seq: 10, expected: second.digest, recomputed: first.digest)])
     }
 
     @Test func editedFieldOfAnOldEventIsNamed() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(10))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         try Tamper.sql(database.path, """
             DROP TRIGGER skill_invocation_no_update;
             UPDATE skill_invocation SET duration_seconds = duration_seconds + 1e-9 WHERE seq = 4;
             """)
-        let report = try database.store.auditVerify()
+        let report = try Auditor(store: database.store).verify()
         #expect(!report.isIntact)
         #expect(report.firstDifferentSeq == 4)
         #expect(report.problems.first == .eventChanged(seq: 4))
@@ -90,9 +76,9 @@ struct AuditTests {
         for edit in edits {
             let database = try TestDatabase()
             try database.store.append(auditSampleEvents(6))
-            _ = try database.store.auditCheckpoint()
+            _ = try Auditor(store: database.store).checkpoint()
             try Tamper.sql(database.path, "PRAGMA ignore_check_constraints = ON; DROP TRIGGER skill_invocation_no_update; UPDATE skill_invocation SET \(edit) WHERE seq = 3;")
-            let report = try database.store.auditVerify()
+            let report = try Auditor(store: database.store).verify()
             #expect(report.firstDifferentSeq == 3, "edit \(edit)")
         }
     }
@@ -100,12 +86,12 @@ struct AuditTests {
     @Test func deletedEventIsNamed() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(10))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         try Tamper.sql(database.path, """
             DROP TRIGGER skill_invocation_no_delete;
             DELETE FROM skill_invocation WHERE seq = 5;
             """)
-        let report = try database.store.auditVerify()
+        let report = try Auditor(store: database.store).verify()
         #expect(report.firstDifferentSeq == 5)
         #expect(report.problems.contains(.eventRemoved(seq: 5)))
     }
@@ -113,18 +99,18 @@ struct AuditTests {
     @Test func deletedLastEventAlsoReportsTheCheckpointBeyondTheLog() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(4))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         try Tamper.sql(database.path, "DROP TRIGGER skill_invocation_no_delete; DELETE FROM skill_invocation WHERE seq = 4;")
-        let report = try database.store.auditVerify()
+        let report = try Auditor(store: database.store).verify()
         #expect(report.problems.contains(.eventRemoved(seq: 4)))
         #expect(report.problems.contains(.checkpointBeyondLog(seq: 4, lastSeq: 3)))
-        #expect(throws: SkillMetricsError.self) { try database.store.auditCheckpoint() }
+        #expect(throws: SkillMetricsError.self) { try Auditor(store: database.store).checkpoint() }
     }
 
     @Test func eventInsertedInTheMiddleIsNamed() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(10))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         // Renumber seq 6… up by one and put a forged event at 6.
         try Tamper.sql(database.path, """
             DROP TRIGGER skill_invocation_no_update;
@@ -134,7 +120,7 @@ struct AuditTests {
             INSERT INTO skill_invocation (seq, id, skill_name, invoked_at, completed)
                 VALUES (6, 'forged', 'skill-0', '2023-11-14T22:13:20.000000Z', 1);
             """)
-        let report = try database.store.auditVerify()
+        let report = try Auditor(store: database.store).verify()
         #expect(report.firstDifferentSeq == 6)
         #expect(!report.isIntact)
     }
@@ -142,7 +128,7 @@ struct AuditTests {
     @Test func eventInsertedIntoAGapIsNamed() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(10))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         // Move the tail up by 100 (a gap), then forge an event inside the gap.
         try Tamper.sql(database.path, """
             DROP TRIGGER skill_invocation_no_update;
@@ -153,7 +139,7 @@ struct AuditTests {
             INSERT INTO skill_invocation (seq, id, skill_name, invoked_at, completed)
                 VALUES (7, 'forged', 'skill-0', '2023-11-14T22:13:20.000000Z', 1);
             """)
-        let report = try database.store.auditVerify()
+        let report = try Auditor(store: database.store).verify()
         #expect(report.firstDifferentSeq == 7)
         #expect(!report.isIntact)
     }
@@ -161,12 +147,12 @@ struct AuditTests {
     @Test func tamperedCheckpointTableIsDetected() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(8))
-        let checkpoint = try database.store.auditCheckpoint()
+        let checkpoint = try Auditor(store: database.store).checkpoint()
         // A forged checkpoint beyond the log.
         try Tamper.sql(database.path, """
             INSERT INTO audit_checkpoint (seq, digest, event_count) VALUES (50, '\(String(repeating: "a", count: 64))', 50);
             """)
-        let beyond = try database.store.auditVerify()
+        let beyond = try Auditor(store: database.store).verify()
         #expect(beyond.problems.contains(.checkpointBeyondLog(seq: 50, lastSeq: 8)))
         #expect(beyond.problems.contains { if case .checkpointTableAltered(50, _) = $0 { true } else { false } })
         // An edited digest.
@@ -175,7 +161,7 @@ struct AuditTests {
             DELETE FROM audit_checkpoint WHERE seq = 50;
             UPDATE audit_checkpoint SET digest = '\(String(repeating: "0", count: 64))' WHERE seq = 8;
             """)
-        let edited = try database.store.auditVerify()
+        let edited = try Auditor(store: database.store).verify()
         #expect(edited.problems.contains { if case .checkpointTableAltered(8, _) = $0 { true } else { false } })
         _ = checkpoint
     }
@@ -183,15 +169,15 @@ struct AuditTests {
     @Test func rewrittenAuditTablesAreCaughtByAnExternalDigest() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(8))
-        let kept = try database.store.auditCheckpoint()
+        let kept = try Auditor(store: database.store).checkpoint()
         try Tamper.sql(database.path, """
             DROP TRIGGER skill_invocation_no_update; DROP TRIGGER audit_checkpoint_no_delete;
             DROP TRIGGER audit_event_hash_no_delete;
             UPDATE skill_invocation SET skill_name = 'skill-x' WHERE seq = 2;
             DELETE FROM audit_event_hash; DELETE FROM audit_checkpoint;
             """)
-        #expect(try database.store.auditVerify().isIntact)  // nothing recorded is left to compare
-        let report = try database.store.auditVerify(expected: (seq: kept.seq, digest: kept.digest))
+        #expect(try Auditor(store: database.store).verify().isIntact)  // nothing recorded is left to compare
+        let report = try Auditor(store: database.store).verify(expected: (seq: kept.seq, digest: kept.digest))
         #expect(report.problems.map(\.kind) == ["expected-digest-mismatch"])
         #expect(report.firstDifferentSeq == 8)
     }
@@ -199,13 +185,13 @@ struct AuditTests {
     @Test func aRecordedHashRewrittenWithTheEventIsStillDetectedByTheCheckpointDigest() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(8))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         // Swap two events' hashes: each leaf then matches some event, but not in place.
         try Tamper.sql(database.path, """
             DROP TRIGGER audit_event_hash_no_update;
             UPDATE audit_event_hash SET hash = zeroblob(32) WHERE seq = 3;
             """)
-        let report = try database.store.auditVerify()
+        let report = try Auditor(store: database.store).verify()
         #expect(report.firstDifferentSeq == 3)
         #expect(report.problems.contains { if case .checkpointTableAltered(8, _) = $0 { true } else { false } })
     }
@@ -213,9 +199,9 @@ struct AuditTests {
     @Test func undoOfV4DropsTheAuditTables() throws {
         let database = try TestDatabase()
         try database.store.undoMigrations(to: 1)
-        #expect(try database.store.auditCheckpoints().isEmpty)
-        #expect(throws: SkillMetricsError.self) { try database.store.auditCheckpoint() }
+        #expect(try Auditor(store: database.store).checkpoints().isEmpty)
+        #expect(throws: SkillMetricsError.self) { try Auditor(store: database.store).checkpoint() }
         try database.store.migrate()
-        #expect(try database.store.auditCheckpoint().seq == 0)
+        #expect(try Auditor(store: database.store).checkpoint().seq == 0)
     }
 }

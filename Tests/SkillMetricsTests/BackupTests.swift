@@ -5,24 +5,24 @@ import Testing
 @Suite("Backup and restore (library)")
 struct BackupTests {
     @Test func rotationOnlyMatchesItsOwnPattern() {
-        let prefix = SkillMetricsStore.backupPrefix(for: "/x/.session-buddy/skill_metrics.db")
+        let prefix = BackupService.backupPrefix(for: "/x/.session-buddy/skill_metrics.db")
         #expect(prefix == "skill_metrics-")
-        #expect(SkillMetricsStore.isRotatedBackup("skill_metrics-20261126T101500.123456Z.db", prefix: prefix))
-        #expect(SkillMetricsStore.isRotatedBackup("skill_metrics-20261126T101500.123456Z-2.db", prefix: prefix))
+        #expect(BackupService.isRotatedBackup("skill_metrics-20261126T101500.123456Z.db", prefix: prefix))
+        #expect(BackupService.isRotatedBackup("skill_metrics-20261126T101500.123456Z-2.db", prefix: prefix))
         for name in ["skill_metrics-notes.db", "skill_metrics-20261126T101500.123456Z.db.bak",
                      "other-20261126T101500.123456Z.db", "skill_metrics-20261126X101500.123456Z.db",
                      "skill_metrics-20261126T101500.123456Z-x.db", "skill_metrics.db"] {
-            #expect(!SkillMetricsStore.isRotatedBackup(name, prefix: prefix), "\(name)")
+            #expect(!BackupService.isRotatedBackup(name, prefix: prefix), "\(name)")
         }
     }
 
     @Test func emptyDatabaseBacksUpAndRestores() throws {
         let database = try TestDatabase()
         let backup = database.directory.file("empty-backup.db")
-        let result = try database.store.backup(to: backup)
+        let result = try BackupService(store: database.store).backup(to: backup)
         #expect(result.events == 0 && result.lastSeq == 0)
         let target = database.directory.file("restored.db")
-        let restored = try SkillMetricsStore.restore(from: backup, to: target)
+        let restored = try BackupService.restore(from: backup, to: target)
         #expect(restored.events == 0)
         #expect(restored.schemaVersion == database.store.migrationRunner.latestVersion)
         #expect(try SkillMetricsStore(path: target).verify().isConsistent)
@@ -32,12 +32,12 @@ struct BackupTests {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(5))
         let backup = database.directory.file("b.db")
-        _ = try database.store.backup(to: backup)
+        _ = try BackupService(store: database.store).backup(to: backup)
         try Tamper.sql(backup, "UPDATE schema_migrations SET checksum = 'forged' WHERE version = 1;")
         let target = database.directory.file("target.db")
         try Data("existing".utf8).write(to: URL(fileURLWithPath: target))
         #expect {
-            try SkillMetricsStore.restore(from: backup, to: target)
+            try BackupService.restore(from: backup, to: target)
         } throws: { error in
             "\(error)".contains("b.db") && "\(error)".contains("migration") && "\(error)".contains("nothing was restored")
         }
@@ -47,12 +47,12 @@ struct BackupTests {
     @Test func backupWhoseAuditChainWasTamperedIsRefused() throws {
         let database = try TestDatabase()
         try database.store.append(auditSampleEvents(5))
-        _ = try database.store.auditCheckpoint()
+        _ = try Auditor(store: database.store).checkpoint()
         let backup = database.directory.file("b.db")
-        _ = try database.store.backup(to: backup)
+        _ = try BackupService(store: database.store).backup(to: backup)
         try Tamper.sql(backup, "DROP TRIGGER skill_invocation_no_update; UPDATE skill_invocation SET recorded_at = '2000-01-01T00:00:00.000Z' WHERE seq = 2;")
         #expect {
-            try SkillMetricsStore.restore(from: backup, to: database.directory.file("t.db"))
+            try BackupService.restore(from: backup, to: database.directory.file("t.db"))
         } throws: { error in
             "\(error)".contains("audit verify failed") && "\(error)".contains("seq 2")
         }

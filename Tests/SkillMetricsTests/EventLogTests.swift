@@ -20,8 +20,8 @@ struct EventLogTests {
         let again = try db.store.append(event("a", path: "p", actions: ["x"]))
         #expect(first.appended == 1)
         #expect(again.appended == 0 && again.alreadyPresent == 1)
-        #expect(try db.store.eventCount() == 1)
-        #expect(try db.store.metrics(for: "s")?.totalInvocations == 1)
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 1)
+        #expect(try SkillMetricsQueries(store: db.store).metrics(for: "s")?.totalInvocations == 1)
     }
 
     @Test("the same id with different content is a conflict and the whole batch is rolled back")
@@ -34,8 +34,8 @@ struct EventLogTests {
             guard case .conflictingEvent(let id, let fields) = error as? SkillMetricsError else { return false }
             return id == "a" && fields == ["duration_seconds"]
         }
-        #expect(try db.store.eventCount() == 1, "event b must not be written")
-        #expect(try db.store.metrics(for: "s")?.totalInvocations == 1)
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 1, "event b must not be written")
+        #expect(try SkillMetricsQueries(store: db.store).metrics(for: "s")?.totalInvocations == 1)
     }
 
     @Test("invalid events are refused with the field and id named, and nothing is written",
@@ -55,7 +55,7 @@ struct EventLogTests {
             guard case .invalidEvent(_, let named, _) = error as? SkillMetricsError else { return false }
             return named == field
         }
-        #expect(try db.store.eventCount() == 0)
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 0)
     }
 
     @Test("UPDATE and DELETE on skill_invocation fail and change nothing")
@@ -71,7 +71,7 @@ struct EventLogTests {
         let stored = try db.store.read { database in try EventLog.fetch(id: "a", in: database) }
         #expect(stored?.event.completed == true)
         #expect(stored?.event.skillName == "s")
-        #expect(try db.store.eventCount() == 1)
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 1)
     }
 
     @Test("the schema rejects malformed rows from any client")
@@ -93,8 +93,8 @@ struct EventLogTests {
                 try db.store.write { database in try database.execute(sql: sql) }
             }
         }
-        #expect(try db.store.eventCount() == 0)
-        #expect(try db.store.allMetrics().isEmpty)
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 0)
+        #expect(try SkillMetricsQueries(store: db.store).allMetrics().isEmpty)
     }
 
     @Test("every control character, DEL and non-ASCII text survive as dictionary keys")
@@ -110,17 +110,17 @@ struct EventLogTests {
         try db.store.append(events)
         let verification = try db.store.verify()
         #expect(verification.isConsistent, "\(verification.differences.prefix(3))")
-        let row = try #require(try db.store.metrics(for: keys[0]))
+        let row = try #require(try SkillMetricsQueries(store: db.store).metrics(for: keys[0]))
         #expect(row.workflowPaths.entries.map(\.key) == [keys[0], keys[1]])
         #expect(row.followUpActions.entries.map(\.key) == [keys[0], keys[2]])
         #expect(row.followUpActions[keys[0]] == 2)
         for key in keys where !key.isEmpty {
-            let metrics = try #require(try db.store.metrics(for: key), "\(JSONWriter.quoted(key))")
+            let metrics = try #require(try SkillMetricsQueries(store: db.store).metrics(for: key), "\(JSONWriter.quoted(key))")
             #expect(metrics.workflowPaths[key] != nil)
             #expect(metrics.commonErrors[key] != nil)
         }
         // The empty string is a valid skill name, but empty paths and errors are not counted.
-        let empty = try #require(try db.store.metrics(for: ""))
+        let empty = try #require(try SkillMetricsQueries(store: db.store).metrics(for: ""))
         #expect(empty.workflowPaths.isEmpty && empty.commonErrors.isEmpty)
         #expect(empty.followUpActions[""] == 2)
     }
@@ -136,18 +136,18 @@ struct EventLogTests {
             SkillInvocation(id: "5", skillName: "s", invokedAt: ts("2026-01-01T00:00:09Z"), completed: false, finished: false),
             event("6", skill: "t", completed: true, duration: nil, session: "x"),
         ])
-        let row = try #require(try db.store.metrics(for: "s"))
+        let row = try #require(try SkillMetricsQueries(store: db.store).metrics(for: "s"))
         #expect(row.totalInvocations == 4 && row.completedInvocations == 3 && row.abandonedInvocations == 1)
         #expect(row.totalDurationSeconds == 0.1 + 0.2)
         #expect(row.completionRate == 3.0 / 4.0 * 100)
         #expect(row.avgDurationSeconds == (0.1 + 0.2) / 3.0)
         #expect(row.firstInvoked == "2026-01-01T00:00:01.000000Z", "first in seq order, not the minimum")
         #expect(row.lastInvoked == "2026-01-01T00:00:03.000000Z")
-        let sessions = try db.store.sessionSkills(session: "x")
+        let sessions = try SkillMetricsQueries(store: db.store).sessionSkills(session: "x")
         #expect(sessions.count == 2)
         #expect(sessions.first?.invocationCount == 3)
         #expect(sessions.first?.totalDurationSeconds == 0.0 + 0.0 + 0.1 + 5.0, "abandoned durations count in sessions")
-        #expect(try db.store.eventCount() == 6)
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 6)
         #expect(try db.store.verify().isConsistent)
     }
 

@@ -15,7 +15,7 @@ struct FixtureProjectionTests {
         let result = try database.store.append(data.events)
         #expect(result.appended == data.events.count)
 
-        let rows = try database.store.allMetricsInFirstSeenOrder()
+        let rows = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         #expect(rows.map(\.skillName) == data.skills.keys, "skills in first-completed order")
         for row in rows {
             let expected = try #require(data.skills[row.skillName].flatMap { value -> JSONObject? in
@@ -34,11 +34,11 @@ struct FixtureProjectionTests {
         let data = try FixtureEvents(fixture: fixture)
         let database = try TestDatabase()
         try database.store.append(data.events)
-        let live = try database.store.allMetricsInFirstSeenOrder()
-        let liveSessions = try database.store.sessionSkills()
+        let live = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
+        let liveSessions = try SkillMetricsQueries(store: database.store).sessionSkills()
         try database.store.rebuild()
-        #expect(try database.store.allMetricsInFirstSeenOrder() == live)
-        #expect(try database.store.sessionSkills() == liveSessions)
+        #expect(try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder() == live)
+        #expect(try SkillMetricsQueries(store: database.store).sessionSkills() == liveSessions)
         #expect(try database.store.verify().isConsistent)
     }
 

@@ -4,18 +4,8 @@ import GRDB
 import Testing
 @testable import SkillMetrics
 
-/// SplitMix64: a tiny deterministic generator, so every fuzz run is reproducible from its seed.
-struct FuzzGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The fuzz runs use the tests' one seeded generator, so every run is reproducible from its seed.
+typealias FuzzGenerator = SeededRandom
 
 /// Mutations of JSON text that hostile or broken writers produce.
 struct FuzzMutator {
@@ -159,7 +149,7 @@ struct FuzzTests {
             }
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? -1
             let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
-            return "\(count) events, last seq \(last), \(AuditChain.hex(Array(hasher.finalize())))"
+            return "\(count) events, last seq \(last), \(Hex.encode(Array(hasher.finalize())))"
         }
     }
 

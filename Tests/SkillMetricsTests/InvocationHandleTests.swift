@@ -13,10 +13,10 @@ struct InvocationHandleTests {
         #expect(throws: SkillMetricsError.alreadyCompleted(id: handle.id)) {
             try handle.complete(completed: false)
         }
-        let row = try #require(try db.store.metrics(for: "run"))
+        let row = try #require(try SkillMetricsQueries(store: db.store).metrics(for: "run"))
         #expect(row.totalInvocations == 1 && row.completedInvocations == 1)
         #expect(row.workflowPaths["fast"] == 1 && row.followUpActions["git push"] == 1)
-        #expect(try db.store.sessionSkills(session: "s1").first?.invocationCount == 1)
+        #expect(try SkillMetricsQueries(store: db.store).sessionSkills(session: "s1").first?.invocationCount == 1)
     }
 
     @Test("many threads completing many handles and one shared handle count exactly")
@@ -30,10 +30,10 @@ struct InvocationHandleTests {
                 _ = try? store.trackInvocation(skill: "w\(worker % 2)").complete()
             }
         }
-        #expect(try store.metrics(for: "shared")?.totalInvocations == 1)
-        #expect(try store.metrics(for: "w0")?.totalInvocations == 100)
-        #expect(try store.metrics(for: "w1")?.totalInvocations == 100)
-        #expect(try store.eventCount() == 201)
+        #expect(try SkillMetricsQueries(store: store).metrics(for: "shared")?.totalInvocations == 1)
+        #expect(try SkillMetricsQueries(store: store).metrics(for: "w0")?.totalInvocations == 100)
+        #expect(try SkillMetricsQueries(store: store).metrics(for: "w1")?.totalInvocations == 100)
+        #expect(try SkillMetricsQueries(store: store).eventCount() == 201)
         #expect(try store.verify().isConsistent)
     }
 }

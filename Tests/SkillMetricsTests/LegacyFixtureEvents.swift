@@ -64,26 +64,14 @@ enum LegacyFixtureEvents {
 /// Runs `python3` for checks against reference implementations (numpy, prometheus_client).
 enum PythonCheck {
     /// True when `python3 -c "import module"` succeeds.
-    static func hasModule(_ module: String) -> Bool {
-        (try? run("import \(module)", input: "")).map { $0.status == 0 } ?? false
-    }
+    static func hasModule(_ module: String) -> Bool { ExternalTool.pythonHasModule(module) }
 
     /// Runs `script` with the path of a file holding `input` as `sys.argv[1]`.
     static func run(_ script: String, input: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let directory = TemporaryDirectory()
-        let inputPath = directory.file("input"), outPath = directory.file("out"), errPath = directory.file("err")
+        let inputPath = directory.file("input")
         try Data(input.utf8).write(to: URL(fileURLWithPath: inputPath))
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, inputPath]
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        try process.run()
-        process.waitUntilExit()
-        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, out, err)
+        let result = try ExternalTool.python(script, [inputPath])
+        return (result.status, result.stdout, result.stderr)
     }
 }

@@ -31,7 +31,7 @@ struct LegacyImportExportTests {
         #expect(report.invocations == document.invocations.count)
         #expect(report.appended == document.invocations.count)
         #expect(report.mismatches.isEmpty, "\(report.mismatches)")
-        #expect(try database.store.eventCount() == document.invocations.count)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == document.invocations.count)
         #expect(try database.store.verify().isConsistent)
 
         let output = database.directory.file("export.json")
@@ -54,7 +54,7 @@ struct LegacyImportExportTests {
             try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation WHERE finished = 0")
         }
         #expect(unfinished == pending)
-        let total = try database.store.allMetrics().map(\.totalInvocations).reduce(0, +)
+        let total = try SkillMetricsQueries(store: database.store).allMetrics().map(\.totalInvocations).reduce(0, +)
         #expect(total == document.invocations.count - pending)
     }
 
@@ -64,21 +64,21 @@ struct LegacyImportExportTests {
         let report = try legacyImport(database.store, "session-buddy", zone: "UTC")
         #expect(report.dialect == .sessionBuddy)
         #expect(report.pending == 0)
-        let rows = try database.store.allMetrics()
+        let rows = try SkillMetricsQueries(store: database.store).allMetrics()
         #expect(rows.map(\.totalInvocations).reduce(0, +) == 300)
         #expect(rows.map(\.abandonedInvocations).reduce(0, +) == 92)
-        #expect(try database.store.sessionSkills().count == 24)
+        #expect(try SkillMetricsQueries(store: database.store).sessionSkills().count == 24)
     }
 
     @Test("re-importing the same file appends nothing")
     func reimport() throws {
         let database = try TestDatabase()
         _ = try legacyImport(database.store, "basic", zone: "UTC")
-        let count = try database.store.eventCount()
+        let count = try SkillMetricsQueries(store: database.store).eventCount()
         let second = try legacyImport(database.store, "basic", zone: "UTC")
         #expect(second.appended == 0)
         #expect(second.alreadyPresent == count)
-        #expect(try database.store.eventCount() == count)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == count)
     }
 
     @Test("a later version of a file adds exactly the new invocations; pending ones that completed are superseded on export")
@@ -96,7 +96,7 @@ struct LegacyImportExportTests {
         let second = try migrator.importDocument(full, source: "full", options: .init(timeZone: zone))
         #expect(second.alreadyPresent == unchanged)
         #expect(second.appended == full.invocations.count - unchanged)
-        #expect(try database.store.eventCount() == earlier.invocations.count + second.appended)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == earlier.invocations.count + second.appended)
         #expect(second.mismatches.isEmpty, "\(second.mismatches)")
         let exported = try LegacyExporter(store: database.store).document().serialized()
         #expect(Array(exported.utf8) == (try legacyFixtureBytes("overlap")))
@@ -109,7 +109,7 @@ struct LegacyImportExportTests {
         #expect(report.dryRun)
         #expect(report.appended == 14)
         #expect(report.mismatches.isEmpty)
-        #expect(try database.store.eventCount() == 0)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 0)
         #expect(try database.store.latestLegacyImport() == nil)
     }
 

@@ -34,8 +34,8 @@ struct LegacyInputTests {
         #expect(entry.text != Self.basicText)
         let database = try TestDatabase()
         _ = try legacyImport(database.store, "overlap", zone: "UTC")
-        let before = try database.store.allMetrics()
-        let count = try database.store.eventCount()
+        let before = try SkillMetricsQueries(store: database.store).allMetrics()
+        let count = try SkillMetricsQueries(store: database.store).eventCount()
         let path = database.directory.file("bad.json")
         try Data(entry.text.utf8).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: SkillMetricsError.self) {
@@ -46,8 +46,8 @@ struct LegacyInputTests {
         for fragment in entry.mentions {
             #expect(message.contains(fragment), "\(message) should mention \(fragment)")
         }
-        #expect(try database.store.eventCount() == count)
-        #expect(try database.store.allMetrics() == before)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == count)
+        #expect(try SkillMetricsQueries(store: database.store).allMetrics() == before)
     }
 
     @Test("a missing file is a file error naming the path")

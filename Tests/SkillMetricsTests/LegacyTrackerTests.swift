@@ -29,7 +29,7 @@ struct LegacyTrackerTests {
         #expect(document.invocations[third.position].isPending(in: .crackerjack))
         #expect(document.skills.map(\.key) == ["code-review", "crackerjack-run"])  // first-completed order
         #expect(document.skills[1].followUpActions == OrderedCounts([("git commit", 1), ("git push", 1)]))
-        #expect(try database.store.eventCount() == 2)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 2)
 
         // The final import adds only the pending entry; the two dual-written events are found.
         let report = try DataMigrator(store: database.store).importFile(path: jsonPath, options: .init(timeZone: zone))
@@ -60,7 +60,7 @@ struct LegacyTrackerTests {
         let document = try LegacyDocument.load(path: jsonPath)
         #expect(document.invocations.count == 40)
         #expect(document.skills.map(\.totalInvocations).reduce(0, +) == 40)
-        #expect(try database.store.eventCount() == 40)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 40)
         let report = try DataMigrator(store: database.store).importFile(path: jsonPath, options: .init(timeZone: zone))
         #expect(report.appended == 0)
         #expect(report.alreadyPresent == 40)

@@ -24,7 +24,7 @@ import Testing
     func exportPassesTheReferenceParser(fixture: String) throws {
         let database = try TestDatabase()
         try database.store.append(try LegacyFixtureEvents.load(fixture))
-        let text = try database.store.openMetrics()
+        let text = try OpenMetricsExporter(store: database.store).render()
         #expect(text.hasSuffix("# EOF\n"))
         let result = try PythonCheck.run(Self.parserScript, input: text)
         #expect(result.status == 0, "parser rejected the output: \(result.stderr)")
@@ -33,7 +33,7 @@ import Testing
             Issue.record("unexpected parser output \(result.stdout)")
             return
         }
-        let rows = try database.store.allMetricsInFirstSeenOrder()
+        let rows = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         #expect(invocations.members.count == rows.count)
         for row in rows {
             guard case .number(let value)? = invocations[row.skillName] else {

@@ -35,8 +35,7 @@ import Testing
         return parsed
     }
 
-    static func samples() -> [String: [Double]] {
-        var generator = SystemRandomNumberGenerator()
+    static func samples(_ generator: inout SeededRandom) -> [String: [Double]] {
         var samples: [String: [Double]] = [
             "one": [4.25],
             "two": [1.0, 3.0],
@@ -51,7 +50,7 @@ import Testing
         return samples
     }
 
-    static func events(_ samples: [String: [Double]]) -> [SkillInvocation] {
+    static func events(_ samples: [String: [Double]], _ generator: inout SeededRandom) -> [SkillInvocation] {
         var events: [SkillInvocation] = []
         var counter = 0
         for (name, values) in samples.sorted(by: { $0.key < $1.key }) {
@@ -73,28 +72,29 @@ import Testing
                 }
             }
         }
-        return events.shuffled()
+        return events.shuffled(using: &generator)
     }
 
     @Test(.enabled(if: PythonCheck.hasModule("numpy"), "python3 with numpy is required"))
     func triggerProjectorAndSwiftEqualNumpy() throws {
-        let samples = Self.samples()
+        var generator = SeededRandom()
+        let samples = Self.samples(&generator)
         let expected = try Self.numpyPercentiles(samples)
         let database = try TestDatabase()
-        for event in Self.events(samples) { try database.store.append(event) }
+        for event in Self.events(samples, &generator) { try database.store.append(event) }
         for (name, values) in samples {
             let numpy = try #require(expected[name])
             let swift = try #require(DurationPercentiles.compute(values))
-            let stored = try #require(try database.store.metrics(for: name)?.percentiles)
+            let stored = try #require(try SkillMetricsQueries(store: database.store).metrics(for: name)?.percentiles)
             for (label, percentiles) in [("swift", swift), ("trigger", stored)] {
                 let got = [percentiles.min, percentiles.max, percentiles.p50, percentiles.p95, percentiles.p99]
-                #expect(got.map(\.bitPattern) == numpy.map(\.bitPattern), "\(label) \(name): \(got) vs numpy \(numpy)")
+                #expect(got.map(\.bitPattern) == numpy.map(\.bitPattern), "\(label) \(name): \(got) vs numpy \(numpy); \(generator)")
             }
             #expect(stored.count == values.count)
         }
         // The projector (rebuild/verify side) agrees with the trigger bit for bit.
         let result = try database.store.verify()
-        #expect(result.differences.isEmpty, "\(result.differences)")
+        #expect(result.differences.isEmpty, "\(result.differences); \(generator)")
     }
 
     /// The trigger moves cursors one step per append; check it against the projector after
@@ -102,7 +102,7 @@ import Testing
     /// clears the cursors) halfway.
     @Test func triggerCursorsStayExactAppendAfterAppend() throws {
         let database = try TestDatabase()
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandom()
         for index in 0..<240 {
             let value = Double(Int.random(in: 0...6, using: &generator)) / 2
             try database.store.append(SkillInvocation(
@@ -110,7 +110,7 @@ import Testing
                 invokedAt: Timestamp(microsecondsSinceEpoch: Int64(index) * 1_000_000),
                 completed: index % 7 != 0, durationSeconds: index % 11 == 0 ? nil : value))
             let result = try database.store.verify()
-            #expect(result.differences.isEmpty, "after event \(index): \(result.differences)")
+            #expect(result.differences.isEmpty, "after event \(index): \(result.differences); \(generator)")
             if !result.differences.isEmpty { return }
             if index == 120 { try database.store.rebuild() }
         }
@@ -120,7 +120,7 @@ import Testing
         let database = try TestDatabase()
         try database.store.append(SkillInvocation(
             id: "a", skillName: "s", invokedAt: ts("2026-01-01T00:00:00Z"), completed: false, durationSeconds: 3))
-        let row = try #require(try database.store.metrics(for: "s"))
+        let row = try #require(try SkillMetricsQueries(store: database.store).metrics(for: "s"))
         #expect(row.percentiles == nil)
         #expect(row.durationCount == 0)
         #expect(try database.store.verify().isConsistent)
@@ -147,7 +147,7 @@ import Testing
     @Test func undoToVersionOneGivesExactlyTheV1SchemaAndMigrateRestoresV2() throws {
         let database = try TestDatabase()
         try database.store.append(try LegacyFixtureEvents.load("overlap"))
-        let before = try database.store.allMetricsInFirstSeenOrder()
+        let before = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         // Undoing to V1 also undoes the later migrations (V3 legacy import, V4 audit), newest first.
         #expect(try database.store.undoMigrations(to: 1) == [4, 3, 2])
 
@@ -163,11 +163,11 @@ import Testing
         #expect(try database.store.verify().isConsistent)
 
         #expect(try database.store.migrate() == [2, 3, 4])
-        let after = try database.store.allMetricsInFirstSeenOrder()
+        let after = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         #expect(after == before)
         #expect(after.contains { $0.percentiles != nil })
         #expect(try database.store.verify().isConsistent)
         // Search was backfilled as well.
-        #expect(try !database.store.searchWorkflowPaths("comprehensive").isEmpty)
+        #expect(try !SkillMetricsQueries(store: database.store).searchWorkflowPaths("comprehensive").isEmpty)
     }
 }

@@ -43,13 +43,13 @@ import Testing
                 finished: finished))
         }
         try db.store.append(events)
-        let before = try db.store.allMetricsInFirstSeenOrder()
-        let sessionsBefore = try db.store.sessionSkills()
+        let before = try SkillMetricsQueries(store: db.store).allMetricsInFirstSeenOrder()
+        let sessionsBefore = try SkillMetricsQueries(store: db.store).sessionSkills()
         #expect(try db.store.verify().isConsistent)
         let rebuilt = try db.store.rebuild()
         #expect(rebuilt.events == 300)
-        #expect(try db.store.allMetricsInFirstSeenOrder() == before)
-        #expect(try db.store.sessionSkills() == sessionsBefore)
+        #expect(try SkillMetricsQueries(store: db.store).allMetricsInFirstSeenOrder() == before)
+        #expect(try SkillMetricsQueries(store: db.store).sessionSkills() == sessionsBefore)
         #expect(try db.store.verify().isConsistent)
     }
 }

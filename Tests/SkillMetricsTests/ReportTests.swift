@@ -13,24 +13,24 @@ import Testing
             Issue.record("no report in the expected file")
             return
         }
-        let report = try database.store.report()
+        let report = try LegacyReportRenderer(store: database.store).render()
         #expect(Array(report.utf8) == Array(expected.utf8))
     }
 
     @Test func oneDecimalRoundsTheBinaryValueLikePython() {
         // Python: f"{0.25:.1f}" == "0.2", f"{0.35:.1f}" == "0.3" (0.35 is below .35 in binary),
         // f"{2.675:.1f}" == "2.7", f"{-0.04:.1f}" == "-0.0".
-        #expect(LegacyReport.oneDecimal(0.25) == "0.2")
-        #expect(LegacyReport.oneDecimal(0.35) == "0.3")
-        #expect(LegacyReport.oneDecimal(2.675) == "2.7")
-        #expect(LegacyReport.oneDecimal(-0.04) == "-0.0")
-        #expect(LegacyReport.oneDecimal(71.42857142857143) == "71.4")
+        #expect(LegacyReportRenderer.oneDecimal(0.25) == "0.2")
+        #expect(LegacyReportRenderer.oneDecimal(0.35) == "0.3")
+        #expect(LegacyReportRenderer.oneDecimal(2.675) == "2.7")
+        #expect(LegacyReportRenderer.oneDecimal(-0.04) == "-0.0")
+        #expect(LegacyReportRenderer.oneDecimal(71.42857142857143) == "71.4")
     }
 
     @Test func htmlReportIsSelfContainedAndEscapesNames() throws {
         let database = try TestDatabase()
         try database.store.append(try LegacyFixtureEvents.load("hostile"))
-        let page = try database.store.htmlReport(generatedAt: ts("2026-03-01T00:00:00Z"))
+        let page = try HTMLReportRenderer(store: database.store).render(generatedAt: ts("2026-03-01T00:00:00Z"))
         #expect(page.hasPrefix("<!DOCTYPE html>"))
         #expect(page.components(separatedBy: "<svg").count - 1 == 3)
         #expect(!page.contains("<script"))
@@ -51,7 +51,7 @@ import Testing
         try database.store.append(try LegacyFixtureEvents.load("large"))
         let directory = TemporaryDirectory()
         let page = directory.file("report.html"), shot = directory.file("report.png")
-        try Data(try database.store.htmlReport().utf8).write(to: URL(fileURLWithPath: page))
+        try Data(try HTMLReportRenderer(store: database.store).render().utf8).write(to: URL(fileURLWithPath: page))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--screenshot=\(shot)",
@@ -75,7 +75,7 @@ import Testing
         options.slowQueryThreshold = 0
         options.logger = Logger(label: "test") { _ in CapturingLogHandler(records: records) }
         let database = try TestDatabase(options: options)
-        _ = try database.store.summary()
+        _ = try SkillMetricsQueries(store: database.store).summary()
         #expect(records.all.contains { $0.contains("slow query") && $0.contains("allMetricsInFirstSeenOrder") })
     }
 
@@ -85,7 +85,7 @@ import Testing
         options.slowQueryThreshold = 3600
         options.logger = Logger(label: "test") { _ in CapturingLogHandler(records: records) }
         let database = try TestDatabase(options: options)
-        _ = try database.store.summary()
+        _ = try SkillMetricsQueries(store: database.store).summary()
         #expect(!records.all.contains { $0.contains("slow query") })
     }
 }

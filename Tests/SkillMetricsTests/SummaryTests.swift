@@ -13,13 +13,13 @@ import Testing
         let database = try TestDatabase()
         try database.store.append(try LegacyFixtureEvents.load(fixture))
         let expected = try #require(try LegacyFixtureEvents.expected(fixture)["summary"])
-        let summary = try database.store.summary()
+        let summary = try SkillMetricsQueries(store: database.store).summary()
         #expect(Self.text(.object(summary.legacyJSON)) == Self.text(expected))
     }
 
     @Test func emptySummaryHasOnlyTheFirstFiveKeys() throws {
         let database = try TestDatabase()
-        let json = try database.store.summary().legacyJSON
+        let json = try SkillMetricsQueries(store: database.store).summary().legacyJSON
         #expect(Self.text(.object(json)) == """
             {
               "total_skills": 0,
@@ -38,7 +38,7 @@ import Testing
             SkillInvocation(id: "1", skillName: "b", invokedAt: start, completed: true, durationSeconds: 1),
             SkillInvocation(id: "2", skillName: "a", invokedAt: start, completed: true, durationSeconds: 1),
         ])
-        let summary = try database.store.summary()
+        let summary = try SkillMetricsQueries(store: database.store).summary()
         #expect(summary.mostUsedSkill == "b")
         #expect(summary.skillsByUsage.map(\.skillName) == ["b", "a"])
     }
@@ -46,16 +46,16 @@ import Testing
     @Test func materialisedSummarySaysHowStaleItIs() throws {
         let database = try TestDatabase()
         try database.store.append(try LegacyFixtureEvents.load("basic"))
-        let refreshed = try database.store.refreshSummary()
+        let refreshed = try SummaryRefresher(store: database.store).refresh()
         #expect(refreshed.staleEvents == 0)
         #expect(refreshed.summary.totalInvocations == 14)
         #expect(refreshed.topErrors.first?.name == "TimeoutError")
         #expect(refreshed.topWorkflowPaths.map(\.name) == ["comprehensive", "fast", "quick"])
         try database.store.append(SkillInvocation(
             id: "later", skillName: "x", invokedAt: ts("2026-02-01T00:00:00Z"), completed: true, durationSeconds: 1))
-        let stored = try #require(try database.store.materializedSummary())
+        let stored = try #require(try SummaryRefresher(store: database.store).stored())
         #expect(stored.staleEvents == 1)
         #expect(stored.summary.totalInvocations == 14)
-        #expect(try database.store.refreshSummary().summary.totalInvocations == 15)
+        #expect(try SummaryRefresher(store: database.store).refresh().summary.totalInvocations == 15)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         let start = Timestamp(microsecondsSinceEpoch: end.microsecondsSinceEpoch - window)
         let inWindow = events.filter { $0.invokedAt >= start && $0.invokedAt < end }
         #expect(!inWindow.isEmpty)
-        let timeline = try database.store.timeline(windowMicroseconds: window, bucket: bucket, end: end)
+        let timeline = try TimelineQuery(store: database.store).run(windowMicroseconds: window, bucket: bucket, end: end)
         #expect(timeline.buckets.reduce(0) { $0 + $1.invocations } == inWindow.count)
         #expect(timeline.buckets.reduce(0) { $0 + $1.completed } == inWindow.filter(\.completed).count)
         #expect(timeline.buckets.reduce(0) { $0 + $1.abandoned } == inWindow.filter { !$0.completed }.count)
@@ -28,7 +28,7 @@ import Testing
         #expect(timeline.buckets.first?.start == bucket.floor(start))
 
         let skill = try #require(inWindow.first?.skillName)
-        let forSkill = try database.store.timeline(skill: skill, windowMicroseconds: window, bucket: bucket, end: end)
+        let forSkill = try TimelineQuery(store: database.store).run(skill: skill, windowMicroseconds: window, bucket: bucket, end: end)
         #expect(forSkill.buckets.reduce(0) { $0 + $1.invocations } == inWindow.filter { $0.skillName == skill }.count)
     }
 
@@ -39,7 +39,7 @@ import Testing
             SkillInvocation(id: "b", skillName: "s", invokedAt: ts("2026-01-07T11:00:00Z"), completed: true, durationSeconds: 4),
             SkillInvocation(id: "c", skillName: "s", invokedAt: ts("2026-01-07T12:00:00Z"), completed: false, durationSeconds: 9),
         ])
-        let days = try database.store.timeline(
+        let days = try TimelineQuery(store: database.store).run(
             windowMicroseconds: try Timeline.parseWindow("7 days"), bucket: .day, end: ts("2026-01-10T00:00:00Z"))
         #expect(days.buckets.map(\.start.canonical) == [
             "2026-01-03T00:00:00.000000Z", "2026-01-04T00:00:00.000000Z", "2026-01-05T00:00:00.000000Z",
@@ -49,7 +49,7 @@ import Testing
         #expect(days.buckets.map(\.invocations) == [0, 0, 0, 0, 3, 0, 0])
         #expect(days.buckets[4].avgDurationSeconds == 3.0)
         #expect(days.buckets[0].avgDurationSeconds == nil)
-        let weeks = try database.store.timeline(
+        let weeks = try TimelineQuery(store: database.store).run(
             windowMicroseconds: try Timeline.parseWindow("2 weeks"), bucket: .week, end: ts("2026-01-10T00:00:00Z"))
         // 2025-12-29 and 2026-01-05 are Mondays.
         #expect(weeks.buckets.map(\.start.canonical) == ["2025-12-22T00:00:00.000000Z", "2025-12-29T00:00:00.000000Z", "2026-01-05T00:00:00.000000Z"])
@@ -69,13 +69,13 @@ import Testing
     @Test func tooManyBucketsIsAnError() throws {
         let database = try TestDatabase()
         #expect(throws: SkillMetricsError.self) {
-            try database.store.timeline(windowMicroseconds: try Timeline.parseWindow("20 weeks") * 200, bucket: .hour)
+            try TimelineQuery(store: database.store).run(windowMicroseconds: try Timeline.parseWindow("20 weeks") * 200, bucket: .hour)
         }
         #expect(throws: SkillMetricsError.self) {
-            try database.store.timeline(windowMicroseconds: 0, bucket: .day)
+            try TimelineQuery(store: database.store).run(windowMicroseconds: 0, bucket: .day)
         }
         #expect(throws: SkillMetricsError.self) {
-            try database.store.timeline(windowMicroseconds: try Timeline.parseWindow("2 weeks"), bucket: .week, end: ts("0001-01-02T00:00:00Z"))
+            try TimelineQuery(store: database.store).run(windowMicroseconds: try Timeline.parseWindow("2 weeks"), bucket: .week, end: ts("0001-01-02T00:00:00Z"))
         }
     }
 }

@@ -12,33 +12,40 @@ public final class InvocationHandle: Sendable {
     public let skillName: String
     public let workflowPath: String?
     public let sessionID: String?
-    /// When tracking started.
+    /// When tracking started (wall clock, stored as `invoked_at`).
     public let invokedAt: Timestamp
+    /// When tracking started on the monotonic clock, which the duration is measured on.
+    private let started: ContinuousClock.Instant
     private let store: SkillMetricsStore
     private let isCompleted = Mutex(false)
 
-    init(store: SkillMetricsStore, skillName: String, workflowPath: String?, sessionID: String?) {
+    init(store: SkillMetricsStore, skillName: String, workflowPath: String?, sessionID: String?,
+         wallClock: () -> Timestamp = Timestamp.now) {
         self.store = store
         self.id = UUID().uuidString.lowercased()
         self.skillName = skillName
         self.workflowPath = workflowPath
         self.sessionID = sessionID
-        self.invokedAt = Timestamp.now()
+        self.invokedAt = wallClock()
+        self.started = ContinuousClock.now
     }
 
     /// Appends the finished invocation. `duration_seconds` is the time since tracking started
-    /// (for abandoned calls too, as the legacy tracker did).
+    /// (for abandoned calls too, as the legacy tracker did), measured on the monotonic clock:
+    /// a wall-clock step (NTP, a manual change) between start and completion never makes it
+    /// negative or wrong.
     @discardableResult
     public func complete(
         completed: Bool = true, followUpActions: [String] = [], errorType: String? = nil
     ) throws -> SkillInvocation {
         try isCompleted.withLock { done throws -> SkillInvocation in
             if done { throw SkillMetricsError.alreadyCompleted(id: id) }
-            let end = Timestamp.now()
+            let elapsed = started.duration(to: ContinuousClock.now).components
+            let seconds = max(0, Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
             let event = SkillInvocation(
                 id: id, skillName: skillName, invokedAt: invokedAt, workflowPath: workflowPath,
                 completed: completed,
-                durationSeconds: Double(end.microsecondsSinceEpoch - invokedAt.microsecondsSinceEpoch) / 1_000_000,
+                durationSeconds: seconds,
                 errorType: errorType, sessionID: sessionID, followUpActions: followUpActions)
             try store.append(event)
             done = true

@@ -17,8 +17,12 @@ public struct JSONLEventDecoder: Sendable {
         "seq", "recorded_at",
     ]
 
-    /// Decodes one line. Errors name the field; the caller adds the file and line.
+    /// Decodes one line (at most ``InputLimits/maximumLineBytes`` bytes). Errors name the
+    /// field; the caller adds the file and line.
     public func decode(line: some Collection<UInt8>) throws(SkillMetricsError) -> SkillInvocation {
+        if line.count > InputLimits.maximumLineBytes {
+            throw .invalidInput(location: "line", reason: "longer than \(InputLimits.maximumLineBytes) bytes, the limit for one line")
+        }
         let value: JSONValue
         do {
             value = try JSONParser().parse(line)

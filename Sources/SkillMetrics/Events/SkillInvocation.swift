@@ -1,6 +1,6 @@
 /// One event of the log: one finished skill invocation (or a legacy one that never finished).
 ///
-/// This is a row of `skill_invocation` (DESIGN.md §2) without its log position. Two events
+/// This is a row of `skill_invocation` without its log position (`seq`, `recorded_at`). Two events
 /// with the same ``id`` and the same content are the same fact: appending one again is a no-op.
 public struct SkillInvocation: Sendable, Equatable {
     /// Invocation id (a UUID string by default): the idempotency key.
@@ -11,7 +11,7 @@ public struct SkillInvocation: Sendable, Equatable {
     public var workflowPath: String?
     /// True: completed. False: abandoned.
     public var completed: Bool
-    /// Must be finite when present.
+    /// Seconds from start to finish: finite and not negative when present.
     public var durationSeconds: Double?
     public var errorType: String?
     public var sessionID: String?
@@ -72,6 +72,9 @@ public struct SkillInvocation: Sendable, Equatable {
         }
         if let duration = durationSeconds, !duration.isFinite {
             throw fail("duration_seconds", "must be a finite number, not \(duration)")
+        }
+        if let duration = durationSeconds, duration < 0 {
+            throw fail("duration_seconds", "must not be negative, got \(duration) (a duration is the time from start to finish)")
         }
         if invokedAt < Timestamp.minimum || invokedAt > Timestamp.maximum {
             throw fail("invoked_at", "outside years 0001–9999")

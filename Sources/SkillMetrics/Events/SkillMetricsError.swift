@@ -1,3 +1,5 @@
+import GRDB
+
 /// Errors raised by SkillMetrics. The command line maps each case to an exit status and a
 /// message that names the file, line, field or event id involved.
 public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -19,6 +21,13 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
     case notASkillMetricsDatabase(path: String, reason: String)
     /// A database error with what was being done.
     case database(operation: String, message: String)
+    /// A value in a stored row that the schema would not let SkillMetrics write (NULL, wrong
+    /// type, out of range): the file was changed by another client or is damaged.
+    case invalidStoredValue(table: String, column: String, row: String, reason: String)
+    /// The file's schema objects differ from what its recorded migrations create.
+    case schemaMismatch(path: String, differences: [SchemaDifference])
+    /// A read-only open of a database whose schema is older than this build's.
+    case schemaNeedsMigration(path: String, version: Int, latestVersion: Int)
 
     public var description: String {
         switch self {
@@ -41,6 +50,31 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
             return "\(path) is not a usable SkillMetrics database: \(reason)"
         case .database(let operation, let message):
             return "database error while \(operation): \(message)"
+        case .invalidStoredValue(let table, let column, let row, let reason):
+            return "\(table), \(row), column \(column): \(reason) (the file was changed outside SkillMetrics or is damaged)"
+        case .schemaMismatch(let path, let differences):
+            let shown = differences.prefix(5).map(\.description).joined(separator: "; ")
+            let more = differences.count > 5 ? "; and \(differences.count - 5) more" : ""
+            return "\(path): the schema differs from the one its migrations create: \(shown)\(more)"
+        case .schemaNeedsMigration(let path, let version, let latest):
+            return "\(path): the schema is at version \(version), this build reads version \(latest); run `skill-metrics migrate --db \(path)` first (nothing was changed)"
+        }
+    }
+}
+
+extension SkillMetricsError {
+    /// The error SQLite (through GRDB) raised while using the database at `path`, as a
+    /// ``SkillMetricsError/database(operation:message:)`` naming the file and SQLite's result
+    /// code; nil when `error` is not a database error.
+    public init?(databaseError error: any Error, path: String) {
+        if let error = error as? DatabaseError {
+            self = .database(
+                operation: "using \(path)",
+                message: "SQLite error \(error.extendedResultCode.rawValue) (\(error.resultCode)): \(error.message ?? "no message")")
+        } else if let error = error as? RowDecodingError {
+            self = .database(operation: "reading \(path)", message: "a stored value has the wrong type: \(error)")
+        } else {
+            return nil
         }
     }
 }

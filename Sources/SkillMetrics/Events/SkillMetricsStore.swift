@@ -1,18 +1,52 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The SkillMetrics database: an append-only event log with live projections.
 ///
-/// Opening a store creates the file if needed (readable by its owner only), puts it in WAL
-/// mode with `synchronous=NORMAL` and a busy timeout, and migrates it to the latest schema.
+/// Opening a store read-write creates the file if needed (readable by its owner only), puts it
+/// in WAL mode with `synchronous=NORMAL` and a busy timeout, and migrates it to the latest
+/// schema (the version is checked on a read first, so an up-to-date file takes no write lock).
+/// Opening it ``Options/AccessMode/readOnly`` never creates, migrates or writes the file.
 /// All access goes through closure-scoped reads and writes; the SQLite handle never escapes.
 /// Safe to use from many threads and processes at once.
 public final class SkillMetricsStore: Sendable {
     /// Options for opening a store.
     public struct Options: Sendable {
-        /// Migrate to the latest schema on open (default true).
+        /// How a store opens its file.
+        public enum AccessMode: Sendable, Equatable {
+            /// Creates the file when missing and migrates it (when ``Options/migrate`` is true).
+            case readWrite
+            /// Opens an existing file with a read-only SQLite connection: a missing file is a
+            /// ``SkillMetricsError/fileAccess(path:reason:)`` (nothing is created), and with
+            /// ``Options/migrate`` true a schema older than this build's is
+            /// ``SkillMetricsError/schemaNeedsMigration(path:version:latestVersion:)``
+            /// (the file is left as it was). Every write fails.
+            case readOnly
+        }
+
+        /// Read-write (default) or read-only.
+        public var access: AccessMode = .readWrite
+        /// Read-write: migrate to the latest schema on open (default true). Read-only: require
+        /// the latest schema (false: accept any known version, for `health` and `migrate status`).
         public var migrate: Bool = true
+        /// What opening does about the file's schema against the one its recorded migrations
+        /// create (``SchemaConformance``).
+        public enum SchemaCheck: Sendable, Equatable {
+            /// No comparison (the default).
+            case none
+            /// Any difference is ``SkillMetricsError/schemaMismatch(path:differences:)``.
+            case refuseAny
+            /// A table difference (a column, its type or a constraint: what keeps stored values
+            /// sound) is refused; differences in triggers, indexes and views are kept in
+            /// ``SkillMetricsStore/schemaDifferences`` for a check command to report (an
+            /// audit must still run on a file whose immutability triggers were dropped).
+            case refuseTables
+        }
+
+        /// Compare the schema on open (default: no).
+        public var schemaCheck: SchemaCheck = .none
         /// Where migrations come from.
         public var migrations: MigrationSource = .embedded
         /// How long a connection waits on a lock before SQLITE_BUSY (seconds).
@@ -31,21 +65,39 @@ public final class SkillMetricsStore: Sendable {
     public let migrationRunner: MigrationRunner
     let pool: DatabasePool
     let options: Options
+    private let toleratedDifferences = Mutex<[SchemaDifference]>([])
+
+    /// The schema differences (triggers, indexes, views) that opening with
+    /// ``Options/SchemaCheck/refuseTables`` found and let through; empty otherwise.
+    public var schemaDifferences: [SchemaDifference] { toleratedDifferences.withLock { $0 } }
 
     /// Default database location, relative to the current directory.
     public static let defaultPath = ".session-buddy/skill_metrics.db"
 
-    /// Opens (and by default migrates) the database at `path`.
+    /// Opens the database at `path`: read-write (created and migrated when needed) or
+    /// read-only, as ``Options/access`` says.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
         self.migrationRunner = try MigrationRunner(source: options.migrations)
-        try Self.prepareFile(at: path)
+        let readOnly = options.access == .readOnly
+        if readOnly {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SkillMetricsError.fileAccess(path: path, reason: "no such database file (nothing was created; check --db, or create it with `skill-metrics migrate`)")
+            }
+            if isDirectory.boolValue {
+                throw SkillMetricsError.fileAccess(path: path, reason: "is a directory, not a database file")
+            }
+        } else {
+            try Self.prepareFile(at: path)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.label = "SkillMetrics"
+        configuration.readonly = readOnly
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
@@ -53,9 +105,34 @@ public final class SkillMetricsStore: Sendable {
         } catch let error as DatabaseError {
             throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
         }
-        if options.migrate {
-            _ = try withBusyRetry { try migrationRunner.migrate(pool) }
+        do {
+            try openChecks(readOnly: readOnly)
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
         }
+    }
+
+    /// The version check (on a read, so that an up-to-date file takes no write lock), the
+    /// migration when one is due, and the schema comparison when asked for.
+    private func openChecks(readOnly: Bool) throws {
+        let runner = migrationRunner
+        let state = try read { db -> (version: Int, problem: MigrationProblem?) in
+            (try runner.currentVersion(db), try runner.validate(db).first)
+        }
+        if options.migrate {
+            if let problem = state.problem { throw SkillMetricsError.migration(problem) }
+            if state.version < runner.latestVersion {
+                if readOnly {
+                    throw SkillMetricsError.schemaNeedsMigration(path: path, version: state.version, latestVersion: runner.latestVersion)
+                }
+                _ = try withBusyRetry { try runner.migrate(pool) }
+            }
+        }
+        if options.schemaCheck == .none { return }
+        let differences = try read { db in try SchemaConformance(runner: runner).differences(db) }
+        let refused = options.schemaCheck == .refuseAny ? differences : differences.filter { $0.kind == "table" }
+        if !refused.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: refused) }
+        toleratedDifferences.withLock { $0 = differences }
     }
 
     /// Creates the parent directory and an empty owner-only file when none exists, so that

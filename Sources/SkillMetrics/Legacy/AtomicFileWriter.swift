@@ -1,45 +1,117 @@
 import Foundation
 
-/// Replaces a file atomically: the bytes go to a temporary file in the same directory, are
-/// flushed to disk, and the temporary file is renamed over the target. Readers see the old
-/// file or the new one, never a partial one (the legacy tracker rewrote its file in place).
+/// The one way this library replaces a file: the new content goes to a temporary file in the
+/// same directory, is flushed to disk (`fsync`), and the temporary file is renamed over the
+/// target, then the directory is synced. Readers (the legacy tracker, a node-exporter textfile
+/// collector, SQLite) see the old file or the new one, never a partial one.
+///
+/// ``write(_:to:)`` writes bytes; ``replace(_:permissions:overwrite:fill:)`` hands the
+/// temporary path to a closure that fills it (a `VACUUM INTO`, a copy that is checked before
+/// it is put in place) and removes the temporary file (and any `-wal`/`-shm` beside it) on
+/// every way out.
 public enum AtomicFileWriter {
     /// Writes `bytes` to `path`. An existing file's permission bits are kept (new files: 0644).
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
         var mode: mode_t = 0o644
         var info = stat()
         if stat(path, &info) == 0 { mode = info.st_mode & 0o7777 }
-        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY, mode)
-        guard descriptor >= 0 else {
-            throw SkillMetricsError.fileAccess(path: path, reason: "cannot create a temporary file beside it (\(String(cString: strerror(errno))))")
-        }
-        var failure: String?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
+        try replace(path, permissions: mode) { temporary in
+            let descriptor = open(temporary, O_WRONLY | O_TRUNC)
+            guard descriptor >= 0 else {
+                throw SkillMetricsError.fileAccess(path: path, reason: "cannot open a temporary file beside it (\(errorText()))")
+            }
+            defer { close(descriptor) }
+            var failure: String?
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count, let base = buffer.baseAddress {
+                    let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        failure = errorText()
+                        return
+                    }
+                    offset += written
                 }
-                offset += written
+            }
+            if let failure {
+                throw SkillMetricsError.fileAccess(path: path, reason: "cannot write the file (\(failure))")
             }
         }
-        if failure == nil && fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        close(descriptor)
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw SkillMetricsError.fileAccess(path: path, reason: "cannot write the file (\(failure))")
+    }
+
+    /// Creates an empty temporary file beside `path` with `permissions`, runs `fill` on its
+    /// path, syncs it and renames it over `path` (refusing an existing `path` unless
+    /// `overwrite`). The temporary file is removed whatever happens.
+    @discardableResult
+    public static func replace<T>(
+        _ path: String, permissions: mode_t = 0o600, overwrite: Bool = true,
+        fill: (_ temporaryPath: String) throws -> T
+    ) throws -> T {
+        if !overwrite && FileManager.default.fileExists(atPath: path) {
+            throw SkillMetricsError.fileAccess(path: path, reason: "already exists; give a new file name")
         }
-        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
+        let temporary = try createTemporary(near: path, permissions: permissions)
+        defer { removeWithSidecars(temporary) }
+        let result = try fill(temporary)
+        try syncFile(temporary)
+        if !overwrite && FileManager.default.fileExists(atPath: path) {
+            throw SkillMetricsError.fileAccess(path: path, reason: "appeared while it was being written; nothing was replaced")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot move the new file into place (\(errorText()))")
+        }
+        syncDirectory(of: path)
+        return result
+    }
+
+    /// An empty file (mode `permissions`, created exclusively) in the directory of `path`.
+    static func createTemporary(near path: String, permissions: mode_t) throws -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = ".\((path as NSString).lastPathComponent).tmp-\(UUID().uuidString.lowercased())"
+        let temporary = directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
+        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY, permissions)
+        guard descriptor >= 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot create a temporary file beside it (\(errorText()))")
+        }
+        // open() applies the umask; the caller's bits are what it asked for.
+        fchmod(descriptor, permissions)
+        close(descriptor)
+        return temporary
+    }
+
+    /// Flushes a file's bytes to disk.
+    static func syncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot open to sync (\(errorText()))")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "fsync failed (\(errorText()))")
         }
     }
+
+    /// Flushes the directory entry of `path` (best effort: not every file system allows it).
+    static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        if descriptor >= 0 {
+            _ = fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    /// Removes `path` and the SQLite files that may stand beside it.
+    static func removeWithSidecars(_ path: String) {
+        unlink(path)
+        removeSidecars(path)
+    }
+
+    /// Removes `path-wal`, `path-shm` and `path-journal`.
+    static func removeSidecars(_ path: String) {
+        for suffix in ["-wal", "-shm", "-journal"] { unlink(path + suffix) }
+    }
+
+    private static func errorText() -> String { String(cString: strerror(errno)) }
 }

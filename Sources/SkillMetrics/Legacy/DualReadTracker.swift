@@ -48,7 +48,7 @@ public final class DualReadTracker: Sendable {
 
     /// The skill's metrics from the database (nil when it has none), compared with the file.
     public func metrics(for skill: String) throws -> SkillMetricsRow? {
-        let row = try store.metrics(for: skill)
+        let row = try SkillMetricsQueries(store: store).metrics(for: skill)
         state.withLock { $0.reads += 1 }
         compare(skill: skill, row: row)
         return row
@@ -57,6 +57,7 @@ public final class DualReadTracker: Sendable {
     private func compare(skill: String, row: SkillMetricsRow?) {
         let document: LegacyDocument
         do {
+            try InputLimits.checkFileSize(jsonPath)
             document = try LegacyDocument.load(path: jsonPath, dialect: .crackerjack)
         } catch {
             state.withLock { $0.failures += 1 }

@@ -45,6 +45,7 @@ public final class DualWriteTracker: Sendable {
         self.logger = logger
         var document = LegacyDocument(dialect: .crackerjack)
         if FileManager.default.fileExists(atPath: jsonPath) {
+            try InputLimits.checkFileSize(jsonPath)
             document = try LegacyDocument.load(path: jsonPath, dialect: .crackerjack)
         }
         state = Mutex(State(document: document))

@@ -58,7 +58,9 @@ public struct LegacySkill: Sendable, Equatable {
             lastInvoked: nil, completionRate: 0.0, avgDurationSeconds: 0.0)
     }
 
-    /// Folds one finished invocation in with the legacy tracker's rules (DESIGN.md §3).
+    /// Folds one finished invocation in with the legacy tracker's rules (the projection
+    /// rules of `skill_metrics`: counts, the sum of non-zero completed durations, the three
+    /// dictionaries in first-appearance order, first and last `invoked_at`, REAL rates).
     mutating func fold(_ invocation: LegacyInvocation) {
         totalInvocations += 1
         if invocation.completed {

@@ -34,7 +34,11 @@ extension SkillMetricsStore {
             try Row.fetchOne(db, sql: """
                 SELECT kind, legacy_path, backup_path, log_seq, at FROM legacy_cutover ORDER BY id DESC LIMIT 1
                 """).map { row in
-                LegacyCutoverRecord(kind: row[0], legacyPath: row[1], backupPath: row[2], logSeq: row[3], at: row[4])
+                let stored = StoredRow(row, table: "legacy_cutover", key: "the latest row")
+                return LegacyCutoverRecord(
+                    kind: try stored.decode(atIndex: 0), legacyPath: try stored.decode(atIndex: 1),
+                    backupPath: try stored.decodeIfPresent(atIndex: 2), logSeq: try stored.decode(atIndex: 3),
+                    at: try stored.decode(atIndex: 4))
             }
         }
     }
@@ -44,10 +48,17 @@ extension SkillMetricsStore {
             SELECT id, source_path, dialect, time_zone, last_updated, log_seq, imported_at
             FROM legacy_import ORDER BY id DESC LIMIT 1
             """) else { return nil }
-        let dialectName: String = row[2]
+        let stored = StoredRow(row, table: "legacy_import")
+        let id: Int64 = try stored.decode(atIndex: 0)
+        let keyed = stored.identified(by: "id \(id)")
+        let dialectName: String = try keyed.decode(atIndex: 2)
+        guard let dialect = LegacyDialect(rawValue: dialectName) else {
+            throw keyed.failure(atIndex: 2, reason: "unknown dialect \(JSONWriter.quoted(dialectName))")
+        }
         return LegacyImportRecord(
-            id: row[0], sourcePath: row[1], dialect: LegacyDialect(rawValue: dialectName) ?? .crackerjack,
-            timeZone: row[3], lastUpdated: row[4], logSeq: row[5], importedAt: row[6])
+            id: id, sourcePath: try keyed.decode(atIndex: 1), dialect: dialect,
+            timeZone: try keyed.decode(atIndex: 3), lastUpdated: try keyed.decodeIfPresent(atIndex: 4),
+            logSeq: try keyed.decode(atIndex: 5), importedAt: try keyed.decode(atIndex: 6))
     }
 
     static func maxSeq(_ db: Database) throws -> Int64 {
@@ -75,6 +86,6 @@ extension SkillMetricsStore {
 
     /// The dual-read diff: the stored projections against a legacy document's aggregates.
     public func legacyDifferences(_ document: LegacyDocument, zone: LegacyTimeZone) throws -> [LegacyFieldDifference] {
-        LegacyValidator.compare(database: try allMetricsInFirstSeenOrder(), document: document, zone: zone)
+        LegacyValidator.compare(database: try SkillMetricsQueries(store: self).allMetricsInFirstSeenOrder(), document: document, zone: zone)
     }
 }

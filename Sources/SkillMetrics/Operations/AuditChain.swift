@@ -41,16 +41,16 @@ public enum AuditChain {
         for index in hashedColumns.indices {
             let typeIndex = 1 + 2 * index
             let valueIndex = typeIndex + 1
-            let type: String = row[typeIndex]
+            let type = try row.decode(String.self, atIndex: typeIndex)
             switch type {
             case "null":
                 output.append(0)
             case "integer":
                 output.append(1)
-                appendUInt64(UInt64(bitPattern: row[valueIndex] as Int64), into: &output)
+                appendUInt64(UInt64(bitPattern: try row.decode(Int64.self, atIndex: valueIndex)), into: &output)
             case "real":
                 output.append(2)
-                appendUInt64((row[valueIndex] as Double).bitPattern, into: &output)
+                appendUInt64(try row.decode(Double.self, atIndex: valueIndex).bitPattern, into: &output)
             default:
                 output.append(type == "text" ? 3 : 4)
                 try row.withUnsafeData(atIndex: valueIndex) { data in
@@ -93,19 +93,7 @@ public enum AuditChain {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(512)
         while let row = try cursor.next() {
-            try body(row[0], try leaf(row, buffer: &buffer))
+            try body(try row.decode(Int64.self, atIndex: 0), try leaf(row, buffer: &buffer))
         }
-    }
-
-    /// Lower-case hex of a digest.
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            output.append(digits[Int(byte >> 4)])
-            output.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -22,15 +22,4 @@ public struct AuditChainCheckpoint: Sendable, Equatable {
         self.createdAt = createdAt
         self.isNew = isNew
     }
-
-    /// The checkpoint as ordered JSON.
-    public var json: JSONValue {
-        .object(JSONObject([
-            ("seq", .int(Int(seq))),
-            ("digest", .string(digest)),
-            ("event_count", .int(eventCount)),
-            ("created_at", .string(createdAt)),
-            ("new", .bool(isNew)),
-        ]))
-    }
 }

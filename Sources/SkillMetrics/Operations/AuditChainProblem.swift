@@ -59,13 +59,4 @@ public enum AuditChainProblem: Sendable, Equatable, CustomStringConvertible {
             return "seq \(seq): the events up to this seq hash to \(recomputed), not the expected \(expected)"
         }
     }
-
-    /// The problem as ordered JSON.
-    public var json: JSONValue {
-        .object(JSONObject([
-            ("kind", .string(kind)),
-            ("seq", .int(Int(seq))),
-            ("message", .string(description)),
-        ]))
-    }
 }

@@ -14,16 +14,4 @@ public struct AuditChainReport: Sendable, Equatable {
 
     /// The first seq that differs, if any.
     public var firstDifferentSeq: Int64? { problems.map(\.seq).min() }
-
-    /// The report as ordered JSON.
-    public var json: JSONValue {
-        .object(JSONObject([
-            ("ok", .bool(isIntact)),
-            ("checkpoints", .int(checkpoints)),
-            ("covered_through_seq", .int(Int(coveredThrough))),
-            ("events_checked", .int(eventsChecked)),
-            ("first_different_seq", firstDifferentSeq.map { .int(Int($0)) } ?? .null),
-            ("problems", .array(problems.map(\.json))),
-        ]))
-    }
 }

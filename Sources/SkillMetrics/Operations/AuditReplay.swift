@@ -10,15 +10,4 @@ public struct AuditReplay: Sendable, Equatable {
     /// Skill rows in first-appearance order.
     public var skills: [SkillMetricsRow]
     public var sessionSkills: [SessionSkillRow]
-
-    /// The replay as JSON (`audit replay --json`): skills with the legacy field names (plus the
-    /// schema V2 fields) and session × skill rows.
-    public var json: JSONObject {
-        JSONObject([
-            ("through_seq", .int(Int(throughSeq))),
-            ("events", .int(events)),
-            ("skills", .array(skills.map { .object($0.jsonWithPercentiles) })),
-            ("session_skills", .array(sessionSkills.map { .object($0.json) })),
-        ])
-    }
 }

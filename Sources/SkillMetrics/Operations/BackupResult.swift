@@ -10,15 +10,4 @@ public struct BackupResult: Sendable, Equatable {
     public var lastSeq: Int64
     /// Older backups removed by rotation.
     public var removed: [String]
-
-    /// The result as ordered JSON.
-    public var json: JSONValue {
-        .object(JSONObject([
-            ("path", .string(path)),
-            ("bytes", .int(Int(bytes))),
-            ("events", .int(events)),
-            ("last_seq", .int(Int(lastSeq))),
-            ("removed", .array(removed.map(JSONValue.string))),
-        ]))
-    }
 }

@@ -31,29 +31,4 @@ public struct HealthReport: Sendable, Equatable {
     public var isHealthy: Bool {
         integrityOK && projectionsInStep && auditProblems.isEmpty && migrationProblems.isEmpty
     }
-
-    /// The report as ordered JSON.
-    public var json: JSONValue {
-        .object(JSONObject([
-            ("ok", .bool(isHealthy)),
-            ("path", .string(path)),
-            ("file_bytes", .int(Int(fileBytes))),
-            ("wal_bytes", .int(Int(walBytes))),
-            ("schema_version", .int(schemaVersion)),
-            ("latest_schema_version", .int(latestSchemaVersion)),
-            ("migration_problems", .array(migrationProblems.map(JSONValue.string))),
-            ("events", .int(events)),
-            ("skills", .int(skills)),
-            ("last_seq", lastSeq.map { .int(Int($0)) } ?? .null),
-            ("last_invoked_at", .optionalString(lastInvokedAt)),
-            ("last_recorded_at", .optionalString(lastRecordedAt)),
-            ("integrity", .string(integrity.joined(separator: "\n"))),
-            ("integrity_ok", .bool(integrityOK)),
-            ("projections_in_step", .bool(projectionsInStep)),
-            ("projection_differences", .int(projectionDifferences)),
-            ("last_checkpoint_seq", lastCheckpointSeq.map { .int(Int($0)) } ?? .null),
-            ("audit_ok", .bool(auditProblems.isEmpty)),
-            ("audit_problems", .array(auditProblems.map(JSONValue.string))),
-        ]))
-    }
 }

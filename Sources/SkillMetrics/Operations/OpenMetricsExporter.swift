@@ -7,7 +7,34 @@
 /// max = 100; skills without durations have none), and `skill_metrics_events` (events in the
 /// log). Label values escape `\`, `"` and newline as the format requires; any other character
 /// is written as it is. The output ends with `# EOF`.
-public enum OpenMetricsExporter {
+///
+/// ``write(to:)`` replaces a file atomically (``AtomicFileWriter``), so that a node-exporter
+/// textfile collector reading it while it is replaced sees the old exposition or the new one.
+public struct OpenMetricsExporter: Sendable {
+    /// The store whose projections are exported.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
+    /// The exposition of the store's current projections (one read snapshot).
+    public func render() throws -> String {
+        let (rows, events) = try store.read { db in
+            (try SkillMetricsQueries.allMetricsInFirstSeenOrder(db), try SkillMetricsQueries.eventCount(db))
+        }
+        return Self.render(rows: rows, eventCount: events)
+    }
+
+    /// Writes the exposition to `path` atomically (temporary file, fsync, rename); returns
+    /// the number of bytes written. An existing file's permission bits are kept.
+    @discardableResult
+    public func write(to path: String) throws -> Int {
+        let bytes = Array(try render().utf8)
+        try AtomicFileWriter.write(bytes, to: path)
+        return bytes.count
+    }
+
     /// The exposition for `rows` and a log of `eventCount` events.
     public static func render(rows: [SkillMetricsRow], eventCount: Int) -> String {
         var out = ""

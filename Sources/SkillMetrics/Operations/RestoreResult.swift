@@ -10,15 +10,4 @@ public struct RestoreResult: Sendable, Equatable {
     public var lastSeq: Int64
     /// Its schema version.
     public var schemaVersion: Int
-
-    /// The result as ordered JSON.
-    public var json: JSONValue {
-        .object(JSONObject([
-            ("path", .string(path)),
-            ("source", .string(source)),
-            ("events", .int(events)),
-            ("last_seq", .int(Int(lastSeq))),
-            ("schema_version", .int(schemaVersion)),
-        ]))
-    }
 }

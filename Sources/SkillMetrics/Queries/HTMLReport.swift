@@ -59,8 +59,8 @@ public struct HTMLReport: Sendable {
             <div class="totals">
             <div>Skills<b>\(summary.totalSkills)</b></div>
             <div>Invocations<b>\(summary.totalInvocations)</b></div>
-            <div>Completion rate<b>\(LegacyReport.oneDecimal(summary.overallCompletionRate))%</b></div>
-            <div>Average duration<b>\(LegacyReport.oneDecimal(summary.avgDurationSeconds))s</b></div>
+            <div>Completion rate<b>\(LegacyReportRenderer.oneDecimal(summary.overallCompletionRate))%</b></div>
+            <div>Average duration<b>\(LegacyReportRenderer.oneDecimal(summary.avgDurationSeconds))s</b></div>
             </div>
 
             """
@@ -71,7 +71,7 @@ public struct HTMLReport: Sendable {
         for row in byUsage {
             let p = row.percentiles
             html += "<tr><td>\(Self.escape(row.skillName))</td><td>\(row.totalInvocations)</td><td>\(row.completedInvocations)</td>"
-                + "<td>\(row.abandonedInvocations)</td><td>\(LegacyReport.oneDecimal(row.completionRate))%</td>"
+                + "<td>\(row.abandonedInvocations)</td><td>\(LegacyReportRenderer.oneDecimal(row.completionRate))%</td>"
                 + "<td>\(Self.seconds(row.avgDurationSeconds))</td><td>\(p.map { Self.seconds($0.p50) } ?? "–")</td>"
                 + "<td>\(p.map { Self.seconds($0.p95) } ?? "–")</td><td>\(p.map { Self.seconds($0.p99) } ?? "–")</td></tr>\n"
         }
@@ -79,27 +79,31 @@ public struct HTMLReport: Sendable {
         return html
     }
 
-    /// Lines of invocations per day of the most used skills.
+    /// Nearest distance, in pixels, between the centres of two x-axis date labels. A label
+    /// (`YYYY-MM-DD` at 12 px) is about 70 px wide, so neighbours keep a gap of 20 px or more.
+    static let minimumLabelSpacing = 90.0
+
+    /// Lines of invocations per day of the most used skills (``seriesLimit``), over every day
+    /// from the first to the last (days without invocations are 0); ``daily`` needs to hold
+    /// only those skills.
     func timeSeriesChart(_ byUsage: [SkillMetricsRow]) -> String {
-        let days = Array(Set(daily.map(\.day))).sorted()
-        guard !days.isEmpty else { return "<p>No invocations yet.</p>" }
+        let dayNumbers = daily.compactMap { Self.dayNumber($0.day) }
+        guard let firstDay = dayNumbers.min(), let lastDay = dayNumbers.max() else { return "<p>No invocations yet.</p>" }
+        let dayCount = lastDay - firstDay + 1
         let shown = byUsage.prefix(Self.seriesLimit).map(\.skillName)
-        let shownSet = Set(shown)
-        let dayIndex = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($0.element, $0.offset) })
-        var series = Array(repeating: Array(repeating: 0, count: days.count), count: shown.count + 1)
         let seriesIndex = Dictionary(shown.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var series = Array(repeating: Array(repeating: 0, count: dayCount), count: shown.count)
         for count in daily {
-            guard let day = dayIndex[count.day] else { continue }
-            let index = shownSet.contains(count.skillName) ? (seriesIndex[count.skillName] ?? shown.count) : shown.count
-            series[index][day] += count.invocations
+            guard let day = Self.dayNumber(count.day), let index = seriesIndex[count.skillName] else { continue }
+            series[index][day - firstDay] += count.invocations
         }
         // The rest are summed into a caption, not a line: their total would flatten the others.
-        let others = series.removeLast().reduce(0, +)
+        let others = byUsage.dropFirst(shown.count).reduce(0) { $0 + $1.totalInvocations }
         let names = shown
-        let width = 1000.0, height = 320.0, left = 50.0, right = 60.0, top = 20.0, bottom = 40.0
+        let width = 1000.0, height = 320.0, left = 60.0, right = 60.0, top = 20.0, bottom = 40.0
         let maxValue = Double(max(series.flatMap { $0 }.max() ?? 1, 1))
         func x(_ index: Int) -> Double {
-            days.count == 1 ? left + (width - left - right) / 2 : left + (width - left - right) * Double(index) / Double(days.count - 1)
+            dayCount == 1 ? left + (width - left - right) / 2 : left + (width - left - right) * Double(index) / Double(dayCount - 1)
         }
         func y(_ value: Int) -> Double { top + (height - top - bottom) * (1 - Double(value) / maxValue) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height + 22 * Double((names.count + 2) / 3)))\" role=\"img\" aria-label=\"Invocations per day per skill\">\n"
@@ -109,9 +113,10 @@ public struct HTMLReport: Sendable {
             let value = Int((maxValue * Double(step) / 4).rounded())
             svg += "<text x=\"\(left - 6)\" y=\"\(Self.format(y(value) + 4))\" text-anchor=\"end\">\(value)</text>\n"
         }
-        let labelEvery = max(1, days.count / 8)
-        for (index, day) in days.enumerated() where index % labelEvery == 0 || index == days.count - 1 {
-            svg += "<text x=\"\(Self.format(x(index)))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(day)</text>\n"
+        let plotWidth = width - left - right
+        for index in Self.labelledDays(count: dayCount, plotWidth: plotWidth) {
+            let day = Self.dayText(firstDay + index)
+            svg += "<text class=\"x-label\" x=\"\(Self.format(x(index)))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(day)</text>\n"
         }
         for (index, values) in series.enumerated() {
             let color = Self.palette[index % Self.palette.count]
@@ -134,6 +139,36 @@ public struct HTMLReport: Sendable {
         return svg
     }
 
+    /// The day indexes (0 ..< count) that get a date label: evenly spaced at least
+    /// ``minimumLabelSpacing`` apart on a plot `plotWidth` wide, always the first day, and the
+    /// last day in place of the label before it when that one would stand too close.
+    static func labelledDays(count: Int, plotWidth: Double) -> [Int] {
+        guard count > 1 else { return count == 1 ? [0] : [] }
+        let pixelsPerDay = plotWidth / Double(count - 1)
+        let step = max(1, Int((minimumLabelSpacing / pixelsPerDay).rounded(.up)))
+        var indexes = Array(stride(from: 0, to: count, by: step))
+        let last = count - 1
+        if let previous = indexes.last, previous != last {
+            if last - previous >= step {
+                indexes.append(last)
+            } else if indexes.count > 1 {
+                indexes[indexes.count - 1] = last
+            }
+        }
+        return indexes
+    }
+
+    /// Days since 1970-01-01 of a `YYYY-MM-DD` text, or nil when it is not one.
+    static func dayNumber(_ text: String) -> Int? {
+        guard text.utf8.count == 10, let instant = Timestamp.parseCanonical(text + "T00:00:00.000000Z") else { return nil }
+        return Int(instant.microsecondsSinceEpoch / 86_400_000_000)
+    }
+
+    /// `YYYY-MM-DD` of a day number.
+    static func dayText(_ day: Int) -> String {
+        String(Timestamp(microsecondsSinceEpoch: Int64(day) * 86_400_000_000).canonical.prefix(10))
+    }
+
     /// Horizontal bars of the completion rate.
     func completionChart(_ byUsage: [SkillMetricsRow]) -> String {
         let shown = Array(byUsage.prefix(Self.barLimit))
@@ -146,33 +181,93 @@ public struct HTMLReport: Sendable {
             svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 14)\" text-anchor=\"end\">\(Self.escape(Self.truncate(row.skillName, 40)))</text>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(barWidth)\" height=\"\(rowHeight - 6)\" fill=\"#eee\"/>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(Self.format(width))\" height=\"\(rowHeight - 6)\" fill=\"#2ca02c\"/>"
-            svg += "<text x=\"\(labelWidth + barWidth + 6)\" y=\"\(y + 14)\">\(LegacyReport.oneDecimal(row.completionRate))%</text>\n"
+            svg += "<text x=\"\(labelWidth + barWidth + 6)\" y=\"\(y + 14)\">\(LegacyReportRenderer.oneDecimal(row.completionRate))%</text>\n"
         }
         return svg + "</svg>"
+    }
+
+    /// The duration axis of the percentile chart: linear from 0 when the durations stay
+    /// within two orders of magnitude, else logarithmic over whole decades, so that a skill of
+    /// milliseconds and one of minutes are both readable.
+    struct DurationAxis: Equatable {
+        enum Scale: String { case linear, log }
+        var scale: Scale
+        var low: Double
+        var high: Double
+
+        init(minimum: Double, maximum: Double) {
+            let smallest = max(minimum, 0), largest = max(maximum, 0)
+            if smallest > 0 && largest / smallest >= 100 {
+                scale = .log
+                low = pow(10, (log10(smallest)).rounded(.down))
+                high = pow(10, (log10(largest)).rounded(.up))
+                if high <= low { high = low * 10 }
+            } else {
+                scale = .linear
+                low = 0
+                high = largest > 0 ? largest : 1
+            }
+        }
+
+        /// The position of `value` from 0 (low) to 1 (high); values outside clamp.
+        func fraction(_ value: Double) -> Double {
+            let raw: Double
+            switch scale {
+            case .linear: raw = (value - low) / (high - low)
+            case .log: raw = value <= 0 ? 0 : (log10(value) - log10(low)) / (log10(high) - log10(low))
+            }
+            return raw.isFinite ? min(max(raw, 0), 1) : 0
+        }
+
+        /// Tick values: every decade on a log axis (every other one past ten), quarters on a
+        /// linear one.
+        var ticks: [Double] {
+            switch scale {
+            case .linear:
+                return (0...4).map { low + (high - low) * Double($0) / 4 }
+            case .log:
+                let first = Int(log10(low).rounded()), last = Int(log10(high).rounded())
+                let every = last - first > 10 ? 2 : 1
+                return stride(from: first, through: last, by: every).map { pow(10, Double($0)) }
+            }
+        }
     }
 
     /// Per skill: a line from min to max with marks at p50, p95 and p99.
     func percentileChart(_ byUsage: [SkillMetricsRow]) -> String {
         let shown = byUsage.prefix(Self.barLimit).filter { $0.percentiles != nil }
         guard !shown.isEmpty else { return "<p>No durations recorded (or the database is at schema version 1).</p>" }
-        let low = min(0, shown.compactMap { $0.percentiles?.min }.min() ?? 0)
-        let high = max(shown.compactMap { $0.percentiles?.max }.max() ?? 1, low + 1e-9)
-        let labelWidth = 280.0, plotWidth = 600.0, rowHeight = 24.0
-        func x(_ value: Double) -> Double { labelWidth + plotWidth * (value - low) / (high - low) }
-        let height = rowHeight * Double(shown.count) + 50
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + plotWidth + 120))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Duration percentiles per skill\">\n"
-        svg += "<text x=\"\(labelWidth)\" y=\"14\">min ── p50 ● p95 ▲ p99 ◆ ── max (seconds; axis 0 to \(Self.escape(Self.seconds(high))))</text>\n"
+        let values = shown.compactMap(\.percentiles).flatMap { [$0.min, $0.p50, $0.p95, $0.p99, $0.max] }.filter(\.isFinite)
+        let positive = values.filter { $0 > 0 }
+        let axis = DurationAxis(minimum: positive.min() ?? 0, maximum: values.max() ?? 1)
+        let labelWidth = 280.0, plotWidth = 600.0, rowHeight = 24.0, top = 30.0
+        func x(_ value: Double) -> Double { labelWidth + plotWidth * axis.fraction(value) }
+        let plotBottom = top + rowHeight * Double(shown.count)
+        let height = plotBottom + 30
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + plotWidth + 120))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"Duration percentiles per skill\" data-scale=\"\(axis.scale.rawValue)\">\n"
+        let scaleNote = axis.scale == .log ? "logarithmic axis" : "axis from 0"
+        svg += "<text x=\"\(labelWidth)\" y=\"14\">min ── p50 ● p95 ▲ p99 ◆ ── max (seconds; \(scaleNote))</text>\n"
+        for tick in axis.ticks {
+            let tx = Self.format(x(tick))
+            svg += "<line x1=\"\(tx)\" y1=\"\(top)\" x2=\"\(tx)\" y2=\"\(Self.format(plotBottom))\" stroke=\"#e4e4e4\"/>"
+            svg += "<text class=\"tick\" x=\"\(tx)\" y=\"\(Self.format(plotBottom + 16))\" text-anchor=\"middle\">\(Self.escape(Self.tickLabel(tick)))</text>\n"
+        }
         for (index, row) in shown.enumerated() {
             guard let p = row.percentiles else { continue }
-            let y = 30 + rowHeight * Double(index) + 10
+            let y = top + rowHeight * Double(index) + 10
             svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 4)\" text-anchor=\"end\">\(Self.escape(Self.truncate(row.skillName, 40)))</text>"
             svg += "<line x1=\"\(Self.format(x(p.min)))\" y1=\"\(y)\" x2=\"\(Self.format(x(p.max)))\" y2=\"\(y)\" stroke=\"#888\" stroke-width=\"2\"/>"
-            svg += "<circle cx=\"\(Self.format(x(p.p50)))\" cy=\"\(y)\" r=\"5\" fill=\"#1f77b4\"/>"
+            svg += "<circle class=\"p50\" cx=\"\(Self.format(x(p.p50)))\" cy=\"\(y)\" r=\"5\" fill=\"#1f77b4\"/>"
             svg += "<path d=\"M\(Self.format(x(p.p95))) \(y - 6) l5 10 h-10 z\" fill=\"#ff7f0e\"/>"
             svg += "<path d=\"M\(Self.format(x(p.p99))) \(y - 6) l5 6 l-5 6 l-5 -6 z\" fill=\"#d62728\"/>"
             svg += "<text x=\"\(labelWidth + plotWidth + 6)\" y=\"\(y + 4)\">\(Self.escape(Self.seconds(p.p50)))</text>\n"
         }
         return svg + "</svg>"
+    }
+
+    /// A tick value in seconds, short (`0.001s`, `1s`, `1000s`, `2.5s`).
+    static func tickLabel(_ value: Double) -> String {
+        String(format: "%gs", value)
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.3fs", value) }

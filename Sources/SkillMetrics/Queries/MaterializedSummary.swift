@@ -30,7 +30,7 @@ public struct MaterializedSummary: Sendable, Equatable {
         for dictionary in dictionaries {
             for entry in dictionary.entries { total.add(entry.key, count: entry.count) }
         }
-        return LegacyReport.byCountDescending(total.entries).prefix(count).map { Entry(name: $0.key, count: $0.count) }
+        return LegacyReportRenderer.byCountDescending(total.entries).prefix(count).map { Entry(name: $0.key, count: $0.count) }
     }
 
     static func entriesJSON(_ entries: [Entry]) -> JSONValue {
@@ -50,24 +50,5 @@ public struct MaterializedSummary: Sendable, Equatable {
             }
             return Entry(name: name, count: count)
         }
-    }
-
-    /// The snapshot as JSON (`refresh-summary --json`, `summary --materialized --json`).
-    public var json: JSONObject {
-        var object = JSONObject([
-            ("refreshed_at", .string(refreshedAt)),
-            ("through_seq", .int(Int(throughSeq))),
-            ("stale_events", .int(staleEvents)),
-        ])
-        // The stored totals (skills_by_usage is not materialised).
-        object.append("total_skills", .int(summary.totalSkills))
-        object.append("total_invocations", .int(summary.totalInvocations))
-        object.append("overall_completion_rate", .double(summary.overallCompletionRate))
-        object.append("most_used_skill", .optionalString(summary.mostUsedSkill))
-        object.append("most_used_count", .int(summary.mostUsedCount))
-        object.append("avg_duration_seconds", .double(summary.avgDurationSeconds))
-        object.append("top_errors", Self.entriesJSON(topErrors))
-        object.append("top_workflow_paths", Self.entriesJSON(topWorkflowPaths))
-        return object
     }
 }

@@ -52,25 +52,6 @@ public struct Timeline: Sendable, Equatable {
     /// Largest number of buckets a timeline may have.
     public static let maximumBuckets = 100_000
 
-    /// The timeline as JSON (`timeline --json`).
-    public var json: JSONObject {
-        JSONObject([
-            ("skill", .optionalString(skill)),
-            ("start", .string(start.canonical)),
-            ("end", .string(end.canonical)),
-            ("bucket", .string(bucketSize.rawValue)),
-            ("buckets", .array(buckets.map { bucket in
-                .object(JSONObject([
-                    ("start", .string(bucket.start.canonical)),
-                    ("invocations", .int(bucket.invocations)),
-                    ("completed", .int(bucket.completed)),
-                    ("abandoned", .int(bucket.abandoned)),
-                    ("avg_duration_seconds", bucket.avgDurationSeconds.map(JSONValue.double) ?? .null),
-                ]))
-            })),
-        ])
-    }
-
     /// Parses a window length such as `7 days`, `24 hours`, `90 minutes`, `2 weeks`, `7d`,
     /// `12h`, `30m`, `1w`; returns microseconds.
     public static func parseWindow(_ text: String) throws(SkillMetricsError) -> Int64 {

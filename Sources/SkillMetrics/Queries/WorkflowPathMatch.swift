@@ -1,4 +1,4 @@
-/// One (skill, workflow path) pair found by ``SkillMetricsStore/searchWorkflowPaths(_:limit:)``.
+/// One (skill, workflow path) pair found by ``SkillMetricsQueries/searchWorkflowPaths(_:limit:)``.
 public struct WorkflowPathMatch: Sendable, Equatable {
     public var skillName: String
     /// Nil for the skill's invocations without a workflow path.
@@ -8,15 +8,4 @@ public struct WorkflowPathMatch: Sendable, Equatable {
     public var completedCount: Int
     /// Sum of the durations of its completed invocations / completed count (0.0 when none).
     public var avgDurationSeconds: Double
-
-    /// The match as JSON (`search --json`).
-    public var json: JSONObject {
-        JSONObject([
-            ("skill_name", .string(skillName)),
-            ("workflow_path", .optionalString(workflowPath)),
-            ("invocation_count", .int(invocationCount)),
-            ("completed_count", .int(completedCount)),
-            ("avg_duration_seconds", .double(avgDurationSeconds)),
-        ])
-    }
 }

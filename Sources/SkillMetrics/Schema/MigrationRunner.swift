@@ -61,9 +61,12 @@ public struct MigrationRunner: Sendable {
             SELECT version, description, checksum, applied_at, execution_time_ms
             FROM schema_migrations ORDER BY version
             """).map { row in
-            AppliedMigration(
-                version: row[0], description: row[1], checksum: row[2],
-                appliedAt: row[3], executionMilliseconds: row[4])
+            let stored = StoredRow(row, table: "schema_migrations")
+            let version: Int = try stored.decode(atIndex: 0)
+            let keyed = stored.identified(by: "version \(version)")
+            return AppliedMigration(
+                version: version, description: try keyed.decode(atIndex: 1), checksum: try keyed.decode(atIndex: 2),
+                appliedAt: try keyed.decode(atIndex: 3), executionMilliseconds: try keyed.decodeIfPresent(atIndex: 4) ?? 0)
         }
     }
 

@@ -80,8 +80,6 @@ public struct JSONWriter: Sendable {
         output += String(repeating: " ", count: indent)
     }
 
-    private static let hexDigits: [Character] = Array("0123456789abcdef")
-
     /// Appends `text` as a JSON string literal.
     ///
     /// Escapes `"` and `\`, writes `\b \t \n \f \r` for those characters and `\u00xx` for the
@@ -127,9 +125,6 @@ public struct JSONWriter: Sendable {
 
     private static func appendUnicodeEscape(_ value: UInt32, into output: inout String) {
         output += "\\u"
-        output.append(hexDigits[Int((value >> 12) & 0xF)])
-        output.append(hexDigits[Int((value >> 8) & 0xF)])
-        output.append(hexDigits[Int((value >> 4) & 0xF)])
-        output.append(hexDigits[Int(value & 0xF)])
+        output += Hex.encode([UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
     }
 }

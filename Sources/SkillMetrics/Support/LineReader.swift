@@ -1,11 +1,21 @@
 import Foundation
 
 /// Reads a file line by line (split on LF, a trailing CR dropped) without loading it whole.
+///
+/// A line longer than ``maximumLineBytes`` (default ``InputLimits/maximumLineBytes``, 16 MiB)
+/// is an error naming the file and line, so memory stays bounded whatever the input.
 public struct LineReader: Sendable {
     public let path: String
+    /// The longest line accepted, in bytes (without its line ending).
+    public var maximumLineBytes: Int
 
-    public init(path: String) {
+    public init(path: String, maximumLineBytes: Int = InputLimits.maximumLineBytes) {
         self.path = path
+        self.maximumLineBytes = max(1, maximumLineBytes)
+    }
+
+    private func tooLong(_ line: Int) -> SkillMetricsError {
+        .invalidInput(location: "\(path):\(line)", reason: "line is longer than \(maximumLineBytes) bytes, the limit for one line")
     }
 
     /// Calls `body` with each line's 1-based number and bytes. Stops early when it returns false.
@@ -31,15 +41,18 @@ public struct LineReader: Sendable {
                 lineNumber += 1
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+                if end - start > maximumLineBytes { throw tooLong(lineNumber) }
                 if try !body(lineNumber, buffer[start..<end]) { return }
                 start = newline + 1
             }
             buffer.removeFirst(start)
+            if buffer.count > maximumLineBytes + 1 { throw tooLong(lineNumber + 1) }
         }
         if !buffer.isEmpty {
             lineNumber += 1
             var end = buffer.count
             if buffer[end - 1] == 0x0D { end -= 1 }
+            if end > maximumLineBytes { throw tooLong(lineNumber) }
             _ = try body(lineNumber, buffer[0..<end])
         }
     }

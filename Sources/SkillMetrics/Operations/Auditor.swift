@@ -1,15 +1,24 @@
 import Foundation
 import GRDB
 
-extension SkillMetricsStore {
+/// Tamper evidence for the log (`audit checkpoint`, `audit verify`): records checkpoints of
+/// the SHA-256 hash chain (see ``AuditChain``) and checks the log against them.
+public struct Auditor: Sendable {
+    /// The store whose log is audited.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
     /// Records a checkpoint of the hash chain through the last event and returns it.
     ///
     /// Runs in one IMMEDIATE transaction: hashes the events appended since the previous
     /// checkpoint, records their leaf hashes and the new chain digest. When no event was
     /// appended since, the latest checkpoint is returned with `isNew == false`. Fails when the
-    /// log no longer reaches the latest checkpoint (run ``auditVerify(expected:)``).
-    public func auditCheckpoint() throws -> AuditChainCheckpoint {
-        try write { db in
+    /// log no longer reaches the latest checkpoint (run ``verify(expected:)``).
+    public func checkpoint() throws -> AuditChainCheckpoint {
+        try store.write { db in
             try Self.requireAuditTables(db)
             let lastSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
             var chain = AuditChain.genesis
@@ -22,7 +31,7 @@ extension SkillMetricsStore {
                         location: "audit_checkpoint seq \(previous.seq)",
                         reason: "the log now ends at seq \(lastSeq); run `skill-metrics audit verify`")
                 }
-                guard let bytes = Self.bytes(hex: previous.digest) else {
+                guard let bytes = Hex.decode(previous.digest, byteCount: 32) else {
                     throw SkillMetricsError.invalidInput(
                         location: "audit_checkpoint seq \(previous.seq), field digest",
                         reason: "not 64 hex digits; run `skill-metrics audit verify`")
@@ -45,17 +54,17 @@ extension SkillMetricsStore {
             }
             try db.execute(
                 sql: "INSERT INTO audit_checkpoint (seq, digest, event_count) VALUES (?, ?, ?)",
-                arguments: [lastSeq, AuditChain.hex(chain), count])
+                arguments: [lastSeq, Hex.encode(chain), count])
             let createdAt = try String.fetchOne(
                 db, sql: "SELECT created_at FROM audit_checkpoint WHERE seq = ?", arguments: [lastSeq]) ?? ""
             return AuditChainCheckpoint(
-                seq: lastSeq, digest: AuditChain.hex(chain), eventCount: count, createdAt: createdAt, isNew: true)
+                seq: lastSeq, digest: Hex.encode(chain), eventCount: count, createdAt: createdAt, isNew: true)
         }
     }
 
     /// The recorded checkpoints in seq order.
-    public func auditCheckpoints() throws -> [AuditChainCheckpoint] {
-        try read { db in
+    public func checkpoints() throws -> [AuditChainCheckpoint] {
+        try store.read { db in
             guard try db.tableExists("audit_checkpoint") else { return [] }
             return try Self.checkpoints(db)
         }
@@ -66,11 +75,11 @@ extension SkillMetricsStore {
     ///
     /// Detects an event changed, removed or inserted at or before a checkpoint even when the
     /// immutability triggers were dropped, and names the first seq that differs.
-    public func auditVerify(expected: (seq: Int64, digest: String)? = nil) throws -> AuditChainReport {
-        try read { db in try Self.auditVerify(db, expected: expected) }
+    public func verify(expected: (seq: Int64, digest: String)? = nil) throws -> AuditChainReport {
+        try store.read { db in try Self.verify(db, expected: expected) }
     }
 
-    static func auditVerify(_ db: Database, expected: (seq: Int64, digest: String)? = nil) throws -> AuditChainReport {
+    static func verify(_ db: Database, expected: (seq: Int64, digest: String)? = nil) throws -> AuditChainReport {
         let recorded = try db.tableExists("audit_checkpoint") ? try checkpoints(db) : []
         let hasHashTable = try db.tableExists("audit_event_hash")
         var targets: [(seq: Int64, digest: String, external: Bool)] = recorded.map { ($0.seq, $0.digest, false) }
@@ -89,12 +98,12 @@ extension SkillMetricsStore {
         var buffer: [UInt8] = []
         func nextEvent() throws -> (Int64, [UInt8])? {
             guard let row = try events.next() else { return nil }
-            return (row[0], try AuditChain.leaf(row, buffer: &buffer))
+            return (try row.decode(Int64.self, atIndex: 0), try AuditChain.leaf(row, buffer: &buffer))
         }
         func nextStored() throws -> (Int64, [UInt8])? {
             guard let row = try stored?.next() else { return nil }
             let bytes = try row.withUnsafeData(atIndex: 1) { data in data.map { Array($0) } ?? [] }
-            return (row[0], bytes)
+            return (try row.decode(Int64.self, atIndex: 0), bytes)
         }
         var event = try nextEvent()
         var record = try nextStored()
@@ -132,7 +141,7 @@ extension SkillMetricsStore {
                     break
                 }
             }
-            let logDigest = AuditChain.hex(logChain)
+            let logDigest = Hex.encode(logChain)
             if target.external {
                 if logDigest != target.digest {
                     problems.append(.expectedDigestMismatch(seq: target.seq, expected: target.digest, recomputed: logDigest))
@@ -142,7 +151,7 @@ extension SkillMetricsStore {
             if target.seq > lastSeq {
                 problems.append(.checkpointBeyondLog(seq: target.seq, lastSeq: lastSeq))
             }
-            if AuditChain.hex(storedChain) != target.digest {
+            if Hex.encode(storedChain) != target.digest {
                 problems.append(.checkpointTableAltered(
                     seq: target.seq, reason: "its digest does not follow from the recorded per-event hashes"))
             } else if logDigest != target.digest && !reportedEventProblem {
@@ -162,8 +171,10 @@ extension SkillMetricsStore {
             SELECT seq, CAST(digest AS TEXT), event_count, CAST(created_at AS TEXT) FROM audit_checkpoint ORDER BY seq
             """).map { row in
             AuditChainCheckpoint(
-                seq: row[0], digest: (row[1] as String?) ?? "", eventCount: (row[2] as Int?) ?? 0,
-                createdAt: (row[3] as String?) ?? "", isNew: false)
+                seq: try row.decode(Int64.self, atIndex: 0),
+                digest: try row.decode(String?.self, atIndex: 1) ?? "",
+                eventCount: try row.decode(Int?.self, atIndex: 2) ?? 0,
+                createdAt: try row.decode(String?.self, atIndex: 3) ?? "", isNew: false)
         }
     }
 
@@ -172,28 +183,5 @@ extension SkillMetricsStore {
             throw SkillMetricsError.invalidInput(
                 location: "schema", reason: "the audit tables (migration V4) are missing; run `skill-metrics migrate`")
         }
-    }
-
-    /// Decodes 64 hex digits.
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var index = 0
-        while index < 64 {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
     }
 }

@@ -1,15 +1,23 @@
 import GRDB
 
-extension SkillMetricsStore {
+/// The materialised summary (`refresh-summary`, `summary --materialized`): recomputes the
+/// `skill_metrics_summary` row from the projections and reads it back with its staleness.
+public struct SummaryRefresher: Sendable {
+    /// The store whose summary is kept.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
     /// Recomputes `skill_metrics_summary` from the projections, in one write transaction, and
     /// returns it (stale by 0 events).
     @discardableResult
-    public func refreshSummary() throws -> MaterializedSummary {
-        try timed("refreshSummary()") {
-            try write { db in
+    public func refresh() throws -> MaterializedSummary {
+        try store.timed("refreshSummary()") {
+            try store.write { db in
                 try Self.requireSummaryTable(db)
-                let rows = try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL(db) + " ORDER BY first_seq ASC")
-                    .map(SkillMetricsRow.init(row:))
+                let rows = try SkillMetricsQueries.allMetricsInFirstSeenOrder(db)
                 let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
                 let errors = MaterializedSummary.top(rows.map(\.commonErrors))
                 let paths = MaterializedSummary.top(rows.map(\.workflowPaths))
@@ -38,9 +46,9 @@ extension SkillMetricsStore {
     }
 
     /// The stored summary with its staleness, or nil when it was never refreshed.
-    public func materializedSummary() throws -> MaterializedSummary? {
-        try timed("materializedSummary()") {
-            try read { db in
+    public func stored() throws -> MaterializedSummary? {
+        try store.timed("materializedSummary()") {
+            try store.read { db in
                 try Self.requireSummaryTable(db)
                 return try Self.materializedSummary(db)
             }
@@ -62,20 +70,20 @@ extension SkillMetricsStore {
             FROM skill_metrics_summary WHERE id = 1
             """)
         else { return nil }
-        let throughSeq: Int64 = row[1]
+        let throughSeq = try row.decode(Int64.self, atIndex: 1)
         let stale = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation WHERE seq > ?", arguments: [throughSeq]) ?? 0
         // The usage list is not materialised; the stored totals are.
         var summary = SkillMetricsSummary(rowsInFirstSeenOrder: [])
-        summary.totalSkills = row[2]
-        summary.totalInvocations = row[3]
-        summary.overallCompletionRate = row[4]
-        summary.mostUsedSkill = row[5]
-        summary.mostUsedCount = (row[6] as Int?) ?? 0
-        summary.avgDurationSeconds = row[7]
+        summary.totalSkills = try row.decode(Int.self, atIndex: 2)
+        summary.totalInvocations = try row.decode(Int.self, atIndex: 3)
+        summary.overallCompletionRate = try row.decode(Double.self, atIndex: 4)
+        summary.mostUsedSkill = try row.decode(String?.self, atIndex: 5)
+        summary.mostUsedCount = try row.decode(Int?.self, atIndex: 6) ?? 0
+        summary.avgDurationSeconds = try row.decode(Double.self, atIndex: 7)
         return MaterializedSummary(
-            refreshedAt: row[0], throughSeq: throughSeq, summary: summary,
-            topErrors: try MaterializedSummary.entries(json: row[8], column: "top_errors"),
-            topWorkflowPaths: try MaterializedSummary.entries(json: row[9], column: "top_workflow_paths"),
+            refreshedAt: try row.decode(String.self, atIndex: 0), throughSeq: throughSeq, summary: summary,
+            topErrors: try MaterializedSummary.entries(json: row.decode(String.self, atIndex: 8), column: "top_errors"),
+            topWorkflowPaths: try MaterializedSummary.entries(json: row.decode(String.self, atIndex: 9), column: "top_workflow_paths"),
             staleEvents: stale)
     }
 }

@@ -1,35 +1,40 @@
 import Foundation
 import GRDB
 
-extension SkillMetricsStore {
+/// Online backups of a store and checked restores (`backup`, `restore`).
+///
+/// A backup is `VACUUM INTO` on one read snapshot (writers keep running), written through
+/// ``AtomicFileWriter`` so that the backup path never holds a partial file. A restore copies
+/// the backup beside the target, proves the copy sound, and only then renames it over the
+/// target.
+public struct BackupService: Sendable {
+    /// The store to back up.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
     // MARK: Backup
 
     /// Writes a consistent copy of the database to `path` while writers keep running.
     ///
-    /// Uses `VACUUM INTO` on one read snapshot (writers are not blocked), into an owner-only
-    /// temporary file next to `path` that is synced and then renamed into place, so `path`
-    /// never holds a partial backup. Refuses to overwrite an existing file.
+    /// The copy is owner-only, synced, and renamed into place; an existing `path` is refused.
     public func backup(to path: String) throws -> BackupResult {
         if FileManager.default.fileExists(atPath: path) {
             throw SkillMetricsError.fileAccess(path: path, reason: "already exists; give a new file name (or use --dir with --keep)")
         }
-        let temporary = try Self.createOwnerOnlyTemporary(near: path)
-        defer { Self.removeDatabaseFiles(temporary) }
-        do {
-            try pool.unsafeRead { db in
-                try db.execute(sql: "VACUUM INTO ?", arguments: [temporary])
+        let (events, lastSeq) = try AtomicFileWriter.replace(path, permissions: 0o600, overwrite: false) { temporary in
+            do {
+                try store.pool.unsafeRead { db in
+                    try db.execute(sql: "VACUUM INTO ?", arguments: [temporary])
+                }
+            } catch let error as DatabaseError {
+                throw SkillMetricsError.database(operation: "writing the backup \(path)", message: error.message ?? "\(error)")
             }
-        } catch let error as DatabaseError {
-            throw SkillMetricsError.database(operation: "writing the backup \(path)", message: error.message ?? "\(error)")
+            return try Self.inspectCopy(temporary)
         }
-        try Self.syncFile(temporary)
-        let (events, lastSeq) = try Self.inspectCopy(temporary)
-        guard rename(temporary, path) == 0 else {
-            throw SkillMetricsError.fileAccess(path: path, reason: "cannot move the backup into place (\(String(cString: strerror(errno))))")
-        }
-        Self.syncDirectory(of: path)
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        return BackupResult(path: path, bytes: bytes, events: events, lastSeq: lastSeq, removed: [])
+        return BackupResult(path: path, bytes: Self.fileSize(path), events: events, lastSeq: lastSeq, removed: [])
     }
 
     /// Writes a backup named `<db name>-<UTC time>.db` into `directory` (created owner-only if
@@ -48,7 +53,7 @@ extension SkillMetricsStore {
                 throw SkillMetricsError.fileAccess(path: directory, reason: "cannot create the backup directory")
             }
         }
-        let prefix = Self.backupPrefix(for: path)
+        let prefix = Self.backupPrefix(for: store.path)
         let stamp = Timestamp.now().canonical.filter { $0 != "-" && $0 != ":" }
         var name = "\(prefix)\(stamp).db"
         var attempt = 1
@@ -114,16 +119,12 @@ extension SkillMetricsStore {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let candidate = try createOwnerOnlyTemporary(near: target)
-        defer { removeDatabaseFiles(candidate) }
-        try copyFile(source, to: candidate)
-        let summary = try checkCandidate(candidate, source: source, runner: runner)
-        try syncFile(candidate)
-        try releaseTarget(target)
-        guard rename(candidate, target) == 0 else {
-            throw SkillMetricsError.fileAccess(path: target, reason: "cannot move the restored database into place (\(String(cString: strerror(errno))))")
+        let summary = try AtomicFileWriter.replace(target, permissions: 0o600) { candidate in
+            try copyFile(source, to: candidate)
+            let summary = try checkCandidate(candidate, source: source, runner: runner)
+            try releaseTarget(target)
+            return summary
         }
-        syncDirectory(of: target)
         return RestoreResult(
             path: target, source: source, events: summary.events, lastSeq: summary.lastSeq,
             schemaVersion: summary.schemaVersion)
@@ -161,11 +162,11 @@ extension SkillMetricsStore {
                 }
                 var projections = ProjectionSet()
                 try projections.fold(db)
-                let verify = try compare(projections, with: db)
+                let verify = try SkillMetricsStore.compare(projections, with: db)
                 if let first = verify.differences.first {
                     throw refuse("its projections do not match its log (\(verify.differences.count) differences, first: \(first.description))")
                 }
-                let audit = try auditVerify(db)
+                let audit = try Auditor.verify(db)
                 if let first = audit.problems.first {
                     throw refuse("audit verify failed: \(first.description)")
                 }
@@ -176,6 +177,8 @@ extension SkillMetricsStore {
             throw error
         } catch let error as DatabaseError {
             throw refuse("reading it failed (\(error.message ?? "\(error)"))")
+        } catch {
+            throw refuse("reading it failed (\(error))")
         }
     }
 
@@ -183,7 +186,7 @@ extension SkillMetricsStore {
     /// can be applied to the restored file; refuses while another connection holds it.
     private static func releaseTarget(_ target: String) throws {
         guard FileManager.default.fileExists(atPath: target) else {
-            removeSidecars(target)
+            AtomicFileWriter.removeSidecars(target)
             return
         }
         var configuration = Configuration()
@@ -207,58 +210,13 @@ extension SkillMetricsStore {
         guard mode?.lowercased() == "delete" else {
             throw SkillMetricsError.fileAccess(path: target, reason: "is in use by another connection (journal mode stays \(mode ?? "unknown")); stop its users, then restore again (nothing was changed)")
         }
-        removeSidecars(target)
-    }
-
-    // MARK: Health
-
-    /// Size, counts, schema, last event, integrity, projections and audit state of the database.
-    ///
-    /// Read-only: runs `PRAGMA integrity_check`, ``verify(progress:)`` and
-    /// ``auditVerify(expected:)`` (each reads the whole database).
-    public func health() throws -> HealthReport {
-        let fileBytes = Self.fileSize(path)
-        let walBytes = Self.fileSize(path + "-wal")
-        let problems = try migrationProblems().map(\.description)
-        let verifyResult = try verify()
-        let audit = try auditVerify()
-        return try read { db in
-            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            let events = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
-            let skills = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_metrics") ?? 0
-            let last = try Row.fetchOne(db, sql: """
-                SELECT seq, invoked_at, recorded_at FROM skill_invocation ORDER BY seq DESC LIMIT 1
-                """)
-            let checkpoint = try db.tableExists("audit_checkpoint")
-                ? try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_checkpoint") : nil
-            return HealthReport(
-                path: path, fileBytes: fileBytes, walBytes: walBytes,
-                schemaVersion: try migrationRunner.currentVersion(db),
-                latestSchemaVersion: migrationRunner.latestVersion,
-                migrationProblems: problems, events: events, skills: skills,
-                lastSeq: last?[0], lastInvokedAt: last?[1], lastRecordedAt: last?[2],
-                integrity: integrity, projectionDifferences: verifyResult.differences.count,
-                lastCheckpointSeq: checkpoint, auditProblems: audit.problems.map(\.description))
-        }
+        AtomicFileWriter.removeSidecars(target)
     }
 
     // MARK: Files
 
     static func fileSize(_ path: String) -> Int64 {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    /// An empty owner-only file in the directory of `path`, for writing then renaming.
-    static func createOwnerOnlyTemporary(near path: String) throws -> String {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = ".\((path as NSString).lastPathComponent).tmp-\(UUID().uuidString.lowercased())"
-        let temporary = directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
-        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-        guard descriptor >= 0 else {
-            throw SkillMetricsError.fileAccess(path: temporary, reason: "cannot create a temporary file (\(String(cString: strerror(errno))))")
-        }
-        close(descriptor)
-        return temporary
     }
 
     /// Copies the bytes of `source` into the existing file `destination` (keeping its mode).
@@ -280,37 +238,6 @@ extension SkillMetricsStore {
         }
     }
 
-    static func syncFile(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw SkillMetricsError.fileAccess(path: path, reason: "cannot open to sync (\(String(cString: strerror(errno))))")
-        }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw SkillMetricsError.fileAccess(path: path, reason: "fsync failed (\(String(cString: strerror(errno))))")
-        }
-    }
-
-    static func syncDirectory(of path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
-        if descriptor >= 0 {
-            _ = fsync(descriptor)
-            close(descriptor)
-        }
-    }
-
-    static func removeSidecars(_ path: String) {
-        for suffix in ["-wal", "-shm", "-journal"] {
-            try? FileManager.default.removeItem(atPath: path + suffix)
-        }
-    }
-
-    static func removeDatabaseFiles(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
-        removeSidecars(path)
-    }
-
     /// Opens a finished backup copy and reads its event count and last seq.
     static func inspectCopy(_ path: String) throws -> (Int, Int64) {
         do {
@@ -318,7 +245,7 @@ extension SkillMetricsStore {
             defer { try? queue.close() }
             return try queue.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0,
-                 try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0)
+                 try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM skill_invocation") ?? 0)
             }
         } catch let error as DatabaseError {
             throw SkillMetricsError.database(operation: "reading back the backup", message: error.message ?? "\(error)")

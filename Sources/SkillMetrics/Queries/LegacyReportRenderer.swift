@@ -7,7 +7,19 @@ import Foundation
 /// that have any, paths by count descending), the five most frequent follow-up actions over
 /// all skills, and a closing banner. Numbers use Python's `f"{x:.1f}"` (correctly rounded,
 /// which C's `%.1f` also is). Names are printed as they are. No trailing newline.
-public enum LegacyReport {
+public struct LegacyReportRenderer: Sendable {
+    /// The store to report on.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
+    /// The report of the store's current projections.
+    public func render() throws -> String {
+        Self.render(rowsInFirstSeenOrder: try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder())
+    }
+
     /// The report for `rows`, which must be in first-appearance order.
     public static func render(rowsInFirstSeenOrder rows: [SkillMetricsRow]) -> String {
         let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)

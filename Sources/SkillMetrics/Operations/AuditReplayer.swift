@@ -1,17 +1,24 @@
 import GRDB
 
-extension SkillMetricsStore {
-    /// The projections as of event `seq` (inclusive), recomputed by the Swift projectors on one
-    /// read snapshot. Memory is bounded by the number of skills and sessions.
+/// Point-in-time replay (`audit replay`): the projections as they stood at a seq or an
+/// instant, recomputed by the Swift projectors on one read snapshot. Memory is bounded by the
+/// number of skills and sessions.
+public struct AuditReplayer: Sendable {
+    /// The store whose log is replayed.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
+    /// The projections as of event `seq` (inclusive).
     ///
     /// - Throws: ``SkillMetricsError/invalidInput(location:reason:)`` when `seq` is negative.
     public func replay(throughSeq seq: Int64) throws -> AuditReplay {
         guard seq >= 0 else {
             throw SkillMetricsError.invalidInput(location: "--until-seq", reason: "must be 0 or more, got \(seq)")
         }
-        return try timed("replay(throughSeq:)") {
-            try read { db in try Self.replay(db, through: seq) }
-        }
+        return try store.read { db in try Self.replay(db, through: seq) }
     }
 
     /// The projections as the log stood at `instant`: every event appended (`recorded_at`,
@@ -19,12 +26,10 @@ extension SkillMetricsStore {
     public func replay(until instant: Timestamp) throws -> AuditReplay {
         // recorded_at is written as strftime('%Y-%m-%dT%H:%M:%fZ'): milliseconds.
         let cutoff = String(instant.canonical.prefix(23)) + "Z"
-        return try timed("replay(until:)") {
-            try read { db in
-                let seq = try Int64.fetchOne(
-                    db, sql: "SELECT max(seq) FROM skill_invocation WHERE recorded_at <= ?", arguments: [cutoff]) ?? 0
-                return try Self.replay(db, through: seq)
-            }
+        return try store.read { db in
+            let seq = try Int64.fetchOne(
+                db, sql: "SELECT max(seq) FROM skill_invocation WHERE recorded_at <= ?", arguments: [cutoff]) ?? 0
+            return try Self.replay(db, through: seq)
         }
     }
 

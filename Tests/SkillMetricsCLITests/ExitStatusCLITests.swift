@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// The exit-status contract (0 success, 1 a check found a problem, 2 usage, input or
+/// environment error), read-only opening and `--db` before the subcommand (issue 10,
+/// acceptance 2–4).
+@Suite("Exit status and read-only opening (CLI)")
+struct ExitStatusCLITests {
+    static let readCommands: [[String]] = [
+        ["show", "foo"], ["list"], ["summary"], ["timeline"], ["search", "x"], ["report"],
+        ["export", "--format", "openmetrics"], ["export-json", "out.json"], ["verify"], ["health"],
+        ["audit", "verify"], ["audit", "replay", "--until-seq", "1"],
+    ]
+
+    @Test func showOnAMissingDatabaseNamesThePathAndCreatesNothing() throws {
+        let scratch = Scratch()
+        let missing = scratch.file("missing.db")
+        let result = try CLI.run(["show", "foo", "--db", missing])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(missing))
+        #expect(result.stderr.contains("no such database file"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+    }
+
+    @Test(arguments: readCommands)
+    func everyReadCommandRefusesAMissingDatabase(_ command: [String]) throws {
+        let scratch = Scratch()
+        let missing = scratch.file("typo.db")
+        let result = try CLI.run(command + ["--db", missing], directory: scratch.path)
+        #expect(result.status == 2, "\(command): \(result.stderr)")
+        #expect(result.stderr.contains(missing))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "\(command) created a file")
+    }
+
+    @Test func listOnAVersion1FileSaysToMigrateAndLeavesItAtVersion1() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["migrate", "--to", "1", "--db", scratch.db]).status == 0)
+        let result = try CLI.run(["list", "--db", scratch.db])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("skill-metrics migrate"))
+        #expect(result.stderr.contains("version 1"))
+        #expect(try SQLiteShell.value(scratch.db, "SELECT group_concat(version) FROM schema_migrations;") == "1")
+        // A writing command migrates as before.
+        #expect(try CLI.run(["append", "--skill", "s", "--db", scratch.db]).status == 0)
+        #expect(try CLI.run(["list", "--db", scratch.db]).status == 0)
+    }
+
+    @Test func dbBeforeTheSubcommandMeansTheSameAsAfter() throws {
+        let scratch = Scratch()
+        let events = try scratch.write("events.jsonl", jsonlEvents(prefix: "order", count: 12))
+        let append = try CLI.run(["--db", scratch.db, "append", "--jsonl", events])
+        #expect(append.status == 0, "\(append.stderr)")
+        for command in [["list"], ["list", "--json"], ["show", "skill-1"], ["audit", "replay", "--until-seq", "3"], ["migrate", "status"]] {
+            let before = try CLI.run(["--db", scratch.db] + command)
+            let equalsForm = try CLI.run(["--db=\(scratch.db)"] + command)
+            let after = try CLI.run(command + ["--db", scratch.db])
+            #expect(before.status == 0 && after.status == 0, "\(command): \(before.stderr) \(after.stderr)")
+            #expect(before.stdout == after.stdout && equalsForm.stdout == after.stdout, "\(command)")
+            #expect(before.stdout.contains("skill-1") || command.first == "migrate")
+        }
+        // A missing database is reported the same way in both places.
+        let missing = scratch.file("missing.db")
+        let first = try CLI.run(["--db", missing, "list"])
+        let last = try CLI.run(["list", "--db", missing])
+        #expect(first.status == 2 && last.status == 2 && first.stderr == last.stderr)
+        // Given twice is a usage error; so is a missing value.
+        #expect(try CLI.run(["--db", scratch.db, "list", "--db", scratch.db]).status == 2)
+        #expect(try CLI.run(["--db"]).status == 2)
+        // --help explains it.
+        #expect(try CLI.run(["--help"]).stdout.contains("before the subcommand"))
+    }
+
+    @Test func oneErrorOfEachKindHasItsStatus() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["append", "--skill", "s", "--duration", "1.5", "--db", scratch.db]).status == 0)
+        // Usage: an unknown option, a missing argument.
+        let usage = try CLI.run(["list", "--no-such-option", "--db", scratch.db])
+        #expect(usage.status == 2 && usage.stderr.contains("--no-such-option"))
+        #expect(try CLI.run(["show", "--db", scratch.db]).status == 2)
+        // Input: a negative duration, named as such.
+        let input = try CLI.run(["append", "--skill", "s", "--duration", "-0.5", "--db", scratch.db])
+        #expect(input.status == 2)
+        #expect(input.stderr.contains("--duration") && input.stderr.contains("negative"))
+        // Environment: a file that is not a database (a SQLite error), a directory.
+        let garbage = try scratch.write("garbage.db", String(repeating: "not a database ", count: 400))
+        let environment = try CLI.run(["append", "--skill", "s", "--db", garbage])
+        #expect(environment.status == 2, "\(environment.stderr)")
+        #expect(environment.stderr.contains(garbage))
+        let directory = try CLI.run(["list", "--db", scratch.path])
+        #expect(directory.status == 2 && directory.stderr.contains(scratch.path))
+        // Check: verify finds a tampered projection.
+        try SQLiteShell.run(scratch.db, "UPDATE skill_metrics SET total_invocations = 7;")
+        let check = try CLI.run(["verify", "--db", scratch.db])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("total_invocations"))
+    }
+
+    @Test func schemaEditsAreRefusedNamingTheObject() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["append", "--skill", "s", "--duration", "1.5", "--db", scratch.db]).status == 0)
+        try SQLiteShell.run(scratch.db, "DROP TRIGGER skill_invocation_no_update;")
+        // A query refuses the file; a check reports the difference as a finding (exit 1) and
+        // still runs (audit verify must see edits made after the triggers went).
+        for command in [["list"], ["show", "s"], ["export-json", scratch.file("out.json")]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("trigger skill_invocation_no_update is missing"), "\(command): \(result.stderr)")
+        }
+        for command in [["verify"], ["health"], ["audit", "verify"]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stderr.contains("trigger skill_invocation_no_update is missing"), "\(command): \(result.stderr)")
+            #expect(!result.stdout.isEmpty, "\(command) printed no report")
+        }
+        // A table difference is refused by every command.
+        try SQLiteShell.run(scratch.db, "ALTER TABLE skill_invocation ADD COLUMN note TEXT;")
+        for command in [["verify"], ["health"], ["audit", "verify"], ["list"]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("table skill_invocation differs: column note"), "\(command): \(result.stderr)")
+        }
+        let target = scratch.file("target.db")
+        let restore = try CLI.run(["restore", scratch.db, "--db", target])
+        #expect(restore.status == 2)
+        #expect(restore.stderr.contains("skill_invocation_no_update") && restore.stderr.contains("nothing was restored"))
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+}
