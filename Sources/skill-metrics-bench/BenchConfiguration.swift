@@ -2,7 +2,8 @@
 ///
 /// `swift run -c release skill-metrics-bench` uses the defaults (the documented table);
 /// `--quick` scales the big workloads down 5× for a smoke run; `--only a,b` runs some
-/// workloads (`single`, `batch`, `show`, `rebuild`, `rss`, `legacy`).
+/// measures (`single`, `batch`, `cli`, `foreign`, `show`, `rebuild`, `rss`, `legacy`);
+/// `--workloads a,b` some workloads of the family (`today`, `real`, `adversarial`).
 struct BenchConfiguration {
     var largeEvents = 1_000_000
     var mediumEvents = 100_000
@@ -12,47 +13,67 @@ struct BenchConfiguration {
     var batchEvents = 50_000
     var batchSize = 1_000
     var batchRuns = 5
+    /// Events of the CLI's `append --jsonl --batch-size 1000` run.
+    var cliEvents = 200_000
+    var foreignEvents = 20_000
+    var foreignRuns = 3
     /// Repetitions of the 1M-event workloads (rebuild, verify, their SQL baseline).
     var largeRuns = 5
     var showCalls = 2_000
     var showRuns = 5
     var timelineRuns = 5
     var importInvocations = 100_000
+    var importRuns = 3
     var rewriteInvocations = 10_000
     var rewriteRuns = 15
     var only: Set<String>? = nil
+    var workloads: [WorkloadKind] = WorkloadKind.allCases
 
-    static let workloadNames: Set<String> = ["single", "batch", "show", "rebuild", "rss", "legacy"]
+    static let measureNames: Set<String> = ["single", "batch", "cli", "foreign", "show", "rebuild", "rss", "legacy"]
 
     init(arguments: [String]) throws {
         var index = 0
+        func list(_ flag: String) throws -> [String] {
+            index += 1
+            guard index < arguments.count else { throw BenchError("\(flag) needs a comma-separated list") }
+            return arguments[index].split(separator: ",").map(String.init)
+        }
         while index < arguments.count {
             switch arguments[index] {
             case "--quick":
                 largeEvents = 200_000
                 mediumEvents = 20_000
                 batchEvents = 20_000
+                cliEvents = 20_000
+                foreignEvents = 10_000
                 importInvocations = 20_000
                 singleAppendRuns = 5
                 batchRuns = 3
+                foreignRuns = 2
                 largeRuns = 2
+                importRuns = 2
             case "--only":
-                index += 1
-                guard index < arguments.count else { throw BenchError("--only needs a list, e.g. --only single,rebuild") }
-                let names = Set(arguments[index].split(separator: ",").map(String.init))
-                let unknown = names.subtracting(Self.workloadNames)
+                let names = Set(try list("--only"))
+                let unknown = names.subtracting(Self.measureNames)
                 guard unknown.isEmpty else {
-                    throw BenchError("unknown workload(s) \(unknown.sorted()); known: \(Self.workloadNames.sorted())")
+                    throw BenchError("unknown measure(s) \(unknown.sorted()); known: \(Self.measureNames.sorted())")
                 }
                 only = names
+            case "--workloads":
+                workloads = try list("--workloads").map { name in
+                    guard let kind = WorkloadKind(rawValue: name) else {
+                        throw BenchError("unknown workload \(name); known: \(WorkloadKind.allCases.map(\.rawValue))")
+                    }
+                    return kind
+                }
             default:
-                throw BenchError("unknown argument \(arguments[index]) (use --quick, --only LIST)")
+                throw BenchError("unknown argument \(arguments[index]) (use --quick, --only LIST, --workloads LIST)")
             }
             index += 1
         }
     }
 
-    func runs(_ workload: String) -> Bool {
-        only?.contains(workload) ?? true
+    func runs(_ measure: String) -> Bool {
+        only?.contains(measure) ?? true
     }
 }

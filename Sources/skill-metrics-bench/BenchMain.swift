@@ -19,17 +19,16 @@ enum BenchMain {
         do {
             let scratch = try BenchDirectory()
             directory = scratch
-            let sample = Workload.event("check", 12_345)
+            let sample = Workload.event(.today, "check", 12_345)
             guard sample.invokedAt.canonical == Workload.invokedAtText(12_345) else {
                 throw BenchError("the C generator's timestamps disagree with Timestamp.canonical")
             }
             let benchmarks = Benchmarks(configuration: configuration, directory: scratch)
-            if configuration.runs("single") { try benchmarks.singleAppend() }
-            if configuration.runs("batch") { try benchmarks.batchedAppend() }
-            if configuration.runs("show") { try benchmarks.showLatency() }
-            if configuration.runs("rebuild") { try benchmarks.rebuildAndVerify() }
-            if configuration.runs("rss") { try benchmarks.rebuildMemory() }
-            if configuration.runs("legacy") { try benchmarks.legacy() }
+            for kind in configuration.workloads {
+                try benchmarks.run(kind)
+                // The table so far, on stderr: a long run that is stopped still leaves its rows.
+                FileHandle.standardError.write(Data("[bench] table after \(kind.rawValue):\n\(benchmarks.table.render())\n".utf8))
+            }
             let minutes = (Stopwatch.now() - start) / 60
             print(benchmarks.table.render())
             print("")
@@ -43,15 +42,18 @@ enum BenchMain {
         }
     }
 
-    /// `--write-legacy-json N PATH`: writes the legacy-import workload's input file and exits
+    /// `--write-legacy-json N PATH [WORKLOAD]`: writes the legacy-import workload's input file and exits
     /// (for checking it against Python, or importing it by hand).
     static func writeLegacyIfAsked() -> Bool {
         let arguments = CommandLine.arguments
-        guard arguments.count == 4, arguments[1] == "--write-legacy-json", let n = Int(arguments[2]), n >= 0 else {
+        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--write-legacy-json",
+              let n = Int(arguments[2]), n >= 0,
+              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
+        else {
             return false
         }
         do {
-            try LegacyJSONGenerator.write(invocations: n, to: arguments[3])
+            try LegacyJSONGenerator.write(kind, invocations: n, to: arguments[3])
         } catch {
             FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
             exit(1)

@@ -2,19 +2,20 @@ import Foundation
 import GRDB
 import SkillMetrics
 
-/// The workloads, each measured against its baseline in the same run (interleaved runs, so
-/// that load from other processes hits both sides alike).
+/// The measures, each run on every workload of the family against its baseline in the same
+/// run (interleaved runs, so that load from other processes hits both sides alike).
 final class Benchmarks {
     let configuration: BenchConfiguration
     let directory: BenchDirectory
-    var table = ResultTable()
-    /// Median seconds of one durable single-event append (for the legacy comparison).
-    var singleAppendSeconds: Double?
+    var table: ResultTable
+    /// Median seconds of one durable single-event append, per workload (for the legacy comparison).
+    var singleAppendSeconds: [WorkloadKind: Double] = [:]
     private var runCounter = 0
 
     init(configuration: BenchConfiguration, directory: BenchDirectory) {
         self.configuration = configuration
         self.directory = directory
+        self.table = ResultTable(workloads: configuration.workloads)
     }
 
     static func log(_ message: String) {
@@ -26,6 +27,20 @@ final class Benchmarks {
         return String(format: "%@-%04d-4000-8000", stem, runCounter)
     }
 
+    /// Every selected measure on `kind`; its large databases are removed afterwards.
+    func run(_ kind: WorkloadKind) throws {
+        Self.log("workload \(kind.rawValue)")
+        defer { removeDatabases() }
+        if configuration.runs("single") { try singleAppend(kind) }
+        if configuration.runs("batch") { try batchedAppend(kind) }
+        if configuration.runs("cli") { try cliAppend(kind) }
+        if configuration.runs("foreign") { try foreignClient(kind) }
+        if configuration.runs("show") { try showLatency(kind) }
+        if configuration.runs("rebuild") { try rebuildAndVerify(kind) }
+        if configuration.runs("rss") { try rebuildMemory(kind) }
+        if configuration.runs("legacy") { try legacy(kind) }
+    }
+
     // MARK: append
 
     /// One event per IMMEDIATE transaction: `SkillMetricsStore.append(_:)` vs the C loop.
@@ -34,7 +49,7 @@ final class Benchmarks {
     /// latency on a shared disk drifts; so the runs are paired (C and Swift back to back, in
     /// alternating order, each on a fresh database) and the ratio is the median of the pairs'
     /// ratios.
-    func singleAppend() throws {
+    func singleAppend(_ kind: WorkloadKind) throws {
         let n = configuration.singleAppendEvents
         let rounds = configuration.singleAppendRuns
         Self.log("single-event append: \(rounds) paired runs × \(n) events, each side on a fresh database")
@@ -45,12 +60,12 @@ final class Benchmarks {
             func runC() throws -> Double {
                 let file = try directory.freshDatabase("single-c")
                 defer { directory.removeDatabase(file) }
-                return try Workload.insertWithC(path: file, prefix: prefix("c"), count: n, batch: 1, pregenerate: true)
+                return try Workload.insertWithC(kind, path: file, prefix: prefix("c"), count: n, batch: 1, pregenerate: true)
             }
             func runSwift() throws -> Double {
                 let file = try directory.freshDatabase("single-swift")
                 defer { directory.removeDatabase(file) }
-                let events = Workload.events(prefix("s"), count: n)
+                let events = Workload.events(kind, prefix("s"), count: n)
                 let store = try SkillMetricsStore(path: file)
                 return try Stopwatch.time {
                     for event in events { try store.append(event) }
@@ -70,19 +85,15 @@ final class Benchmarks {
         }
         let swift = Stopwatch.median(swiftTimes) / Double(n)
         let c = Stopwatch.median(cTimes) / Double(n)
-        singleAppendSeconds = swift
+        singleAppendSeconds[kind] = swift
         let ratio = Stopwatch.median(ratios)
-        table.add(.init(
-            workload: "single-event durable append (WAL, synchronous=NORMAL, triggers), `append(_:)`",
-            result: "\(Format.duration(swift))/event (\(Format.rate(1 / swift)))",
-            runs: "\(rounds) pairs × \(n)",
-            baseline: "C prepared INSERT, 1 per txn: \(Format.duration(c))/event (\(Format.rate(1 / c)))",
-            ratio: "\(Format.ratio(ratio)) C speed (median of pairs)",
-            bar: "≥ 0.80× C", holds: ratio >= 0.8))
+        table.add("single-event durable append (WAL, synchronous=NORMAL, triggers), `append(_:)`, vs C prepared INSERT, 1 per txn; median of pair ratios",
+                  runs: "\(rounds) pairs × \(n)", bar: "≥ 0.80× C", workload: kind,
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.duration(swift)) vs \(Format.duration(c))/event)", holds: ratio >= 0.8))
     }
 
     /// 1,000 events per transaction: `append(_:)` with an array vs the C loop batched.
-    func batchedAppend() throws {
+    func batchedAppend(_ kind: WorkloadKind) throws {
         let n = configuration.batchEvents
         let size = configuration.batchSize
         Self.log("batched append: \(configuration.batchRuns) × \(n) events in transactions of \(size)")
@@ -90,11 +101,11 @@ final class Benchmarks {
         var cTimes: [Double] = []
         for _ in 0..<configuration.batchRuns {
             let cFile = try directory.freshDatabase("batch-c")
-            cTimes.append(try Workload.insertWithC(path: cFile, prefix: prefix("c"), count: n, batch: size, pregenerate: true))
+            cTimes.append(try Workload.insertWithC(kind, path: cFile, prefix: prefix("c"), count: n, batch: size, pregenerate: true))
             directory.removeDatabase(cFile)
 
             let swiftFile = try directory.freshDatabase("batch-swift")
-            let events = Workload.events(prefix("s"), count: n)
+            let events = Workload.events(kind, prefix("s"), count: n)
             let batches = stride(from: 0, to: n, by: size).map { Array(events[$0..<min($0 + size, n)]) }
             do {
                 let store = try SkillMetricsStore(path: swiftFile)
@@ -104,70 +115,110 @@ final class Benchmarks {
             }
             directory.removeDatabase(swiftFile)
         }
-        // Diagnostic: the same C loop once the two projection triggers are dropped (a scratch
-        // copy of the schema; the library never runs without them). It shows what the live
-        // projections cost every writer.
-        var bareTimes: [Double] = []
-        for _ in 0..<2 {
-            let bareFile = try directory.freshDatabase("batch-bare")
-            do {
-                let store = try SkillMetricsStore(path: bareFile)
-                try store.write { db in
-                    try db.execute(sql: """
-                        DROP TRIGGER skill_invocation_project_skill_metrics;
-                        DROP TRIGGER skill_invocation_project_session_skill;
-                        """)
-                }
-            }
-            bareTimes.append(try Workload.insertWithC(path: bareFile, prefix: prefix("b"), count: n, batch: size, pregenerate: true))
-            directory.removeDatabase(bareFile)
-        }
         let swiftRate = Double(n) / Stopwatch.median(swiftTimes)
         let cRate = Double(n) / Stopwatch.median(cTimes)
+        table.add("batched append, \(size) per transaction, `append(_: [SkillInvocation])` (C prepared INSERT, same batches, beside it)",
+                  runs: "\(configuration.batchRuns) × \(n)", bar: "≥ 100k events/s", workload: kind,
+                  .init(text: "\(Format.rate(swiftRate)) (C: \(Format.rate(cRate)))", holds: swiftRate >= 100_000))
+    }
+
+    /// The CLI: `skill-metrics append --jsonl FILE --batch-size 1000` of a JSONL file written
+    /// by the C generator, end to end (process start, parse, append).
+    func cliAppend(_ kind: WorkloadKind) throws {
+        let n = configuration.cliEvents
+        let measure = "CLI `append --jsonl --batch-size 1000`, \(n / 1000)k events, end to end"
+        guard let cli = CLIBinary.path() else {
+            table.add(measure, runs: "—", bar: "≥ 100k events/s", workload: kind,
+                      .init(text: "skipped: no `skill-metrics` binary beside the bench (build all products)", holds: nil))
+            return
+        }
+        let input = directory.file("cli-\(kind.rawValue)", "jsonl")
+        try Workload.writeJSONL(kind, path: input, prefix: prefix("j"), count: n)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let file = try directory.freshDatabase("cli")
+        defer { directory.removeDatabase(file) }
+        Self.log("cli: append --jsonl of \(n) events")
+        var output = ""
+        let seconds = try Stopwatch.time {
+            output = try CLIBinary.run(cli, ["append", "--db", file, "--jsonl", input, "--batch-size", "1000"])
+        }
+        guard output.contains("appended \(n) events") else { throw BenchError("cli append: unexpected output \(output.prefix(200))") }
+        let rate = Double(n) / seconds
+        table.add(measure, runs: "1", bar: "≥ 100k events/s", workload: kind,
+                  .init(text: "\(Format.rate(rate)) (\(Format.duration(seconds)))", holds: rate >= 100_000))
+    }
+
+    /// A foreign client: the C loop's plain INSERTs (libsqlite3, 1,000 per transaction) on the
+    /// full schema vs the same schema with the projection triggers dropped.
+    func foreignClient(_ kind: WorkloadKind) throws {
+        let n = configuration.foreignEvents
+        Self.log("foreign client: \(configuration.foreignRuns) × \(n) C inserts with and without the projection triggers")
+        var withTimes: [Double] = []
+        var bareTimes: [Double] = []
+        var dropped = 0
+        for _ in 0..<configuration.foreignRuns {
+            let withFile = try directory.freshDatabase("foreign")
+            withTimes.append(try Workload.insertWithC(kind, path: withFile, prefix: prefix("f"), count: n, batch: 1000, pregenerate: true))
+            directory.removeDatabase(withFile)
+            let bareFile = try directory.freshDatabase("foreign-bare")
+            do {
+                let store = try SkillMetricsStore(path: bareFile)
+                dropped = try ProjectionTriggers.drop(store).count
+            }
+            bareTimes.append(try Workload.insertWithC(kind, path: bareFile, prefix: prefix("b"), count: n, batch: 1000, pregenerate: true))
+            directory.removeDatabase(bareFile)
+        }
+        let withRate = Double(n) / Stopwatch.median(withTimes)
         let bareRate = Double(n) / Stopwatch.median(bareTimes)
-        table.add(.init(
-            workload: "batched append, \(size) per transaction, `append(_: [SkillInvocation])`",
-            result: Format.rate(swiftRate),
-            runs: "\(configuration.batchRuns) × \(n)",
-            baseline: "C prepared INSERT, \(size) per txn: \(Format.rate(cRate))",
-            ratio: "\(Format.ratio(swiftRate / cRate)) C speed",
-            bar: "≥ 100k events/s", holds: swiftRate >= 100_000))
-        table.add(.init(
-            workload: "diagnostic: C batched, projection triggers dropped (not a library path)",
-            result: Format.rate(bareRate),
-            runs: "2 × \(n)",
-            baseline: "C with the V1 triggers: \(Format.rate(cRate))",
-            ratio: "triggers cost \(Format.ratio(bareRate / cRate)) of C's time",
-            bar: "—", holds: nil))
+        let ratio = withRate / bareRate
+        table.add("foreign client: C plain INSERTs, 1000 per txn, all triggers vs the \(dropped) projection triggers dropped",
+                  runs: "\(configuration.foreignRuns) × \(n) each", bar: "≥ 0.33×", workload: kind,
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.rate(withRate)) vs \(Format.rate(bareRate)))", holds: ratio >= 0.33))
     }
 
     // MARK: large logs
 
     private var databases: [Int: String] = [:]
 
-    /// A database with `count` workload events (built once, in one transaction, not timed).
-    func database(events count: Int) throws -> String {
+    /// A database with `count` events of the current workload (built once, not timed).
+    func database(_ kind: WorkloadKind, events count: Int) throws -> String {
         if let file = databases[count] { return file }
-        Self.log("setup: inserting \(count) events (C, one transaction, triggers on; not timed)")
+        Self.log("setup: \(count) \(kind.rawValue) events (C, one transaction, projection triggers suspended, then rebuild; not timed)")
         let start = Stopwatch.now()
-        let file = try directory.populatedDatabase("log\(count)", events: count)
+        let file = try directory.populatedDatabase(kind, "log\(count)-\(kind.rawValue)", events: count)
         Self.log(String(format: "setup: %d events in %.1f s", count, Stopwatch.now() - start))
         databases[count] = file
         return file
     }
 
-    /// `metrics(for:)` latency on a small and a large log.
-    func showLatency() throws {
-        let small = try database(events: configuration.smallEvents)
-        let large = try database(events: configuration.largeEvents)
+    private func removeDatabases() {
+        for file in databases.values { directory.removeDatabase(file) }
+        databases = [:]
+    }
+
+    /// The skill names of a log, most used first.
+    static func skillNames(_ store: SkillMetricsStore) throws -> [String] {
+        try store.read { db in
+            try String.fetchAll(db, sql: "SELECT skill_name FROM skill_metrics ORDER BY total_invocations DESC, skill_name")
+        }
+    }
+
+    /// `metrics(for:)` latency on a small and a large log (the skills both logs hold).
+    func showLatency(_ kind: WorkloadKind) throws {
+        let small = try database(kind, events: configuration.smallEvents)
+        let large = try database(kind, events: configuration.largeEvents)
         let smallStore = try SkillMetricsStore(path: small)
         let largeStore = try SkillMetricsStore(path: large)
-        Self.log("show: \(configuration.showRuns) runs × \(configuration.showCalls) calls of metrics(for:) on each log")
+        let names = Set(try Self.skillNames(smallStore))
+        let skills = try Self.skillNames(largeStore).filter { names.contains($0) }
+        guard !skills.isEmpty else { throw BenchError("show: no skill in both logs") }
+        Self.log("show: \(configuration.showRuns) runs × \(configuration.showCalls) calls of metrics(for:) on each log, \(skills.count) skills")
         func perCall(_ store: SkillMetricsStore) throws -> Double {
             var found = 0
+            let queries = SkillMetricsQueries(store: store)
             let seconds = try Stopwatch.time {
                 for call in 0..<configuration.showCalls {
-                    if try SkillMetricsQueries(store: store).metrics(for: String(format: "skill-%02d", call % 50)) != nil { found += 1 }
+                    if try queries.metrics(for: skills[call % skills.count]) != nil { found += 1 }
                 }
             }
             guard found == configuration.showCalls else { throw BenchError("metrics(for:) found \(found) of \(configuration.showCalls) skills") }
@@ -184,19 +235,15 @@ final class Benchmarks {
         let smallMedian = Stopwatch.median(smallTimes)
         let largeMedian = Stopwatch.median(largeTimes)
         let ratio = largeMedian / smallMedian
-        table.add(.init(
-            workload: "`show`: `metrics(for:)` at \(configuration.largeEvents / 1000)k events",
-            result: "\(Format.duration(largeMedian))/call",
-            runs: "\(configuration.showRuns) × \(configuration.showCalls) calls",
-            baseline: "same at \(configuration.smallEvents / 1000)k events: \(Format.duration(smallMedian))/call",
-            ratio: "\(Format.ratio(ratio)) the small log's latency",
-            bar: "≤ 1.5×", holds: ratio <= 1.5))
-        try timeline(largeStore)
+        table.add("`show`: `metrics(for:)` at \(configuration.largeEvents / 1000)k vs \(configuration.smallEvents / 1000)k events (same skills)",
+                  runs: "\(configuration.showRuns) × \(configuration.showCalls) calls", bar: "≤ 1.5×", workload: kind,
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.duration(largeMedian)) vs \(Format.duration(smallMedian))/call)", holds: ratio <= 1.5))
+        try timeline(kind, largeStore)
     }
 
     /// The 7-day timeline at 1M events: the library's `timeline` (day buckets) against an
     /// equivalent hand-written `GROUP BY day, skill` over `invoked_at`.
-    private func timeline(_ store: SkillMetricsStore) throws {
+    private func timeline(_ kind: WorkloadKind, _ store: SkillMetricsStore) throws {
         let end = Workload.invokedAtText(configuration.largeEvents)
         let start = Workload.invokedAtText(configuration.largeEvents - 7 * 24 * 120)  // one event per 30 s
         guard let endInstant = Timestamp.parseCanonical(end) else {
@@ -211,34 +258,28 @@ final class Benchmarks {
             """
         var sqlTimes: [Double] = []
         var libraryTimes: [Double] = []
-        var rowCount = 0
-        var bucketCount = 0
         let week: Int64 = 7 * 86_400 * 1_000_000
         for _ in 0..<(configuration.timelineRuns + 1) {
             sqlTimes.append(try Stopwatch.time {
-                rowCount = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [start, end]).count }
+                _ = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [start, end]).count }
             })
             libraryTimes.append(try Stopwatch.time {
-                bucketCount = try TimelineQuery(store: store).run(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
+                _ = try TimelineQuery(store: store).run(windowMicroseconds: week, bucket: .day, end: endInstant).buckets.count
             })
         }
         sqlTimes.removeFirst()  // warm-up
         libraryTimes.removeFirst()
         let sqlMedian = Stopwatch.median(sqlTimes)
         let libraryMedian = Stopwatch.median(libraryTimes)
-        table.add(.init(
-            workload: "timeline, 7-day window at \(configuration.largeEvents / 1000)k events (`timeline(…)`, day buckets, \(bucketCount) buckets)",
-            result: Format.duration(libraryMedian),
-            runs: "\(configuration.timelineRuns)",
-            baseline: "hand-written SQL `GROUP BY day, skill` (\(rowCount) rows): \(Format.duration(sqlMedian))",
-            ratio: "\(Format.ratio(libraryMedian / sqlMedian)) the SQL's time",
-            bar: "—", holds: nil))
+        table.add("timeline, 7-day window at \(configuration.largeEvents / 1000)k events (`timeline(…)`, day buckets) vs hand-written SQL `GROUP BY day, skill`",
+                  runs: "\(configuration.timelineRuns)", bar: "—", workload: kind,
+                  .init(text: "\(Format.ratio(libraryMedian / sqlMedian)) the SQL's time (\(Format.duration(libraryMedian)) vs \(Format.duration(sqlMedian)))", holds: nil))
     }
 
     /// Rebuild and verify of the large log vs SQLite's own GROUP BY recomputation of the
     /// scalar projection columns.
-    func rebuildAndVerify() throws {
-        let file = try database(events: configuration.largeEvents)
+    func rebuildAndVerify(_ kind: WorkloadKind) throws {
+        let file = try database(kind, events: configuration.largeEvents)
         let store = try SkillMetricsStore(path: file)
         let events = configuration.largeEvents
         Self.log("rebuild/verify: \(configuration.largeRuns) runs each at \(events) events, with the SQL baseline")
@@ -261,20 +302,13 @@ final class Benchmarks {
         let rebuild = Stopwatch.median(rebuildTimes)
         let verify = Stopwatch.median(verifyTimes)
         let rebuildRate = Double(events) / rebuild
-        table.add(.init(
-            workload: "rebuild at \(events / 1000)k events (Swift projectors, atomic swap)",
-            result: "\(Format.duration(rebuild)) (\(Format.rate(rebuildRate)))",
-            runs: "\(configuration.largeRuns)",
-            baseline: "SQLite `INSERT … SELECT … GROUP BY` (table scan) of the scalar columns: \(Format.duration(sql))",
-            ratio: "\(Format.ratio(sql / rebuild)) SQL speed",
-            bar: "≥ 1M events/s", holds: rebuildRate >= 1_000_000))
-        table.add(.init(
-            workload: "verify at \(events / 1000)k events\(consistent ? "" : " — **REPORTED DIFFERENCES**")",
-            result: "\(Format.duration(verify)) (\(Format.rate(Double(events) / verify)))",
-            runs: "\(configuration.largeRuns)",
-            baseline: "same SQL: \(Format.duration(sql))",
-            ratio: "\(Format.ratio(sql / verify)) SQL speed",
-            bar: "< 2 s", holds: verify < 2 && consistent))
+        table.add("rebuild at \(events / 1000)k events (Swift projectors, atomic swap) vs SQLite `INSERT … SELECT … GROUP BY` (table scan) of the scalar columns",
+                  runs: "\(configuration.largeRuns)", bar: "≥ 1M events/s and ≥ 1.0× SQL", workload: kind,
+                  .init(text: "\(Format.rate(rebuildRate)), \(Format.ratio(sql / rebuild)) SQL speed (\(Format.duration(rebuild)) vs \(Format.duration(sql)))",
+                        holds: rebuildRate >= 1_000_000 && sql / rebuild >= 1.0))
+        table.add("verify at \(events / 1000)k events",
+                  runs: "\(configuration.largeRuns)", bar: "< 2 s, consistent", workload: kind,
+                  .init(text: "\(Format.duration(verify))\(consistent ? "" : " — **REPORTED DIFFERENCES**")", holds: verify < 2 && consistent))
     }
 
     /// SQLite's own recomputation of the projections' scalar columns (counts, duration sums,
@@ -307,73 +341,79 @@ final class Benchmarks {
     }
 
     /// Peak RSS of a rebuild in a child process, at the medium and the large log size.
-    func rebuildMemory() throws {
-        let medium = try database(events: configuration.mediumEvents)
-        let large = try database(events: configuration.largeEvents)
+    func rebuildMemory(_ kind: WorkloadKind) throws {
+        let medium = try database(kind, events: configuration.mediumEvents)
+        let large = try database(kind, events: configuration.largeEvents)
         Self.log("rss: rebuild in child processes at \(configuration.mediumEvents) and \(configuration.largeEvents) events")
-        let floor = try RSSProbe.measure(.open, database: large)
-        let mediumKB = try RSSProbe.measure(.rebuild, database: medium)
-        let largeKB = try RSSProbe.measure(.rebuild, database: large)
+        let floor = try RSSProbe.measure(.open, [large])
+        let mediumKB = try RSSProbe.measure(.rebuild, [medium])
+        let largeKB = try RSSProbe.measure(.rebuild, [large])
         let ratio = Double(largeKB) / Double(mediumKB)
-        table.add(.init(
-            workload: "peak RSS of `rebuild` at \(configuration.largeEvents / 1000)k events (child process, `ru_maxrss`)",
-            result: Format.megabytes(largeKB),
-            runs: "1 each",
-            baseline: "at \(configuration.mediumEvents / 1000)k events: \(Format.megabytes(mediumKB)) (open only: \(Format.megabytes(floor)))",
-            ratio: "\(Format.ratio(ratio)) the \(configuration.mediumEvents / 1000)k peak",
-            bar: "≤ 1.5×", holds: ratio <= 1.5))
+        table.add("peak RSS of `rebuild` (child process, `ru_maxrss`) at \(configuration.largeEvents / 1000)k vs \(configuration.mediumEvents / 1000)k events",
+                  runs: "1 each", bar: "≤ 1.5×", workload: kind,
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.megabytes(largeKB)) vs \(Format.megabytes(mediumKB)); open only \(Format.megabytes(floor)))", holds: ratio <= 1.5))
     }
 
     // MARK: legacy
 
-    /// Import of a 100k-invocation legacy file, and the per-invocation cost of the legacy
-    /// tracker's whole-file rewrite at 10k invocations.
-    func legacy() throws {
+    /// Import of a 100k-invocation legacy file (time, ratio to python's `json.load`, peak RSS
+    /// against the file's size), and the per-invocation cost of the legacy tracker's
+    /// whole-file rewrite at 10k invocations.
+    func legacy(_ kind: WorkloadKind) throws {
         let n = configuration.importInvocations
-        let importFile = directory.file("legacy-\(n)", "json")
+        let importFile = directory.file("legacy-\(kind.rawValue)-\(n)", "json")
         Self.log("legacy: writing a \(n)-invocation crackerjack file (not timed)")
-        try LegacyJSONGenerator.write(invocations: n, to: importFile)
-        let databaseFile = try directory.freshDatabase("import")
+        try LegacyJSONGenerator.write(kind, invocations: n, to: importFile)
+        defer { try? FileManager.default.removeItem(atPath: importFile) }
+        let fileBytes = (try FileManager.default.attributesOfItem(atPath: importFile)[.size] as? NSNumber)?.intValue ?? 0
         var importTimes: [Double] = []
-        var wired = true
-        for _ in 0..<3 where wired {
-            let file = importTimes.isEmpty ? databaseFile : try directory.freshDatabase("import")
-            let seconds = try Stopwatch.time {
-                wired = try LegacyImportHook.importLegacy(jsonPath: importFile, databasePath: file)
-            }
-            if wired { importTimes.append(seconds) }
+        var pythonTimes: [Double] = []
+        for _ in 0..<configuration.importRuns {
+            let file = try directory.freshDatabase("import")
+            importTimes.append(try Stopwatch.time {
+                try LegacyImportHook.importLegacy(jsonPath: importFile, databasePath: file)
+            })
+            directory.removeDatabase(file)
+            if let python = try PythonJSONLoad.seconds(file: importFile) { pythonTimes.append(python) }
         }
-        if wired {
-            let median = Stopwatch.median(importTimes)
-            table.add(.init(
-                workload: "legacy import of \(n / 1000)k invocations (`DataMigrator`)",
-                result: "\(Format.duration(median)) (\(Format.rate(Double(n) / median)))",
-                runs: "\(importTimes.count)", baseline: "—", ratio: "—",
-                bar: "< 2 s", holds: median < 2))
+        let median = Stopwatch.median(importTimes)
+        let size = Format.megabytes(bytes: fileBytes)
+        table.add("legacy import of \(n / 1000)k invocations (`DataMigrator`, end to end: read, parse, append, validate)",
+                  runs: "\(configuration.importRuns)", bar: "< 2 s", workload: kind,
+                  .init(text: "\(Format.duration(median)) (\(Format.rate(Double(n) / median)); file \(size))", holds: median < 2))
+        if pythonTimes.isEmpty {
+            table.add("legacy import vs python3 `json.load` of the same file", runs: "—", bar: "≤ 4×", workload: kind,
+                      .init(text: "skipped: python3 not found or failed", holds: nil))
         } else {
-            table.add(.init(
-                workload: "legacy import of \(n / 1000)k invocations",
-                result: "**not wired**: importer on another branch; input generator ready (`LegacyImportHook`)",
-                runs: "—", baseline: "—", ratio: "—", bar: "< 2 s", holds: nil))
+            let python = Stopwatch.median(pythonTimes)
+            let ratio = median / python
+            table.add("legacy import vs python3 `json.load` of the same file (time ratio)",
+                      runs: "\(configuration.importRuns) each", bar: "≤ 4×", workload: kind,
+                      .init(text: "\(Format.ratio(ratio)) (\(Format.duration(median)) vs \(Format.duration(python)))", holds: ratio <= 4))
         }
+        let database = try directory.freshDatabase("import-rss")
+        let openKB = try RSSProbe.measure(.open, [database])
+        let parseKB = try RSSProbe.measure(.parseLegacy, [database, importFile])
+        let importKB = try RSSProbe.measure(.importLegacy, [database, importFile])
+        directory.removeDatabase(database)
+        let ratio = Double(importKB) * 1024 / Double(max(fileBytes, 1))
+        table.add("peak RSS of the legacy import (child process, `ru_maxrss`) vs the file's size",
+                  runs: "1", bar: "≤ 3×", workload: kind,
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.megabytes(importKB)) for \(size); parse alone \(Format.megabytes(parseKB)), open only \(Format.megabytes(openKB)))", holds: ratio <= 3))
 
-        let rewriteFile = directory.file("legacy-\(configuration.rewriteInvocations)", "json")
-        try LegacyJSONGenerator.write(invocations: configuration.rewriteInvocations, to: rewriteFile)
+        let rewriteFile = directory.file("legacy-\(kind.rawValue)-\(configuration.rewriteInvocations)", "json")
+        try LegacyJSONGenerator.write(kind, invocations: configuration.rewriteInvocations, to: rewriteFile)
+        defer { try? FileManager.default.removeItem(atPath: rewriteFile) }
         Self.log("legacy: python3 json.dumps(indent=2) + write of \(configuration.rewriteInvocations) invocations × \(configuration.rewriteRuns)")
         let scratch = directory.file("rewrite", "json")
+        let measure = "legacy tracker: rewrite the whole JSON file per completion at \(configuration.rewriteInvocations / 1000)k invocations (python3 `json.dumps(indent=2)` + write) vs durable `append(_:)`"
         if let rewrite = try PythonRewriteBaseline.medianRewriteSeconds(file: rewriteFile, scratch: scratch, runs: configuration.rewriteRuns) {
-            let append = singleAppendSeconds
-            table.add(.init(
-                workload: "legacy tracker: rewrite the whole JSON file per completion, at \(rewrite.invocations / 1000)k invocations (python3 `json.dumps(indent=2)` + write)",
-                result: "\(Format.duration(rewrite.seconds))/invocation",
-                runs: "\(configuration.rewriteRuns)",
-                baseline: append.map { "durable `append(_:)`: \(Format.duration($0))/event" } ?? "— (run `single` for the ratio)",
-                ratio: append.map { "append is \(String(format: "%.0f", rewrite.seconds / $0))× cheaper" } ?? "—",
-                bar: "—", holds: nil))
+            let append = singleAppendSeconds[kind]
+            let versus = append.map { ", append \(String(format: "%.0f", rewrite.seconds / $0))× cheaper" } ?? ""
+            table.add(measure, runs: "\(configuration.rewriteRuns)", bar: "—", workload: kind,
+                      .init(text: "\(Format.duration(rewrite.seconds))/invocation\(versus)", holds: nil))
         } else {
-            table.add(.init(
-                workload: "legacy tracker: whole-file rewrite per completion",
-                result: "skipped: python3 not found or failed", runs: "—", baseline: "—", ratio: "—", bar: "—", holds: nil))
+            table.add(measure, runs: "—", bar: "—", workload: kind, .init(text: "skipped: python3 not found or failed", holds: nil))
         }
     }
 }

@@ -2,14 +2,15 @@ import Foundation
 import SkillMetrics
 
 /// Writes a crackerjack-dialect legacy file (`.session-buddy/skill_metrics.json`) with `n`
-/// invocations, byte for byte as the legacy Python tracker's `json.dumps(data, indent=2)`
-/// would have written it after its last completion.
+/// invocations of a workload of the family, byte for byte as the legacy Python tracker's
+/// `json.dumps(data, indent=2)` would have written it after its last completion.
 ///
-/// Invocations do not overlap (each completes before the next starts), so completion order is
-/// start order and `skills` is the fold of the finished invocations in list order, exactly as
-/// the tracker built it. Timestamps are naive wall-clock times meant as UTC (import with the
-/// UTC zone). Every 50th invocation is pending (never completed); every 97th starts on a whole
-/// second (no `.ffffff` part, as `isoformat()` writes it).
+/// The fields come from the C generator (`smb_make_workload_event`), so the file has the
+/// workload's skills, paths, errors, actions and durations (the legacy format has no
+/// sessions). Every 50th invocation, and every abandoned one without a duration, is pending
+/// (never completed). `skills` is the fold of the finished invocations in completion order
+/// (start + duration, ties by list position), as the tracker built it. Timestamps are naive
+/// wall-clock times meant as UTC (import with the UTC zone).
 enum LegacyJSONGenerator {
     private struct SkillState {
         var total = 0
@@ -23,24 +24,34 @@ enum LegacyJSONGenerator {
         var last: String
     }
 
-    static func write(invocations n: Int, to path: String) throws {
-        let base: Int64 = 1_767_225_600 * 1_000_000  // 2026-01-01T00:00:00
-        let paths = ["quick", "comprehensive", "debug"]
+    private struct Entry {
+        var skill: String
+        var invokedAt: String
+        var workflowPath: String?
+        var completed: Bool
+        var duration: Double?
+        var actions: [String]
+        var errorType: String?
+        var completion: Int64
+    }
+
+    static func write(_ kind: WorkloadKind, invocations n: Int, to path: String) throws {
         var invocations: [JSONValue] = []
         invocations.reserveCapacity(n)
-        var states: [String: SkillState] = [:]
-        var order: [String] = []
+        var entries: [Entry] = []
+        entries.reserveCapacity(n)
         for i in 0..<n {
-            let skill = String(format: "skill-%02d", i % 40)
-            let micros: Int64 = i % 97 == 0 ? 0 : Int64((i * 7919) % 1_000_000)
-            let start = base + Int64(i) * 30_000_000 + micros
+            let raw = Workload.raw(kind, "legacy", i)
+            let start = raw.invoked_at_us
             let invokedAt = LocalDateTime(utcMicroseconds: start).pythonISOFormat
-            let workflowPath: String? = i % 4 == 3 ? nil : paths[i % 4]
+            let skill = Workload.text(raw.skill_name)
+            let workflowPath: String? = raw.has_workflow_path != 0 ? Workload.text(raw.workflow_path) : nil
             var object = JSONObject()
             object.append("skill_name", .string(skill))
             object.append("invoked_at", .string(invokedAt))
             object.append("workflow_path", .optionalString(workflowPath))
-            if i % 50 == 7 {
+            let completed = raw.completed != 0
+            if i % 50 == 7 || (!completed && raw.has_duration == 0) {
                 object.append("completed", .bool(false))
                 object.append("duration_seconds", .null)
                 object.append("follow_up_actions", .array([]))
@@ -48,30 +59,40 @@ enum LegacyJSONGenerator {
                 invocations.append(.object(object))
                 continue
             }
-            let completed = i % 10 != 0
-            let durationMicros = Int64((i * 37) % 20_000) * 1_000 + 1
-            let duration = Double(durationMicros) / 1_000_000  // timedelta.total_seconds()
-            let actions: [String] = i % 6 == 0 ? ["git commit"] : i % 6 == 3 ? ["git commit", "git push"] : []
-            let errorType: String? = i % 10 == 0 ? "TimeoutError" : i % 25 == 3 ? "ValueError" : nil
+            let duration: Double? = raw.has_duration != 0 ? raw.duration_seconds : nil
+            let actions = Workload.actions(raw)
+            let errorType: String? = raw.has_error_type != 0 ? Workload.text(raw.error_type) : nil
             object.append("completed", .bool(completed))
-            object.append("duration_seconds", .double(duration))
+            object.append("duration_seconds", duration.map(JSONValue.double) ?? .null)
             object.append("follow_up_actions", .array(actions.map(JSONValue.string)))
             object.append("error_type", .optionalString(errorType))
             invocations.append(.object(object))
-
+            let completion = start + Int64(((duration ?? 0) * 1_000_000).rounded())
+            entries.append(Entry(skill: skill, invokedAt: invokedAt, workflowPath: workflowPath, completed: completed,
+                                 duration: duration, actions: actions, errorType: errorType, completion: completion))
+        }
+        // The tracker folded each invocation when it completed; the sort is stable, so ties
+        // keep list order.
+        let folded = entries.enumerated().sorted {
+            $0.element.completion != $1.element.completion ? $0.element.completion < $1.element.completion : $0.offset < $1.offset
+        }.map(\.element)
+        var states: [String: SkillState] = [:]
+        var order: [String] = []
+        for entry in folded {
+            let skill = entry.skill
             if states[skill] == nil { order.append(skill) }
-            var state = states[skill] ?? SkillState(first: invokedAt, last: invokedAt)
+            var state = states[skill] ?? SkillState(first: entry.invokedAt, last: entry.invokedAt)
             state.total += 1
-            if completed {
+            if entry.completed {
                 state.completed += 1
-                if duration != 0 { state.totalDuration += duration }
+                if let duration = entry.duration, duration != 0 { state.totalDuration += duration }
             } else {
                 state.abandoned += 1
             }
-            if let workflowPath, !workflowPath.isEmpty { state.workflowPaths.add(workflowPath) }
-            if let errorType, !errorType.isEmpty { state.commonErrors.add(errorType) }
-            for action in actions { state.followUpActions.add(action) }
-            state.last = invokedAt
+            if let workflowPath = entry.workflowPath, !workflowPath.isEmpty { state.workflowPaths.add(workflowPath) }
+            if let errorType = entry.errorType, !errorType.isEmpty { state.commonErrors.add(errorType) }
+            for action in entry.actions { state.followUpActions.add(action) }
+            state.last = entry.invokedAt
             states[skill] = state
         }
         var skills = JSONObject()
@@ -92,7 +113,7 @@ enum LegacyJSONGenerator {
             object.append("avg_duration_seconds", .double(state.completed == 0 ? 0.0 : state.totalDuration / Double(state.completed)))
             skills.append(name, .object(object))
         }
-        let lastUpdated = LocalDateTime(utcMicroseconds: base + Int64(n) * 30_000_000 + 123_456).pythonISOFormat
+        let lastUpdated = LocalDateTime(utcMicroseconds: 1_767_225_600 * 1_000_000 + Int64(n) * 30_000_000 + 123_456).pythonISOFormat
         let document = JSONValue.object(JSONObject([
             ("invocations", .array(invocations)),
             ("skills", .object(skills)),

@@ -6,12 +6,19 @@ import SkillMetrics
 /// around the measured call (`valgrind --tool=callgrind --collect-atstart=no`), so that
 /// instruction counts before and after an optimisation compare like for like.
 /// Tasks: `append` (N single-event appends), `batch` (N events, 1,000 per transaction),
-/// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` (N calls at 1k events).
+/// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` (N calls at 1k events),
+/// `parse` (`LegacyDocument.load` of an N-invocation legacy file), `import` (`DataMigrator`
+/// import of such a file, end to end). An optional last argument names the workload
+/// (`today`, `real`, `adversarial`; default `today`).
 enum ProfileMode {
     static func runIfAsked() -> Bool {
         let arguments = CommandLine.arguments
-        guard arguments.count == 4, arguments[1] == "--profile", let n = Int(arguments[3]), n > 0 else { return false }
+        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--profile", let n = Int(arguments[3]), n > 0 else { return false }
         let task = arguments[2]
+        guard let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today else {
+            FileHandle.standardError.write(Data("unknown workload \(arguments[4])\n".utf8))
+            exit(2)
+        }
         do {
             let directory = try BenchDirectory()
             defer { directory.remove() }
@@ -20,7 +27,7 @@ enum ProfileMode {
             case "append", "batch":
                 let file = try directory.freshDatabase("profile")
                 let store = try SkillMetricsStore(path: file)
-                let events = Workload.events("p-0000-4000-8000", count: n)
+                let events = Workload.events(kind, "p-0000-4000-8000", count: n)
                 let batches = task == "append" ? events.map { [$0] } : stride(from: 0, to: n, by: 1000).map { Array(events[$0..<min($0 + 1000, n)]) }
                 seconds = try region {
                     for batch in batches { try store.append(batch) }
@@ -28,18 +35,30 @@ enum ProfileMode {
             case "c-append", "c-batch":
                 let file = try directory.freshDatabase("profile")
                 smb_profile_insert_loop(1)
-                seconds = try Workload.insertWithC(path: file, prefix: "p-0000-4000-8000", count: n, batch: task == "c-append" ? 1 : 1000, pregenerate: true)
+                seconds = try Workload.insertWithC(kind, path: file, prefix: "p-0000-4000-8000", count: n, batch: task == "c-append" ? 1 : 1000, pregenerate: true)
             case "rebuild", "verify":
-                let file = try directory.populatedDatabase("profile", events: n)
+                let file = try directory.populatedDatabase(kind, "profile", events: n)
                 let store = try SkillMetricsStore(path: file)
                 seconds = try region {
                     if task == "rebuild" { try store.rebuild() } else { _ = try store.verify() }
                 }
             case "show":
-                let file = try directory.populatedDatabase("profile", events: 1000)
+                let file = try directory.populatedDatabase(kind, "profile", events: 1000)
                 let store = try SkillMetricsStore(path: file)
+                let skills = try Benchmarks.skillNames(store)
                 seconds = try region {
-                    for call in 0..<n { _ = try SkillMetricsQueries(store: store).metrics(for: String(format: "skill-%02d", call % 50)) }
+                    for call in 0..<n { _ = try SkillMetricsQueries(store: store).metrics(for: skills[call % skills.count]) }
+                }
+            case "parse", "import":
+                let json = directory.file("profile", "json")
+                try LegacyJSONGenerator.write(kind, invocations: n, to: json)
+                let file = try directory.freshDatabase("profile")
+                seconds = try region {
+                    if task == "parse" {
+                        _ = try LegacyDocument.load(path: json)
+                    } else {
+                        try LegacyImportHook.importLegacy(jsonPath: json, databasePath: file)
+                    }
                 }
             default:
                 throw BenchError("unknown profile task \(task)")

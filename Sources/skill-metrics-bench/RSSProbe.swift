@@ -21,13 +21,18 @@ enum RSSProbe {
         case open
         /// Open the store and rebuild the projections.
         case rebuild
+        /// Open the (empty) store and import a legacy file into it (arguments: database, file).
+        case importLegacy = "import"
+        /// Parse a legacy file only (`LegacyDocument.load`; arguments: database, file).
+        case parseLegacy = "parse"
     }
 
-    /// Runs `task` on `database` in a child; returns its peak RSS in kilobytes.
-    static func measure(_ task: Task, database: String) throws -> Int {
+    /// Runs `task` with `arguments` (the database first) in a child; returns its peak RSS in
+    /// kilobytes.
+    static func measure(_ task: Task, _ arguments: [String]) throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try selfExecutable())
-        process.arguments = [launchFlag, task.rawValue, database]
+        process.arguments = [launchFlag, task.rawValue] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -35,7 +40,7 @@ enum RSSProbe {
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard process.terminationStatus == 0, let kilobytes = Int(text) else {
-            throw BenchError("RSS launcher (\(task.rawValue) \(database)) failed: status \(process.terminationStatus), output \(text)")
+            throw BenchError("RSS launcher (\(task.rawValue) \(arguments)) failed: status \(process.terminationStatus), output \(text)")
         }
         return kilobytes
     }
@@ -44,11 +49,11 @@ enum RSSProbe {
     /// (and did its part).
     static func runIfAsked() -> Bool {
         let arguments = CommandLine.arguments
-        guard arguments.count == 4, Task(rawValue: arguments[2]) != nil else { return false }
+        guard arguments.count >= 4, let task = Task(rawValue: arguments[2]) else { return false }
         switch arguments[1] {
         case launchFlag:
             do {
-                print(try spawnAndWait([childFlag, arguments[2], arguments[3]]))
+                print(try spawnAndWait([childFlag] + arguments[2...]))
                 exit(0)
             } catch {
                 FileHandle.standardError.write(Data("RSS launcher failed: \(error)\n".utf8))
@@ -56,8 +61,17 @@ enum RSSProbe {
             }
         case childFlag:
             do {
-                let store = try SkillMetricsStore(path: arguments[3])
-                if Task(rawValue: arguments[2]) == .rebuild { try store.rebuild() }
+                switch task {
+                case .open: _ = try SkillMetricsStore(path: arguments[3])
+                case .rebuild: try SkillMetricsStore(path: arguments[3]).rebuild()
+                case .importLegacy:
+                    guard arguments.count == 5 else { throw BenchError("import needs a database and a file") }
+                    try LegacyImportHook.importLegacy(jsonPath: arguments[4], databasePath: arguments[3])
+                case .parseLegacy:
+                    guard arguments.count == 5 else { throw BenchError("parse needs a database and a file") }
+                    _ = try SkillMetricsStore(path: arguments[3])
+                    _ = try LegacyDocument.load(path: arguments[4])
+                }
             } catch {
                 FileHandle.standardError.write(Data("RSS child failed: \(error)\n".utf8))
                 exit(1)
@@ -89,7 +103,7 @@ enum RSSProbe {
         return usage.ru_maxrss  // kilobytes on Linux
     }
 
-    private static func selfExecutable() throws -> String {
+    static func selfExecutable() throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { throw BenchError("cannot resolve /proc/self/exe") }

@@ -2,16 +2,39 @@ import CSQLiteBaseline
 import Foundation
 import SkillMetrics
 
-/// The benchmark's events: one deterministic generator (in C, `smb_make_event`) shared by the
-/// Swift library's side and the C baseline, so both write identical rows.
+/// The benchmark's workload family (DESIGN.md §7: every bar is judged on the worst of them).
+/// The events come from one deterministic generator written in C (`smb_make_workload_event`),
+/// shared by the Swift library's side and the C baseline, so both write identical rows.
+enum WorkloadKind: String, CaseIterable {
+    /// The original generator: 50 skills, 1,000 fixed sessions, 3 paths, 2 errors, 2 actions.
+    case today
+    /// Sessions that keep arriving, 120 Zipf skills, long-tailed paths/errors/actions,
+    /// millisecond-rounded log-normal durations, nulls.
+    case real
+    /// One skill with thousands of distinct keys, one session of 100k events, equal durations.
+    case adversarial
+
+    var cValue: Int32 {
+        switch self {
+        case .today: Int32(SMB_WORKLOAD_TODAY.rawValue)
+        case .real: Int32(SMB_WORKLOAD_REAL.rawValue)
+        case .adversarial: Int32(SMB_WORKLOAD_ADVERSARIAL.rawValue)
+        }
+    }
+}
+
+/// The benchmark's events as the library's types, and the C baseline's entry points.
 enum Workload {
-    /// Event `index` as the library's ``SkillInvocation``.
-    static func event(_ prefix: String, _ index: Int) -> SkillInvocation {
+    /// Event `index` of `kind` as the C generator makes it.
+    static func raw(_ kind: WorkloadKind, _ prefix: String, _ index: Int) -> smb_event {
         var raw = smb_event()
-        smb_make_event(prefix, Int64(index), &raw)
-        var actions: [String] = []
-        if raw.action_count >= 1 { actions.append(text(raw.actions.0)) }
-        if raw.action_count >= 2 { actions.append(text(raw.actions.1)) }
+        smb_make_workload_event(kind.cValue, prefix, Int64(index), &raw)
+        return raw
+    }
+
+    /// Event `index` of `kind` as the library's ``SkillInvocation``.
+    static func event(_ kind: WorkloadKind, _ prefix: String, _ index: Int) -> SkillInvocation {
+        let raw = raw(kind, prefix, index)
         return SkillInvocation(
             id: text(raw.id),
             skillName: text(raw.skill_name),
@@ -21,18 +44,22 @@ enum Workload {
             durationSeconds: raw.has_duration != 0 ? raw.duration_seconds : nil,
             errorType: raw.has_error_type != 0 ? text(raw.error_type) : nil,
             sessionID: raw.has_session_id != 0 ? text(raw.session_id) : nil,
-            followUpActions: actions)
+            followUpActions: actions(raw))
+    }
+
+    /// The follow-up actions of a generated event.
+    static func actions(_ raw: smb_event) -> [String] {
+        let all = [text(raw.actions.0), text(raw.actions.1), text(raw.actions.2), text(raw.actions.3)]
+        return Array(all.prefix(max(0, min(4, Int(raw.action_count)))))
     }
 
     /// The C generator's canonical `invoked_at` text of event `index` (a self-check).
     static func invokedAtText(_ index: Int) -> String {
-        var raw = smb_event()
-        smb_make_event("check", Int64(index), &raw)
-        return text(raw.invoked_at)
+        text(raw(.today, "check", index).invoked_at)
     }
 
-    static func events(_ prefix: String, count: Int, from first: Int = 0) -> [SkillInvocation] {
-        (first..<(first + count)).map { event(prefix, $0) }
+    static func events(_ kind: WorkloadKind, _ prefix: String, count: Int, from first: Int = 0) -> [SkillInvocation] {
+        (first..<(first + count)).map { event(kind, prefix, $0) }
     }
 
     /// A NUL-terminated C char array (imported as a tuple) as a String.
@@ -43,11 +70,12 @@ enum Workload {
         }
     }
 
-    /// Runs the C baseline; returns the seconds of its insert loop.
+    /// Runs the C baseline on `kind`'s events; returns the seconds of its insert loop.
     static func insertWithC(
-        path: String, prefix: String, first: Int = 0, count: Int, batch: Int, pregenerate: Bool
+        _ kind: WorkloadKind, path: String, prefix: String, first: Int = 0, count: Int, batch: Int, pregenerate: Bool
     ) throws -> Double {
         var message = [CChar](repeating: 0, count: 512)
+        smb_set_workload(kind.cValue)
         let seconds = smb_insert_events(
             path, prefix, Int64(first), Int64(count), Int64(batch), pregenerate ? 1 : 0,
             &message, Int32(message.count))
@@ -56,6 +84,14 @@ enum Workload {
             throw BenchError("C baseline failed on \(path): \(text)")
         }
         return seconds
+    }
+
+    /// Writes `kind`'s events as JSONL for the CLI's `append --jsonl` (by the C generator).
+    static func writeJSONL(_ kind: WorkloadKind, path: String, prefix: String, count: Int) throws {
+        smb_set_workload(kind.cValue)
+        guard smb_write_jsonl(path, prefix, 0, Int64(count)) == 0 else {
+            throw BenchError("cannot write \(path)")
+        }
     }
 }
 

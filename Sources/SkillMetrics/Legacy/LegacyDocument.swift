@@ -29,14 +29,65 @@ public struct LegacyDocument: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SkillMetricsError.fileAccess(path: path, reason: "no such file")
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+        guard !isDirectory.boolValue, let bytes = readBytes(path) else {
             throw SkillMetricsError.fileAccess(path: path, reason: isDirectory.boolValue ? "is a directory, not a JSON file" : "cannot read the file")
         }
-        return try parse(Array(data), file: path, dialect: dialect)
+        return try parse(bytes, file: path, dialect: dialect)
+    }
+
+    /// The file's bytes, read straight into one buffer (no second copy of a large file).
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_size >= 0, info.st_size < Int.max / 4 else { return nil }
+        var failed = false
+        // One byte more than the size, so a file that grew is noticed and read to its end.
+        var bytes = [UInt8](unsafeUninitializedCapacity: Int(info.st_size) + 1) { buffer, count in
+            count = 0
+            guard let base = buffer.baseAddress else { return }
+            while count < buffer.count {
+                let got = read(descriptor, base + count, buffer.count - count)
+                if got > 0 {
+                    count += got
+                } else if got == 0 {
+                    return
+                } else if errno != EINTR {
+                    failed = true
+                    return
+                }
+            }
+        }
+        guard !failed else { return nil }
+        if bytes.count == Int(info.st_size) + 1 {
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if got > 0 {
+                    bytes.append(contentsOf: chunk[0..<got])
+                } else if got == 0 {
+                    break
+                } else if errno != EINTR {
+                    return nil
+                }
+            }
+        }
+        return bytes
     }
 
     /// Parses legacy JSON bytes; `file` names the source in error messages.
+    ///
+    /// A valid file is decoded straight from its bytes (``LegacyDocumentReader``); anything
+    /// that reader does not accept goes through the tree parser and the path-tracking decoder,
+    /// which decide and name the error exactly.
     public static func parse(_ bytes: [UInt8], file: String, dialect: LegacyDialect? = nil) throws -> LegacyDocument {
+        if let document = LegacyDocumentReader.read(bytes, dialect: dialect) { return document }
+        return try parseTree(bytes, file: file, dialect: dialect)
+    }
+
+    /// The tree path: ``JSONParser`` builds the whole value, ``Decoder`` checks it.
+    static func parseTree(_ bytes: [UInt8], file: String, dialect: LegacyDialect? = nil) throws -> LegacyDocument {
         let root: JSONValue
         do {
             root = try JSONParser().parse(bytes)

@@ -17,24 +17,40 @@ import Foundation
 /// log, and export writes the entry once, in its latest state.
 enum LegacyEventBuilder {
     static func eventID(dialect: LegacyDialect, invokedAt: String, position: Int, skillName: String, finished: Bool) -> String {
+        // The digest input: the parts, each followed by a NUL byte.
         var input: [UInt8] = []
         input.reserveCapacity(64 + invokedAt.utf8.count + skillName.utf8.count)
-        for part in ["skill-metrics-legacy-v1", dialect.rawValue, invokedAt, String(position), skillName, finished ? "finished" : "pending"] {
-            input.append(contentsOf: part.utf8)
+        func part(_ text: String) {
+            input.append(contentsOf: text.utf8)
             input.append(0)
         }
-        var bytes = Array(SHA256.hash(data: input).prefix(16))
-        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8 (custom)
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        part("skill-metrics-legacy-v1")
+        part(dialect.rawValue)
+        part(invokedAt)
+        part(String(position))
+        part(skillName)
+        part(finished ? "finished" : "pending")
+        let digest = SHA256.hash(data: input)
+        return digest.withUnsafeBytes { raw -> String in
+            String(unsafeUninitializedCapacity: 36) { text in
+                let digits: StaticString = "0123456789abcdef"
+                let hex = digits.utf8Start
+                var length = 0
+                for index in 0..<min(16, raw.count) {
+                    var byte = raw[index]
+                    if index == 6 { byte = (byte & 0x0F) | 0x80 }  // version 8 (custom)
+                    if index == 8 { byte = (byte & 0x3F) | 0x80 }  // RFC 4122 variant
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[length] = UInt8(ascii: "-")
+                        length += 1
+                    }
+                    text[length] = hex[Int(byte >> 4)]
+                    text[length + 1] = hex[Int(byte & 0x0F)]
+                    length += 2
+                }
+                return length
+            }
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The UTC instant of an entry's `invoked_at` (naive local in `zone` for crackerjack,
@@ -52,12 +68,15 @@ enum LegacyEventBuilder {
             throw SkillMetricsError.invalidInput(location: "invocations[\(position)].invoked_at", reason: "not a timestamp")
         }
         let pending = invocation.isPending(in: dialect)
-        var legacy = JSONObject()
-        legacy.append("dialect", .string(dialect.rawValue))
-        legacy.append("position", .int(position))
-        legacy.append("invoked_at", .string(invocation.invokedAt))
-        if let literal = invocation.durationLiteral { legacy.append("duration_literal", .string(literal)) }
-        for member in invocation.extra.members { legacy.append(member.key, member.value) }
+        // Built at its final size: one allocation per event (100k of them in a large import).
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(3 + (invocation.durationLiteral == nil ? 0 : 1) + invocation.extra.members.count)
+        members.append(("dialect", .string(dialect.rawValue)))
+        members.append(("position", .int(position)))
+        members.append(("invoked_at", .string(invocation.invokedAt)))
+        if let literal = invocation.durationLiteral { members.append(("duration_literal", .string(literal))) }
+        members.append(contentsOf: invocation.extra.members)
+        let legacy = JSONObject(members)
         let event = SkillInvocation(
             id: eventID(dialect: dialect, invokedAt: invocation.invokedAt, position: position,
                         skillName: invocation.skillName, finished: !pending),

@@ -22,7 +22,7 @@ public struct JSONParser: Sendable {
     /// Parses one JSON document that must span the whole input (whitespace around allowed).
     public func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
         let buffer = Array(bytes)
-        var state = State(bytes: buffer, maximumDepth: maximumDepth)
+        var state = Cursor(bytes: buffer, maximumDepth: maximumDepth)
         state.skipWhitespace()
         if state.index == buffer.count {
             throw state.failure(at: state.index, "the input is empty (expected a JSON value)")
@@ -40,7 +40,10 @@ public struct JSONParser: Sendable {
         try parse(Array(text.utf8))
     }
 
-    private struct State {
+    /// The parser's position in its input, and the strict RFC 8259 scanning of each kind of
+    /// value. ``LegacyDocumentReader`` decodes legacy files with the same scanning, so both
+    /// accept exactly the same JSON.
+    struct Cursor {
         let bytes: [UInt8]
         let maximumDepth: Int
         var index = 0
@@ -174,10 +177,11 @@ public struct JSONParser: Sendable {
             let start = index
             index += 1  // opening quote
             var runStart = index
+            var runIsASCII = true
             var output = ""
             func flush(_ end: Int, into output: inout String) throws(Failure) {
                 if end > runStart {
-                    guard let text = String(validating: bytes[runStart..<end], as: UTF8.self) else {
+                    guard let text = self.text(runStart..<end, isASCII: runIsASCII) else {
                         throw failure(at: runStart, "invalid UTF-8 in string")
                     }
                     output += text
@@ -197,6 +201,7 @@ public struct JSONParser: Sendable {
                     throw failure(at: index, "control character 0x\(String(byte, radix: 16)) must be escaped in a string")
                 }
                 if byte != UInt8(ascii: "\\") {
+                    if byte >= 0x80 { runIsASCII = false }
                     index += 1
                     continue
                 }
@@ -243,6 +248,16 @@ public struct JSONParser: Sendable {
                     throw failure(at: index - 2, "invalid escape sequence in string")
                 }
                 runStart = index
+                runIsASCII = true
+            }
+        }
+
+        /// The bytes in `range` as a string; nil when they are not valid UTF-8. ASCII (known
+        /// from the scan) needs no validation.
+        func text(_ range: Range<Int>, isASCII: Bool) -> String? {
+            bytes.withUnsafeBufferPointer { buffer in
+                let slice = UnsafeBufferPointer(rebasing: buffer[range])
+                return isASCII ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
             }
         }
 
@@ -296,7 +311,9 @@ public struct JSONParser: Sendable {
         mutating func parseObject(depth: Int) throws(Failure) -> JSONValue {
             index += 1
             var object = JSONObject()
-            var seen = Set<String>()
+            // Small objects (the common case) check a new key against the keys so far; large
+            // ones switch to a set.
+            var seen: Set<String>? = nil
             skipWhitespace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -312,7 +329,14 @@ public struct JSONParser: Sendable {
                 }
                 let keyStart = index
                 let key = try parseString()
-                guard seen.insert(key).inserted else {
+                let duplicate: Bool
+                if seen == nil && object.members.count < 16 {
+                    duplicate = object.members.contains { $0.key == key }
+                } else {
+                    if seen == nil { seen = Set(object.members.map(\.key)) }
+                    duplicate = seen?.insert(key).inserted == false
+                }
+                guard !duplicate else {
                     throw failure(at: keyStart, "duplicate key \"\(key.prefix(60))\" in object")
                 }
                 skipWhitespace()
