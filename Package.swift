@@ -74,7 +74,9 @@ let package = Package(
             dependencies: ["SkillMetrics"]),
         .testTarget(
             name: "SkillMetricsCLITests",
-            dependencies: ["skill-metrics", "SkillMetrics"]),
+            dependencies: ["skill-metrics", "SkillMetrics"],
+            // The python workload generator the tests run (not a resource of the target).
+            exclude: ["Scripts"]),
         .testTarget(
             name: "SkillMetricsPostgresTests",
             dependencies: ["skill-metrics", "SkillMetrics", "SkillMetricsPostgres"]),

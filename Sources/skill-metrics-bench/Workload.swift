@@ -2,7 +2,7 @@ import CSQLiteBaseline
 import Foundation
 import SkillMetrics
 
-/// The benchmark's workload family (DESIGN.md §7: every bar is judged on the worst of them).
+/// The benchmark's workload family (every performance bar is judged on the worst of them).
 /// The events come from one deterministic generator written in C (`smb_make_workload_event`),
 /// shared by the Swift library's side and the C baseline, so both write identical rows.
 enum WorkloadKind: String, CaseIterable {

@@ -84,13 +84,13 @@ struct SchemaV5Tests {
         _ = try Self.python(["insert-untriggered", store.path, "real", "200000", "11"])
         // The V4 projections of the log, by the Swift projectors (V4 tables).
         #expect(try store.rebuild().events == 200_000)
-        let v4Rows = try store.allMetricsInFirstSeenOrder()
+        let v4Rows = try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder()
 
         #expect(try store.migrate() == [5])
         let migrated = try store.verify()
         #expect(migrated.events == 200_000)
         #expect(migrated.differences.isEmpty, "\(migrated.differences.prefix(3))")
-        #expect(try store.allMetricsInFirstSeenOrder() == v4Rows)
+        #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
 
         #expect(try store.undoMigrations(to: 4) == [5])
         let fresh = try Self.unmigratedStore(directory, "fresh.db")
@@ -98,7 +98,7 @@ struct SchemaV5Tests {
         #expect(try Self.schema(store) == Self.schema(fresh))
         let undone = try store.verify()
         #expect(undone.differences.isEmpty, "\(undone.differences.prefix(3))")
-        #expect(try store.allMetricsInFirstSeenOrder() == v4Rows)
+        #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
     }
 
     @Test("the V5 backfill keeps the V4 triggers' rows and cursors: later events stay exact", arguments: ["real", "adversarial"])
@@ -110,9 +110,9 @@ struct SchemaV5Tests {
         // Batches of 1,000 on V4: the triggers (V4 has no incremental fold), cursors included.
         try store.append(Array(events[..<1_000]))
         try store.append(Array(events[1_000..<2_000]))
-        let v4Rows = try store.allMetricsInFirstSeenOrder()
+        let v4Rows = try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder()
         #expect(try store.migrate() == [5])
-        #expect(try store.allMetricsInFirstSeenOrder() == v4Rows)
+        #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
         // 900 (incremental fold from the V4 cursors), then 100 one by one (triggers).
         try store.append(Array(events[2_000..<2_900]))
         for event in events[2_900...] { try store.append(event) }
@@ -150,10 +150,10 @@ struct SchemaV5Tests {
         #expect(result.events == 8_000)
         #expect(result.differences.isEmpty, "\(result.differences.prefix(3))")
         let byTriggers = try Self.projections(database.store)
-        let listByTriggers = try database.store.allMetricsInFirstSeenOrder()
+        let listByTriggers = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         try database.store.rebuild()
         #expect(try Self.projections(database.store) == byTriggers)
-        #expect(try database.store.allMetricsInFirstSeenOrder() == listByTriggers)
+        #expect(try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder() == listByTriggers)
     }
 
     @Test("verify names the table, skill, field and key of a tampered count row")
@@ -184,11 +184,11 @@ struct SchemaV5Tests {
         try database.store.write { db in
             try db.execute(sql: "UPDATE skill_metrics SET avg_duration_seconds = 9.5, workflow_paths = '{\"x\":2,\"y\":1}'")
         }
-        #expect(try database.store.metrics(for: "deploy")?.avgDurationSeconds == 9.5)
-        #expect(try database.store.metrics(for: "deploy")?.workflowPaths.sqliteJSON == #"{"x":2,"y":1}"#)
+        #expect(try SkillMetricsQueries(store: database.store).metrics(for: "deploy")?.avgDurationSeconds == 9.5)
+        #expect(try SkillMetricsQueries(store: database.store).metrics(for: "deploy")?.workflowPaths.sqliteJSON == #"{"x":2,"y":1}"#)
         try database.store.rebuild()
         #expect(try database.store.verify().isConsistent)
-        #expect(try database.store.metrics(for: "deploy")?.followUpActions.sqliteJSON == #"{"lint":1,"test":1}"#)
+        #expect(try SkillMetricsQueries(store: database.store).metrics(for: "deploy")?.followUpActions.sqliteJSON == #"{"lint":1,"test":1}"#)
     }
 
     @Test("a foreign file's NULL in a NOT NULL column is an error naming table, column and seq")

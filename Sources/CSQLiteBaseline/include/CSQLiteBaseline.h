@@ -32,7 +32,7 @@ typedef struct {
     char actions_json[128];
 } smb_event;
 
-/// The benchmark's workload family (DESIGN.md §7: every bar is judged on the worst of them).
+/// The benchmark's workload family (every performance bar is judged on the worst of them).
 typedef enum {
     /// The original generator: 50 skills, 1,000 fixed sessions, 3 paths, 2 errors, 0–2 of 2 actions.
     SMB_WORKLOAD_TODAY = 0,

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 
-/// Appends a JSONL file of events (one object per line, DESIGN.md §2 field names).
+/// Appends a JSONL file of events (one object per line, keyed by the `skill_invocation` column names).
 ///
 /// Works in two passes so that bad input changes nothing: the first pass decodes and
 /// validates every line and checks each id against the log (an id stored with other content

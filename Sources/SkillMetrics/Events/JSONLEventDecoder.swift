@@ -1,6 +1,6 @@
 import Foundation
 
-/// Turns one JSONL object (DESIGN.md §2 field names) into a ``SkillInvocation``.
+/// Turns one JSONL object (keyed by the `skill_invocation` column names) into a ``SkillInvocation``.
 ///
 /// Required: `skill_name`, `invoked_at` (ISO-8601 with `Z` or an offset). Optional: `id`
 /// (a random UUID when absent — re-appending such a line appends it again), `workflow_path`,

@@ -1,4 +1,4 @@
-/// Min, max and the p50/p95/p99 of a skill's durations (schema V2, DESIGN.md §3).
+/// Min, max and the p50/p95/p99 of a skill's durations (schema V2: numpy's linear method over completed events with a duration).
 ///
 /// Computed over the durations of completed events with a non-null duration, with numpy's
 /// default ("linear") method: sorted values `v`, `k = (n-1)·p`, `f = floor(k)`,

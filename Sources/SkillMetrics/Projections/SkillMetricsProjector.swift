@@ -1,6 +1,6 @@
 import GRDB
 
-/// Folds events, in seq order, into `skill_metrics` rows (DESIGN.md §3).
+/// Folds events, in seq order, into `skill_metrics` rows (the legacy tracker's rules, events in completion order; see docs/architecture.md).
 ///
 /// This is the Swift half of the projection semantics; the SQL triggers in
 /// `V1__initial_schema.sql` are the other, written independently. Memory grows with the

@@ -1,6 +1,6 @@
 import GRDB
 
-/// One row of the `skill_metrics` projection (DESIGN.md §3), under the legacy field names.
+/// One row of the `skill_metrics` projection (the rules in docs/architecture.md), under the legacy field names.
 public struct SkillMetricsRow: Sendable, Equatable {
     public var skillName: String
     public var totalInvocations: Int

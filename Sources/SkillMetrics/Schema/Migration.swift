@@ -28,10 +28,7 @@ public struct Migration: Sendable, Equatable {
             }
             index += 1
         }
-        return SHA256.hash(data: normalized).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return Hex.encode(SHA256.hash(data: normalized))
     }
 
     /// Parses `V12__add_things.sql` into `("V", 12, "add things")`.
