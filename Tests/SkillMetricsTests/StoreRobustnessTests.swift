@@ -82,7 +82,7 @@ struct StoreRobustnessTests {
 
     @Test(arguments: [
         ("DROP TRIGGER skill_invocation_no_delete", "trigger skill_invocation_no_delete is missing"),
-        ("DROP INDEX idx_skill_invocation_completed", "index idx_skill_invocation_completed is missing"),
+        ("DROP INDEX idx_skill_invocation_invoked_at", "index idx_skill_invocation_invoked_at is missing"),
         ("CREATE TABLE extra (x)", "table extra is not created by any migration"),
         ("CREATE VIEW extra_view AS SELECT 1", "view extra_view is not created by any migration"),
         ("ALTER TABLE session_skill ADD COLUMN note TEXT", "column note is not created by any migration"),
