@@ -22,16 +22,6 @@ struct DatabaseFuzzCLITests {
     /// costs 2 s more for its backtrace), so the default run stays within about a minute.
     static let iterations: Int = ProcessInfo.processInfo.environment["SKILL_METRICS_DB_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 10
 
-    /// Source files owned by other work on issue 10 that still read rows with GRDB's trapping
-    /// subscripts (listed in the robustness report, to be switched to `StoredRow`). A trap whose
-    /// first SkillMetrics frame is in one of them is recorded as a known issue naming the file
-    /// and line; a trap anywhere else fails the test. Remove entries as they are fixed.
-    static let filesStillTrapping = [
-        "Sources/SkillMetrics/Projections/", "Sources/SkillMetrics/Operations/",
-        "Sources/SkillMetrics/Queries/", "Sources/SkillMetrics/Events/EventLog.swift",
-        "Sources/SkillMetrics/Legacy/DataMigrator.swift",
-    ]
-
     /// Each run prints a backtrace when it traps, so the trap can be placed in the source.
     static let backtrace = ["SWIFT_BACKTRACE": "enable=yes,interactive=no,limit=24,top=0,sanitize=no"]
 
@@ -45,19 +35,6 @@ struct DatabaseFuzzCLITests {
         return nil
     }
 
-    /// SplitMix64, so a run is reproducible from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-        mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
-    }
 
     /// A mutation and whether every read command must refuse the result.
     struct Mutation {
@@ -88,7 +65,7 @@ struct DatabaseFuzzCLITests {
 
     /// Applies one mutation to `database`; nil when it did not apply (e.g. a view where a
     /// table was expected), so the caller draws another.
-    static func mutate(_ database: String, _ random: inout Generator) throws -> Mutation? {
+    static func mutate(_ database: String, _ random: inout SeededGenerator) throws -> Mutation? {
         let tables = try names(database, kind: "table").filter { !$0.contains("_fts") }
         let valueTables = tables.filter { ["skill_invocation", "skill_metrics", "session_skill", "skill_totals",
                                             "skill_key_count", "skill_metrics_summary", "audit_checkpoint",
@@ -223,9 +200,8 @@ struct DatabaseFuzzCLITests {
         #expect(try CLI.run(["append", "--skill", "target-only", "--db", target]).status == 0)
         var targetBytes = Self.contents(target)
 
-        var random = Generator(state: Self.seed)
+        var random = SeededGenerator(seed: Self.seed)
         var failures: [String] = []
-        var knownTraps: Set<String> = []
         var applied = 0
         var refusedRestores = 0
         var attempts = 0
@@ -255,11 +231,7 @@ struct DatabaseFuzzCLITests {
                     if result.stderr.isEmpty { failures.append("\(label): exit 2 without a message on stderr") }
                 default:
                     let frame = Self.firstProjectFrame(result.stderr)
-                    if let frame, Self.filesStillTrapping.contains(where: { frame.hasPrefix($0) }) {
-                        knownTraps.insert(frame)
-                    } else {
-                        failures.append("\(label): exit status \(result.status) (a trap or signal) at \(frame ?? "?"): \(result.stderr.prefix(400))")
-                    }
+                    failures.append("\(label): exit status \(result.status) (a trap or signal) at \(frame ?? "?"): \(result.stderr.prefix(400))")
                 }
             }
             if Self.contents(file) != before {
@@ -282,23 +254,12 @@ struct DatabaseFuzzCLITests {
                 if Self.contents(target) != targetBytes { failures.append("\(label): refused but the target changed") }
             default:
                 let frame = Self.firstProjectFrame(restore.stderr)
-                if let frame, Self.filesStillTrapping.contains(where: { frame.hasPrefix($0) }) {
-                    knownTraps.insert(frame)
-                    if Self.contents(target) != targetBytes { failures.append("\(label): trapped and the target changed") }
-                } else {
-                    failures.append("\(label): exit status \(restore.status) (a trap or signal) at \(frame ?? "?"): \(restore.stderr.prefix(400))")
-                }
+                failures.append("\(label): exit status \(restore.status) (a trap or signal) at \(frame ?? "?"): \(restore.stderr.prefix(400))")
             }
             try? FileManager.default.removeItem(atPath: file)
         }
         #expect(applied == Self.iterations, "seed \(Self.seed): only \(applied) of \(Self.iterations) mutations applied")
         #expect(refusedRestores > 0, "seed \(Self.seed): restore refused none of the damaged files")
-        for frame in knownTraps.sorted() {
-            print("database fuzz: known trap at \(frame)")
-            withKnownIssue("trap at \(frame): a row read with a trapping GRDB accessor (reported; owner switches it to StoredRow)", isIntermittent: true) {
-                Issue.record("seed \(Self.seed): a read command trapped at \(frame)")
-            }
-        }
         #expect(failures.isEmpty, "seed \(Self.seed): \(failures.count) failure(s):\n\(failures.prefix(40).joined(separator: "\n"))")
     }
 }

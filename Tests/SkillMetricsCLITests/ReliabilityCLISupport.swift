@@ -149,3 +149,10 @@ struct SeededGenerator: RandomNumberGenerator, CustomStringConvertible {
     }
     var description: String { "seed 0x" + String(seed, radix: 16) }
 }
+
+extension SeededGenerator {
+    /// A uniformly drawn integer of `range`.
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    /// A uniformly drawn element of `values` (not empty).
+    mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
+}

@@ -154,29 +154,32 @@ enum EventLog {
     /// Decodes a row selected with ``columns``. Rows another client wrote are checked: a value
     /// the schema should have refused is reported with its seq instead of trapping.
     static func decode(_ row: Row) throws -> StoredInvocation {
-        let seq: Int64 = row[0]
+        let seq: Int64 = try StoredRow(row, table: "skill_invocation").decode(atIndex: 0)
+        let stored = StoredRow(row, table: "skill_invocation", key: "seq \(seq)")
         func bad(_ field: String, _ reason: String) -> SkillMetricsError {
             .invalidInput(location: "skill_invocation seq \(seq), field \(field)", reason: reason)
         }
-        let invokedText: String = row[3]
+        let invokedText: String = try stored.decode(atIndex: 3)
         guard let invokedAt = Timestamp.parseCanonical(invokedText) else {
             throw bad("invoked_at", "not a canonical UTC timestamp: \(invokedText)")
         }
-        let actionsText: String = row[9]
+        let actionsText: String = try stored.decode(atIndex: 9)
         let actions = try parseActions(actionsText) ?? { throw bad("follow_up_actions", "not a JSON array of strings") }()
         var userContext: JSONObject?
-        if let contextText: String = row[11] {
+        if let contextText: String = try stored.decodeIfPresent(atIndex: 11) {
             guard case .object(let object) = try? JSONParser().parse(contextText) else {
                 throw bad("user_context", "not a JSON object")
             }
             userContext = object
         }
         let event = SkillInvocation(
-            id: row[1], skillName: row[2], invokedAt: invokedAt, workflowPath: row[4],
-            completed: (row[5] as Int64) != 0, durationSeconds: row[6], errorType: row[7],
-            sessionID: row[8], followUpActions: actions, schemaVersion: row[10],
-            userContext: userContext, finished: (row[12] as Int64) != 0)
-        return StoredInvocation(seq: seq, event: event, recordedAt: row[13])
+            id: try stored.decode(atIndex: 1), skillName: try stored.decode(atIndex: 2), invokedAt: invokedAt,
+            workflowPath: try stored.decodeIfPresent(atIndex: 4),
+            completed: try stored.decodeFlag(atIndex: 5), durationSeconds: try stored.decodeIfPresent(atIndex: 6),
+            errorType: try stored.decodeIfPresent(atIndex: 7), sessionID: try stored.decodeIfPresent(atIndex: 8),
+            followUpActions: actions, schemaVersion: try stored.decode(atIndex: 10),
+            userContext: userContext, finished: try stored.decodeFlag(atIndex: 12))
+        return StoredInvocation(seq: seq, event: event, recordedAt: try stored.decode(atIndex: 13))
     }
 
     /// Parses a follow-up list; nil when the text is not a JSON array of strings.
