@@ -50,7 +50,12 @@ struct BackupTests {
         _ = try Auditor(store: database.store).checkpoint()
         let backup = database.directory.file("b.db")
         _ = try BackupService(store: database.store).backup(to: backup)
-        try Tamper.sql(backup, "DROP TRIGGER skill_invocation_no_update; UPDATE skill_invocation SET recorded_at = '2000-01-01T00:00:00.000Z' WHERE seq = 2;")
+        // The edit is made with the immutability trigger dropped, and the trigger is put back
+        // as it was: the schema check passes, and only the audit chain can see the edit.
+        let trigger = try ExternalTool.sqlite(backup, "SELECT sql FROM sqlite_master WHERE name = 'skill_invocation_no_update';")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(trigger.hasPrefix("CREATE TRIGGER skill_invocation_no_update"))
+        try Tamper.sql(backup, "DROP TRIGGER skill_invocation_no_update; UPDATE skill_invocation SET recorded_at = '2000-01-01T00:00:00.000Z' WHERE seq = 2;\n\(trigger);")
         #expect {
             try BackupService.restore(from: backup, to: database.directory.file("t.db"))
         } throws: { error in

@@ -160,6 +160,12 @@ public struct BackupService: Sendable {
                 if let problem = try runner.validate(db).first {
                     throw refuse("its migration history does not match this build: \(problem.description)")
                 }
+                // Its actual schema must be the one its recorded migrations make (a file whose
+                // tables were re-created without their constraints passes the checks above).
+                let schema = try SchemaConformance(runner: runner).differences(db)
+                if !schema.isEmpty {
+                    throw refuse("its schema is not what its migrations create: \(schema.prefix(3).map(\.description).joined(separator: "; "))")
+                }
                 var projections = ProjectionSet()
                 try projections.fold(db)
                 let verify = try SkillMetricsStore.compare(projections, with: db)
