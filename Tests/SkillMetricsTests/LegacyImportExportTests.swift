@@ -42,6 +42,29 @@ struct LegacyImportExportTests {
         #expect(try database.store.legacyDifferences(document, zone: try LegacyTimeZone(identifier: zone)).filter { $0.severity == .mismatch }.isEmpty)
     }
 
+    @Test("a negative duration in a legacy file is kept (the legacy tracker counted it) and exported as written")
+    func negativeLegacyDuration() throws {
+        let database = try TestDatabase()
+        let text = String(decoding: try legacyFixtureBytes("basic"), as: UTF8.self)
+        let edited = text.replacingOccurrences(of: "\"duration_seconds\": 1.5,", with: "\"duration_seconds\": -1.5,")
+        #expect(edited != text)
+        let input = database.directory.file("negative.json")
+        try edited.write(toFile: input, atomically: true, encoding: .utf8)
+        let document = try LegacyDocument.parse(Array(edited.utf8), file: input)
+        let report = try DataMigrator(store: database.store).importFile(
+            path: input, options: DataMigrator.Options(timeZone: try LegacyTimeZone(identifier: "UTC")))
+        #expect(report.appended == document.invocations.count)
+        #expect(try database.store.verify().isConsistent)
+        let stored = try database.store.read { db in
+            try Double.fetchAll(db, sql: "SELECT duration_seconds FROM skill_invocation WHERE duration_seconds < 0")
+        }
+        #expect(stored == [-1.5])
+        let output = database.directory.file("export.json")
+        try LegacyExporter(store: database.store).export(to: output)
+        let exported = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(exported.contains("\"duration_seconds\": -1.5,"))
+    }
+
     @Test("pending crackerjack entries are unfinished events, never projected")
     func pendingEntries() throws {
         let database = try TestDatabase()

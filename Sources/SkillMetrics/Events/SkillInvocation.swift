@@ -54,7 +54,12 @@ public struct SkillInvocation: Sendable, Equatable {
 
     /// Checks what the schema would reject, so callers get an error naming the field and the
     /// event id instead of a bare constraint failure.
-    public func validate() throws(SkillMetricsError) {
+    ///
+    /// A negative duration is refused unless `allowingNegativeDuration` is true: live appends
+    /// measure on a monotonic clock, so a negative value is a caller's mistake; a legacy file
+    /// may hold one (its tracker subtracted wall-clock times), and importing it keeps the value
+    /// the legacy tracker counted.
+    public func validate(allowingNegativeDuration: Bool = false) throws(SkillMetricsError) {
         func fail(_ field: String, _ reason: String) -> SkillMetricsError {
             .invalidEvent(id: id, field: field, reason: reason)
         }
@@ -73,7 +78,7 @@ public struct SkillInvocation: Sendable, Equatable {
         if let duration = durationSeconds, !duration.isFinite {
             throw fail("duration_seconds", "must be a finite number, not \(duration)")
         }
-        if let duration = durationSeconds, duration < 0 {
+        if !allowingNegativeDuration, let duration = durationSeconds, duration < 0 {
             throw fail("duration_seconds", "must not be negative, got \(duration) (a duration is the time from start to finish)")
         }
         if invokedAt < Timestamp.minimum || invokedAt > Timestamp.maximum {

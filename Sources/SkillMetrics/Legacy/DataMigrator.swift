@@ -83,7 +83,8 @@ public struct DataMigrator: Sendable {
                 case .bulk: .bulk
                 }
                 let result = try EventLog.appendBatch(
-                    events, in: db, validated: false, projection: projection,
+                    // LegacyEventBuilder validated every event (its errors name the JSON path).
+                    events, in: db, validated: true, projection: projection,
                     locate: { "\(source): invocations[\(order.positions[$0])]" }, progress: progress)
                 report.appended = result.appended
                 report.alreadyPresent = result.alreadyPresent

@@ -86,7 +86,8 @@ enum LegacyEventBuilder {
             followUpActions: invocation.followUpActions,
             userContext: JSONObject([("legacy", .object(legacy))]), finished: !pending)
         do {
-            try event.validate()
+            // Negative durations are kept: the legacy tracker counted them (see validate).
+            try event.validate(allowingNegativeDuration: true)
         } catch {
             throw SkillMetricsError.invalidInput(location: "invocations[\(position)]", reason: error.description)
         }
