@@ -8,8 +8,8 @@ struct Pull: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append the PostgreSQL team log's events, in its order, to the local database.",
         discussion: """
-            Incremental and idempotent: the local table sync_pull keeps the last server seq pulled.
-            The replica holds the whole team's log, so every local command works on it.
+            Incremental and idempotent: the local table sync_pull keeps the last server seq \
+            pulled. The replica holds the whole team's log, so every local command works on it.
             """)
 
     @OptionGroup var store: StoreOptions

@@ -8,11 +8,13 @@ struct Push: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send the local events the PostgreSQL team log lacks (idempotent, resumable).",
         discussion: """
-            URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full&sslrootcert=FILE]
-            (else $SKILL_METRICS_PUSH_URL; the password may come from $PGPASSWORD). The cursor is the
-            server's max(source_seq) for this database, so a push killed at any point and run again
-            sends the rest, never twice. An id already on the server with other content is a
-            conflict: nothing of that batch is written, exit status 2. See docs/scale-out.md.
+            URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full&sslrootcert=FILE] \
+            (else $SKILL_METRICS_PUSH_URL; the password may come from $PGPASSWORD).
+
+            The cursor is the server's max(source_seq) for this database, so a push killed at \
+            any point and run again sends the rest, never twice. An id already on the server \
+            with other content is a conflict: nothing of that batch is written, exit status 2. \
+            See docs/scale-out.md.
             """)
 
     @OptionGroup var store: StoreOptions
