@@ -29,7 +29,7 @@ enum EventLog {
     /// The INSERT is tried first: the schema's BEFORE INSERT trigger (backed by the UNIQUE index)
     /// refuses an id that is already stored, and only then is the stored event read and compared.
     /// A new event so costs one statement instead of a SELECT by id followed by the INSERT.
-    /// `validated`: the caller already ran ``SkillInvocation/validate()`` on this event.
+    /// `validated`: the caller already ran ``SkillInvocation/validate(allowingNegativeDuration:)`` on this event.
     static func append(_ event: SkillInvocation, in db: Database, validated: Bool = false) throws -> AppendOutcome {
         if !validated { try event.validate() }
         let statement = try db.cachedStatement(sql: insertSQL)
@@ -63,7 +63,7 @@ enum EventLog {
         case automatic
         /// The per-event triggers.
         case perEvent
-        /// Suspend the projection triggers and fold in Swift (``BulkProjectionLoad``).
+        /// Suspend the projection triggers and fold in Swift (`BulkProjectionLoad`).
         case bulk
     }
 

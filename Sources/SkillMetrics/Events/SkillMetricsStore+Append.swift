@@ -34,7 +34,7 @@ extension SkillMetricsStore {
 
     /// Appends events in one IMMEDIATE transaction: all of them or none.
     ///
-    /// Each event is validated (``SkillInvocation/validate()``); an id already stored with the
+    /// Each event is validated (``SkillInvocation/validate(allowingNegativeDuration:)``); an id already stored with the
     /// same content is skipped, with different content the whole call fails with
     /// ``SkillMetricsError/conflictingEvent(id:fields:)`` and writes nothing. The triggers
     /// update the projections in the same transaction.

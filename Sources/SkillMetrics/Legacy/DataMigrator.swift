@@ -5,7 +5,7 @@ import GRDB
 /// Every entry becomes one event, appended in completion order (``CompletionOrder``) in one
 /// transaction, together with a `legacy_import` row; then the projections the triggers
 /// maintained are compared with the file's aggregates (``LegacyValidator``). Ids are
-/// deterministic (``LegacyEventBuilder``): re-importing a file appends nothing, a later
+/// deterministic (`LegacyEventBuilder`): re-importing a file appends nothing, a later
 /// version appends only what is new. Any bad input fails before the commit and leaves the
 /// database unchanged; a dry run rolls back after validating.
 public struct DataMigrator: Sendable {
@@ -25,7 +25,7 @@ public struct DataMigrator: Sendable {
             case automatic
             /// The per-event triggers.
             case perEvent
-            /// Suspend the projection triggers and fold once (``BulkProjectionLoad``).
+            /// Suspend the projection triggers and fold once (`BulkProjectionLoad`).
             case bulk
         }
 

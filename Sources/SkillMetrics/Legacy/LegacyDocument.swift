@@ -78,7 +78,7 @@ public struct LegacyDocument: Sendable, Equatable {
 
     /// Parses legacy JSON bytes; `file` names the source in error messages.
     ///
-    /// A valid file is decoded straight from its bytes (``LegacyDocumentReader``); anything
+    /// A valid file is decoded straight from its bytes (`LegacyDocumentReader`); anything
     /// that reader does not accept goes through the tree parser and the path-tracking decoder,
     /// which decide and name the error exactly.
     public static func parse(_ bytes: [UInt8], file: String, dialect: LegacyDialect? = nil) throws -> LegacyDocument {

@@ -3,7 +3,7 @@ import GRDB
 /// Both projectors folded over one stream of events: the Swift side of every projection.
 ///
 /// Used by rebuild (write the result), verify (compare with the stored tables) and audit
-/// replay (stop at a seq). Folding can resume: ``fold(_:through:)`` continues after the
+/// replay (stop at a seq). Folding can resume: `fold(_:through:)` continues after the
 /// last event already folded.
 public struct ProjectionSet: Sendable {
     public private(set) var skillMetrics = SkillMetricsProjector()

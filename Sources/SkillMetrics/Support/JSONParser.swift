@@ -41,7 +41,7 @@ public struct JSONParser: Sendable {
     }
 
     /// The parser's position in its input, and the strict RFC 8259 scanning of each kind of
-    /// value. ``LegacyDocumentReader`` decodes legacy files with the same scanning, so both
+    /// value. `LegacyDocumentReader` decodes legacy files with the same scanning, so both
     /// accept exactly the same JSON.
     struct Cursor {
         let bytes: [UInt8]
