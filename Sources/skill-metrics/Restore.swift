@@ -22,11 +22,7 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         let migrations: MigrationSource = store.migrationsDir.map { .directory($0) } ?? .embedded
-        do {
-            try SchemaConformance(runner: try MigrationRunner(source: migrations)).checkFile(file)
-        } catch let error as SkillMetricsError {
-            throw SkillMetricsError.invalidInput(location: file, reason: "refused (\(error.description)); nothing was restored")
-        }
+        // BackupService checks the backup (schema included) before anything is replaced.
         let result = try BackupService.restore(from: file, to: store.path, migrations: migrations)
         if output.json {
             result.printJSON()
