@@ -51,6 +51,19 @@ struct TeamLogEvent: Sendable, Equatable {
                 finished: try row.decode(Int.self, atIndex: 12))
     }
 
+    /// Same content (everything but seq); doubles by bit pattern.
+    func sameContent(as other: TeamLogEvent) -> Bool {
+        id == other.id && skillName == other.skillName && invokedAt == other.invokedAt
+            && workflowPath == other.workflowPath && completed == other.completed
+            && durationSeconds?.bitPattern == other.durationSeconds?.bitPattern
+            && errorType == other.errorType && sessionID == other.sessionID
+            && followUpActions == other.followUpActions && schemaVersion == other.schemaVersion
+            && userContext == other.userContext && finished == other.finished
+    }
+}
+
+// In an extension, so that the struct keeps its memberwise initialiser.
+extension TeamLogEvent {
     /// Decodes a server row selected as `seq, <contentColumns>`.
     init(server postgresRow: PostgresRow) throws(TeamLogError) {
         let row = ServerRow(postgresRow, "skill_invocation")
@@ -67,35 +80,5 @@ struct TeamLogEvent: Sendable, Equatable {
         schemaVersion = try row.value(10, Int.self)
         userContext = try row.value(11, String?.self)
         finished = try row.value(12, Int.self)
-    }
-
-    init(
-        seq: Int64, id: String, skillName: String, invokedAt: String, workflowPath: String?,
-        completed: Int, durationSeconds: Double?, errorType: String?, sessionID: String?,
-        followUpActions: String, schemaVersion: Int, userContext: String?, finished: Int
-    ) {
-        self.seq = seq
-        self.id = id
-        self.skillName = skillName
-        self.invokedAt = invokedAt
-        self.workflowPath = workflowPath
-        self.completed = completed
-        self.durationSeconds = durationSeconds
-        self.errorType = errorType
-        self.sessionID = sessionID
-        self.followUpActions = followUpActions
-        self.schemaVersion = schemaVersion
-        self.userContext = userContext
-        self.finished = finished
-    }
-
-    /// Same content (everything but seq); doubles by bit pattern.
-    func sameContent(as other: TeamLogEvent) -> Bool {
-        id == other.id && skillName == other.skillName && invokedAt == other.invokedAt
-            && workflowPath == other.workflowPath && completed == other.completed
-            && durationSeconds?.bitPattern == other.durationSeconds?.bitPattern
-            && errorType == other.errorType && sessionID == other.sessionID
-            && followUpActions == other.followUpActions && schemaVersion == other.schemaVersion
-            && userContext == other.userContext && finished == other.finished
     }
 }
