@@ -7,14 +7,8 @@ import SkillMetrics
 public struct TeamLogQueries: Sendable {
     public init() {}
 
-    private static let select = """
-        SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
-               total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
-               first_invoked, last_invoked, completion_rate, avg_duration_seconds, first_seq, last_seq,
-               duration_count, min_duration_seconds, max_duration_seconds,
-               p50_duration_seconds, p95_duration_seconds, p99_duration_seconds
-        FROM skill_metrics
-        """
+    /// The team log's `skill_metrics` has the local V2+ columns, so the core's select serves both.
+    private static let select = SkillMetricsRow.selectWithPercentilesSQL
 
     /// Every skill, by total invocations descending, ties by first appearance (as `list`).
     public func allMetrics(_ log: TeamLogConnection) async throws -> [SkillMetricsRow] {

@@ -66,8 +66,7 @@ extension MaterializedSummary: JSONOutput {
     /// `refresh-summary --json`, `summary --materialized --json`: the stored totals
     /// (skills_by_usage is not materialised) and the top lists as `[name, count]` pairs.
     var jsonOutput: JSONValue {
-        func entries(_ list: [Entry]) -> JSONValue { .array(list.map { .array([.string($0.name), .int($0.count)]) }) }
-        return .object(JSONObject([
+        .object(JSONObject([
             ("refreshed_at", .string(refreshedAt)),
             ("through_seq", throughSeq.json),
             ("stale_events", .int(staleEvents)),
@@ -77,8 +76,8 @@ extension MaterializedSummary: JSONOutput {
             ("most_used_skill", .optionalString(summary.mostUsedSkill)),
             ("most_used_count", .int(summary.mostUsedCount)),
             ("avg_duration_seconds", .double(summary.avgDurationSeconds)),
-            ("top_errors", entries(topErrors)),
-            ("top_workflow_paths", entries(topWorkflowPaths)),
+            ("top_errors", NamedCount.jsonArray(topErrors)),
+            ("top_workflow_paths", NamedCount.jsonArray(topWorkflowPaths)),
         ]))
     }
 }

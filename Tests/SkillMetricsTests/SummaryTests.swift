@@ -40,7 +40,7 @@ import Testing
         ])
         let summary = try SkillMetricsQueries(store: database.store).summary()
         #expect(summary.mostUsedSkill == "b")
-        #expect(summary.skillsByUsage.map(\.skillName) == ["b", "a"])
+        #expect(summary.skillsByUsage.map(\.name) == ["b", "a"])
     }
 
     @Test func materialisedSummarySaysHowStaleItIs() throws {

@@ -9,9 +9,9 @@ public struct AuditChainReport: Sendable, Equatable {
     /// Every finding, in seq order; empty when the log matches every checkpoint.
     public var problems: [AuditChainProblem]
 
-    /// True when nothing differs.
-    public var isIntact: Bool { problems.isEmpty }
-
     /// The first seq that differs, if any.
     public var firstDifferentSeq: Int64? { problems.map(\.seq).min() }
+
+    /// True when nothing differs.
+    public var isIntact: Bool { firstDifferentSeq == nil }
 }

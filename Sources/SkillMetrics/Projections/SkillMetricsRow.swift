@@ -89,7 +89,7 @@ public struct SkillMetricsRow: Sendable, Equatable {
         """
 
     /// ``selectSQL`` plus the schema V2 columns (decoded by ``init(row:)`` when present).
-    static let selectWithPercentilesSQL = """
+    package static let selectWithPercentilesSQL = """
         SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
                total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
                first_invoked, last_invoked, completion_rate, avg_duration_seconds, first_seq, last_seq,

@@ -34,7 +34,7 @@ public struct HTMLReport: Sendable {
     /// The page.
     public func render() -> String {
         let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
-        let byUsage = summary.skillsByUsage.compactMap { usage in rows.first { $0.skillName == usage.skillName } }
+        let byUsage = summary.skillsByUsage.compactMap { usage in rows.first { $0.skillName == usage.name } }
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -282,22 +282,27 @@ public struct HTMLReport: Sendable {
     static func escape(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default:
-                if scalar.value < 0x20, let picture = Unicode.Scalar(0x2400 + scalar.value) {
-                    result.unicodeScalars.append(picture)
-                } else if scalar.value == 0x7F {
-                    result += "\u{2421}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
+            if let entity = entities[scalar] {
+                result += entity
+            } else {
+                result.unicodeScalars.append(visible(scalar))
             }
         }
         return result
+    }
+
+    /// The five characters HTML text and attribute values must not carry as they are.
+    private static let entities: [Unicode.Scalar: String] = [
+        "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;",
+    ]
+
+    /// C0 controls and DEL as their Unicode control pictures (U+2400…U+241F, U+2421), so a
+    /// stored control character shows instead of disappearing or breaking the layout.
+    private static func visible(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        switch scalar.value {
+        case 0..<0x20: Unicode.Scalar(0x2400 + scalar.value) ?? scalar
+        case 0x7F: "\u{2421}"
+        default: scalar
+        }
     }
 }

@@ -35,7 +35,7 @@ public struct HTMLReportRenderer: Sendable {
         _ db: Database, rows: [SkillMetricsRow], limit: Int = HTMLReport.seriesLimit
     ) throws -> [HTMLReport.DailyCount] {
         let byName = Dictionary(rows.map { ($0.skillName, $0) }, uniquingKeysWith: { first, _ in first })
-        let shown = SkillMetricsSummary(rowsInFirstSeenOrder: rows).skillsByUsage.prefix(limit).map(\.skillName)
+        let shown = SkillMetricsSummary(rowsInFirstSeenOrder: rows).skillsByUsage.prefix(limit).map(\.name)
         var spans: [(skill: String, first: Int, last: Int)] = []
         for skill in shown {
             let first = try String.fetchOne(db, sql: "SELECT min(invoked_at) FROM skill_invocation WHERE skill_name = ?", arguments: [skill])

@@ -33,15 +33,15 @@ public struct LegacyReportRenderer: Sendable {
         lines.append("")
         lines.append("Most Used Skills:")
         for usage in summary.skillsByUsage.prefix(5) {
-            guard let row = byName[usage.skillName] else { continue }
-            lines.append("  \(usage.skillName): \(usage.totalInvocations) invocations "
+            guard let row = byName[usage.name] else { continue }
+            lines.append("  \(usage.name): \(usage.count) invocations "
                          + "(\(oneDecimal(row.completionRate))% complete, \(oneDecimal(row.avgDurationSeconds))s avg)")
         }
         lines.append("")
         lines.append("Workflow Path Preferences:")
         for usage in summary.skillsByUsage.prefix(3) {
-            guard let row = byName[usage.skillName], !row.workflowPaths.isEmpty else { continue }
-            lines.append("  \(usage.skillName):")
+            guard let row = byName[usage.name], !row.workflowPaths.isEmpty else { continue }
+            lines.append("  \(usage.name):")
             for entry in byCountDescending(row.workflowPaths.entries) {
                 lines.append("    \(entry.key): \(entry.count) uses")
             }

@@ -7,12 +7,6 @@ import Foundation
 /// descending. Floats are computed with the same operations in the same order as the Python
 /// tracker, so they are bit-identical to it.
 public struct SkillMetricsSummary: Sendable, Equatable {
-    /// One `[name, total]` pair of `skills_by_usage`.
-    public struct Usage: Sendable, Equatable {
-        public var skillName: String
-        public var totalInvocations: Int
-    }
-
     public var totalSkills: Int
     public var totalInvocations: Int
     public var overallCompletionRate: Double
@@ -21,7 +15,7 @@ public struct SkillMetricsSummary: Sendable, Equatable {
     public var mostUsedCount: Int
     public var avgDurationSeconds: Double
     /// Skills by total descending, ties in first-appearance order.
-    public var skillsByUsage: [Usage]
+    public var skillsByUsage: [NamedCount]
 
     /// The summary of `rows`, which must be in first-appearance order.
     public init(rowsInFirstSeenOrder rows: [SkillMetricsRow]) {
@@ -49,7 +43,7 @@ public struct SkillMetricsSummary: Sendable, Equatable {
                     ? lhs.element.totalInvocations > rhs.element.totalInvocations
                     : lhs.offset < rhs.offset
             }
-            .map { Usage(skillName: $0.element.skillName, totalInvocations: $0.element.totalInvocations) }
+            .map { NamedCount(name: $0.element.skillName, count: $0.element.totalInvocations) }
     }
 
     /// Exactly the dictionary the legacy `get_summary()` returns: with no skills only the first
@@ -66,9 +60,7 @@ public struct SkillMetricsSummary: Sendable, Equatable {
         }
         object.append("most_used_count", .int(mostUsedCount))
         object.append("avg_duration_seconds", .double(avgDurationSeconds))
-        object.append("skills_by_usage", .array(skillsByUsage.map {
-            .array([.string($0.skillName), .int($0.totalInvocations)])
-        }))
+        object.append("skills_by_usage", NamedCount.jsonArray(skillsByUsage))
         return object
     }
 }

@@ -34,8 +34,8 @@ public struct SummaryRefresher: Sendable {
                         summary.overallCompletionRate, summary.mostUsedSkill,
                         summary.mostUsedSkill == nil ? nil : summary.mostUsedCount,
                         summary.avgDurationSeconds,
-                        writer.string(MaterializedSummary.entriesJSON(errors)),
-                        writer.string(MaterializedSummary.entriesJSON(paths)),
+                        writer.string(NamedCount.jsonArray(errors)),
+                        writer.string(NamedCount.jsonArray(paths)),
                     ])
                 guard let stored = try Self.materializedSummary(db) else {
                     throw SkillMetricsError.database(operation: "refreshing the summary", message: "the row was not written")
@@ -82,8 +82,8 @@ public struct SummaryRefresher: Sendable {
         summary.avgDurationSeconds = try row.decode(Double.self, atIndex: 7)
         return MaterializedSummary(
             refreshedAt: try row.decode(String.self, atIndex: 0), throughSeq: throughSeq, summary: summary,
-            topErrors: try MaterializedSummary.entries(json: row.decode(String.self, atIndex: 8), column: "top_errors"),
-            topWorkflowPaths: try MaterializedSummary.entries(json: row.decode(String.self, atIndex: 9), column: "top_workflow_paths"),
+            topErrors: try NamedCount.list(json: row.decode(String.self, atIndex: 8), location: "skill_metrics_summary, field top_errors"),
+            topWorkflowPaths: try NamedCount.list(json: row.decode(String.self, atIndex: 9), location: "skill_metrics_summary, field top_workflow_paths"),
             staleEvents: stale)
     }
 }
