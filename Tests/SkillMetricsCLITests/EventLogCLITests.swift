@@ -178,6 +178,11 @@ struct EventLogCLITests {
             #expect(result.status == 2, "\(line)")
             #expect(result.stderr.contains("<stdin>:2") && result.stderr.contains(fragment), "\(result.stderr)")
         }
+        // A line over the size cap: stdin is spooled to a temporary file, but the message names stdin.
+        let long = try CLI.run(["append", "--db", scratch.db, "--jsonl", "-"],
+                               stdin: "\n" + String(repeating: "x", count: InputLimits.maximumLineBytes + 1) + "\n")
+        #expect(long.status == 2)
+        #expect(long.stderr.contains("<stdin>:2: line is longer than") && !long.stderr.contains("skill-metrics-stdin-"), "\(long.stderr)")
         #expect(try Tool.sqlite(scratch.db, "SELECT count(*) FROM skill_invocation;").stdout == "0\n")
     }
 

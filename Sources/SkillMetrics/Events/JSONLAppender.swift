@@ -23,7 +23,7 @@ public struct JSONLAppender: Sendable {
         path: String, displayName: String? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
         let name = displayName ?? path
-        let reader = LineReader(path: path)
+        let reader = LineReader(path: path, displayName: name)
         let decoder = JSONLEventDecoder()
         // Pass 1: decode, validate, check ids against the log. Nothing is written.
         // id → (line, content fingerprint) of the events seen so far in this file, so that an id

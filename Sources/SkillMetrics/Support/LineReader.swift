@@ -6,16 +6,19 @@ import Foundation
 /// is an error naming the file and line, so memory stays bounded whatever the input.
 public struct LineReader: Sendable {
     public let path: String
+    /// How messages name the input: the path, or e.g. `<stdin>` for a spooled copy of it.
+    public let displayName: String
     /// The longest line accepted, in bytes (without its line ending).
     public var maximumLineBytes: Int
 
-    public init(path: String, maximumLineBytes: Int = InputLimits.maximumLineBytes) {
+    public init(path: String, displayName: String? = nil, maximumLineBytes: Int = InputLimits.maximumLineBytes) {
         self.path = path
+        self.displayName = displayName ?? path
         self.maximumLineBytes = max(1, maximumLineBytes)
     }
 
     private func tooLong(_ line: Int) -> SkillMetricsError {
-        .invalidInput(location: "\(path):\(line)", reason: "line is longer than \(maximumLineBytes) bytes, the limit for one line")
+        .invalidInput(location: "\(displayName):\(line)", reason: "line is longer than \(maximumLineBytes) bytes, the limit for one line")
     }
 
     /// Calls `body` with each line's 1-based number and bytes. Stops early when it returns false.
@@ -32,7 +35,7 @@ public struct LineReader: Sendable {
             do {
                 chunk = try handle.read(upToCount: 1 << 20) ?? Data()
             } catch {
-                throw SkillMetricsError.fileAccess(path: path, reason: "read failed (\(error.localizedDescription))")
+                throw SkillMetricsError.fileAccess(path: displayName, reason: "read failed (\(error.localizedDescription))")
             }
             if chunk.isEmpty { break }
             buffer.append(contentsOf: chunk)
