@@ -57,15 +57,15 @@ struct Append: ParsableCommand {
     }
 
     func run() throws {
-        let metrics = try store.openStore()
         let result: SkillMetricsStore.AppendResult
         var eventID: String?
         if let jsonl {
-            result = try appendJSONL(jsonl, to: metrics)
+            result = try appendJSONL(jsonl, to: try store.openStore())
         } else {
+            // The event is checked before the store is opened: a bad flag creates no database.
             let event = try singleEvent()
             eventID = event.id
-            result = try metrics.append(event)
+            result = try store.openStore().append(event)
         }
         if output.json {
             AppendOutput(result: result, eventID: eventID).printJSON()

@@ -207,6 +207,8 @@ struct EventLogCLITests {
     @Test("usage errors exit 2 with a message; bad option values name the option")
     func usageErrors() throws {
         let scratch = Scratch()
+        // A refused append creates no database, so `show` needs one made first.
+        try #require(try CLI.run(["migrate", "--db", scratch.db]).status == 0)
         let cases: [([String], String)] = [
             (["frobnicate"], "frobnicate"),
             (["append", "--db", scratch.db], "--skill"),

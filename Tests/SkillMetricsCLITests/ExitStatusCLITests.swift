@@ -23,6 +23,18 @@ struct ExitStatusCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
     }
 
+    @Test(arguments: [
+        ["--skill", "s", "--invoked-at", "nope"], ["--skill", "s", "--duration", "-1"], ["--skill", "s", "--completed", "maybe"],
+    ])
+    func aRefusedAppendCreatesNoDatabase(_ flags: [String]) throws {
+        let scratch = Scratch()
+        let target = scratch.file("new.db")
+        let result = try CLI.run(["append", "--db", target] + flags)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+    }
+
     @Test(arguments: readCommands)
     func everyReadCommandRefusesAMissingDatabase(_ command: [String]) throws {
         let scratch = Scratch()
