@@ -1,7 +1,11 @@
 -- Undo V7: V6's percentile trigger and skill_totals without the successor cache columns.
 
+DROP TRIGGER skill_totals_percentile_reposition;
+DROP TRIGGER skill_totals_percentile_seek;
 DROP TRIGGER skill_invocation_project_percentiles;
 
+ALTER TABLE skill_totals DROP COLUMN percentile_reposition;
+ALTER TABLE skill_totals DROP COLUMN percentile_seek;
 ALTER TABLE skill_totals DROP COLUMN percentile_cache_seq;
 ALTER TABLE skill_totals DROP COLUMN percentile_cache_count;
 ALTER TABLE skill_totals DROP COLUMN p99_next_seq;
