@@ -10,12 +10,16 @@ enum EventLog {
         session_id, follow_up_actions, schema_version, user_context, finished, recorded_at
         """
 
-    static let insertSQL = """
+    static let insertHeader = """
         INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
             duration_seconds, error_type, session_id, follow_up_actions, schema_version,
             user_context, finished)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES
         """
+
+    static let insertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    static let insertSQL = insertHeader + " " + insertRow
 
     /// Outcome of appending one event.
     enum AppendOutcome {
@@ -77,16 +81,58 @@ enum EventLog {
         progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
         var result = SkillMetricsStore.AppendResult()
+        func appendOne(_ event: SkillInvocation, at offset: Int, validated: Bool) throws {
+            do {
+                result.record(try append(event, in: db, validated: validated))
+            } catch let error as SkillMetricsError {
+                guard let locate else { throw error }
+                throw SkillMetricsError.invalidInput(location: locate(offset), reason: error.description)
+            }
+        }
+        // Validated events wait in `chunk` for one multi-row INSERT; a chunk the schema refuses
+        // (an id already stored, or any other constraint) is appended again event by event,
+        // which names the event and skips or compares stored ids exactly as before.
+        var chunk: [SkillInvocation] = []
+        chunk.reserveCapacity(rowsPerInsert)
+        var chunkStart = 0
+        func flush() throws {
+            defer {
+                if let progress {
+                    let end = chunkStart + chunk.count
+                    var mark = (chunkStart / 1_000 + 1) * 1_000
+                    while mark <= end {
+                        progress(mark)
+                        mark += 1_000
+                    }
+                }
+                chunkStart += chunk.count
+                chunk.removeAll(keepingCapacity: true)
+            }
+            if chunk.isEmpty { return }
+            if chunk.count > 1, let lastSeq = try insertRows(chunk, in: db) {
+                result.appended += chunk.count
+                result.lastSeq = lastSeq
+                return
+            }
+            for (index, event) in chunk.enumerated() {
+                try appendOne(event, at: chunkStart + index, validated: true)
+            }
+        }
         func appendAll() throws {
             for (offset, event) in events.enumerated() {
-                do {
-                    result.record(try append(event, in: db, validated: validated))
-                } catch let error as SkillMetricsError {
-                    guard let locate else { throw error }
-                    throw SkillMetricsError.invalidInput(location: locate(offset), reason: error.description)
+                if !validated {
+                    do {
+                        try event.validate()
+                    } catch {
+                        // Earlier events first: one of them may be the first failure.
+                        try flush()
+                        try appendOne(event, at: offset, validated: false)
+                    }
                 }
-                if let progress, (offset + 1) % 1_000 == 0 { progress(offset + 1) }
+                chunk.append(event)
+                if chunk.count == rowsPerInsert { try flush() }
             }
+            try flush()
         }
         switch projection {
         case .perEvent:
@@ -106,6 +152,48 @@ enum EventLog {
             }
         }
         return result
+    }
+
+    /// Events per multi-row INSERT in ``appendBatch(_:in:validated:projection:locate:progress:)``
+    /// (one statement, one statement journal and one bind pass per chunk instead of per event).
+    static let rowsPerInsert = 50
+
+    /// `INSERT … VALUES (…), (…) …` of `rows` events.
+    static func insertSQL(rows: Int) -> String {
+        insertHeader + " " + Array(repeating: insertRow, count: rows).joined(separator: ", ")
+    }
+
+    /// Inserts validated events with one statement; the seq of the last one, or nil when the
+    /// schema refused one of them (a constraint: the statement changed nothing).
+    private static func insertRows(_ events: [SkillInvocation], in db: Database) throws -> Int64? {
+        let statement = try RawStatement(db, insertSQL(rows: events.count))
+        statement.reset()
+        var index: CInt = 0
+        for event in events {
+            statement.bind(index + 1, event.id)
+            statement.bind(index + 2, event.skillName)
+            statement.bind(index + 3, event.invokedAt.canonical)
+            statement.bind(index + 4, event.workflowPath)
+            statement.bind(index + 5, event.completed ? 1 : 0)
+            statement.bind(index + 6, event.durationSeconds)
+            statement.bind(index + 7, event.errorType)
+            statement.bind(index + 8, event.sessionID)
+            statement.bind(index + 9, actionsJSON(event.followUpActions))
+            statement.bind(index + 10, event.schemaVersion)
+            statement.bind(index + 11, event.userContext.map { JSONWriter(style: .compact).string(.object($0)) })
+            statement.bind(index + 12, event.finished ? 1 : 0)
+            index += 12
+        }
+        do {
+            let changed = try statement.execute(db)
+            guard changed == events.count else {
+                throw SkillMetricsError.database(
+                    operation: "append", message: "a \(events.count)-row INSERT wrote \(changed) rows")
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            return nil
+        }
+        return db.lastInsertedRowID
     }
 
     /// The JSON array text of a follow-up list, as SQLite's `json_array` writes it.

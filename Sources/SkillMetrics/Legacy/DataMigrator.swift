@@ -39,6 +39,9 @@ public struct DataMigrator: Sendable {
         }
     }
 
+    /// Events built and appended at a time.
+    static let eventsPerChunk = 1_000
+
     public init(store: SkillMetricsStore) {
         self.store = store
     }
@@ -55,18 +58,24 @@ public struct DataMigrator: Sendable {
     ) throws -> LegacyImportReport {
         let zone = options.timeZone
         let order = CompletionOrder(document)
-        var events: [SkillInvocation] = []
-        events.reserveCapacity(document.invocations.count)
-        for position in order.positions {
-            do {
-                events.append(try LegacyEventBuilder.event(
-                    for: document.invocations[position], position: position, dialect: document.dialect, zone: zone))
-            } catch let error as SkillMetricsError {
-                if case .invalidInput(let location, let reason) = error {
-                    throw SkillMetricsError.invalidInput(location: "\(source): \(location)", reason: reason)
+        let count = order.positions.count
+        /// Events are built one chunk at a time inside the append loop (never all of them
+        /// beside the document).
+        func events(_ range: Range<Int>) throws -> [SkillInvocation] {
+            var events: [SkillInvocation] = []
+            events.reserveCapacity(range.count)
+            for position in order.positions[range] {
+                do {
+                    events.append(try LegacyEventBuilder.event(
+                        for: document.invocations[position], position: position, dialect: document.dialect, zone: zone))
+                } catch let error as SkillMetricsError {
+                    if case .invalidInput(let location, let reason) = error {
+                        throw SkillMetricsError.invalidInput(location: "\(source): \(location)", reason: reason)
+                    }
+                    throw error
                 }
-                throw error
             }
+            return events
         }
         let pending = document.invocations.filter { $0.isPending(in: document.dialect) }.count
         return try store.writeWithoutTransaction { db in
@@ -77,15 +86,32 @@ public struct DataMigrator: Sendable {
             try db.inTransaction(.immediate) {
                 // A large import folds the projections once instead of per event.
                 let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
-                let projection: EventLog.BatchProjection = switch options.projection {
-                case .automatic: BulkProjectionLoad.isWorthwhile(loading: events.count, existing: existing) ? .bulk : .automatic
-                case .perEvent: .perEvent
-                case .bulk: .bulk
+                var result = SkillMetricsStore.AppendResult()
+                func appendAll() throws {
+                    var start = 0
+                    repeat {
+                        let end = min(start + Self.eventsPerChunk, count)
+                        let base = start
+                        result.add(try EventLog.appendBatch(
+                            // LegacyEventBuilder validated every event (its errors name the JSON path).
+                            try events(start..<end), in: db, validated: true, projection: .perEvent,
+                            locate: { "\(source): invocations[\(order.positions[base + $0])]" },
+                            progress: progress.map { tell in { tell(base + $0) } }))
+                        start = end
+                    } while start < count
                 }
-                let result = try EventLog.appendBatch(
-                    // LegacyEventBuilder validated every event (its errors name the JSON path).
-                    events, in: db, validated: true, projection: projection,
-                    locate: { "\(source): invocations[\(order.positions[$0])]" }, progress: progress)
+                switch options.projection {
+                case .automatic where BulkProjectionLoad.isWorthwhile(loading: count, existing: existing), .bulk:
+                    try BulkProjectionLoad.run(db, appendAll)
+                case .automatic where count >= BulkProjectionLoad.incrementalMinimumCount:
+                    if try BulkProjectionLoad.supportsIncrementalFold(db) {
+                        try BulkProjectionLoad.runIncremental(db, appendAll)
+                    } else {
+                        try appendAll()
+                    }
+                case .automatic, .perEvent:
+                    try appendAll()
+                }
                 report.appended = result.appended
                 report.alreadyPresent = result.alreadyPresent
                 try db.execute(sql: """

@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 /// Folds one batch of newly appended events into the stored schema V5 projections, in Swift,
 /// reading only the rows the batch touches (its skills' `skill_totals` rows, the count rows of
@@ -41,12 +42,33 @@ struct IncrementalProjectionFold {
 
     private var totals: [String: Totals] = [:]
     private var totalsOrder: [String] = []
-    private var keys: [KeyID: SkillKeyCountRow] = [:]
+    /// The batch's count per key, and where the key first appears in the batch.
+    private struct KeyDelta {
+        var count: Int
+        var firstSeq: Int64
+        var firstIndex: Int
+    }
+
+    /// The batch's events of one `session_skill` or `skill_workflow_path` pair.
+    private struct PairDelta {
+        var count: Int
+        /// Completed events (search rows only).
+        var completed: Int
+        var firstInvokedAt: String
+        var lastInvokedAt: String
+        var firstSeq: Int64
+        var lastSeq: Int64
+        /// The values the triggers add to the stored sum, in seq order.
+        var addends: [Double]
+        /// The sum as the triggers build it for a pair that is not stored yet.
+        var totalFromZero: Double
+    }
+
+    private var keys: [KeyID: KeyDelta] = [:]
     private var keysOrder: [KeyID] = []
-    private var sessions: [PairID: SessionSkillRow] = [:]
+    private var sessions: [PairID: PairDelta] = [:]
     private var sessionsOrder: [PairID] = []
-    /// Search rows, and whether each is new (an INSERT, which indexes it) or stored (an UPDATE).
-    private var paths: [PairID: (row: WorkflowPathRow, isNew: Bool)] = [:]
+    private var paths: [PairID: PairDelta] = [:]
     private var pathsOrder: [PairID] = []
 
     static let percentileFractions = DurationPercentiles.fractions
@@ -66,18 +88,18 @@ struct IncrementalProjectionFold {
         guard event.finished else { return }
         try applyTotals(event, db)
         if let path = event.workflowPath, !path.isEmpty {
-            try count(KeyID(skill: event.skillName, field: .workflowPaths, key: path), event.seq, 0, db)
+            count(KeyID(skill: event.skillName, field: .workflowPaths, key: path), event.seq, 0)
         }
         if let error = event.errorType, !error.isEmpty {
-            try count(KeyID(skill: event.skillName, field: .commonErrors, key: error), event.seq, 0, db)
+            count(KeyID(skill: event.skillName, field: .commonErrors, key: error), event.seq, 0)
         }
         for (index, action) in event.followUpActions.enumerated() {
-            try count(KeyID(skill: event.skillName, field: .followUpActions, key: action), event.seq, index, db)
+            count(KeyID(skill: event.skillName, field: .followUpActions, key: action), event.seq, index)
         }
         if let session = event.sessionID {
-            try applySession(PairID(first: session, second: event.skillName), event, db)
+            applySession(PairID(first: session, second: event.skillName), event)
         }
-        try applyPath(PairID(first: event.skillName, second: event.workflowPath ?? ""), event, db)
+        applyPath(PairID(first: event.skillName, second: event.workflowPath ?? ""), event)
     }
 
     private mutating func applyTotals(_ event: ProjectionEvent, _ db: Database) throws {
@@ -134,79 +156,52 @@ struct IncrementalProjectionFold {
             cursors: [try cursor(11), try cursor(13), try cursor(15)])
     }
 
-    private mutating func count(_ id: KeyID, _ seq: Int64, _ index: Int, _ db: Database) throws {
+    private mutating func count(_ id: KeyID, _ seq: Int64, _ index: Int) {
         if let existing = keys.index(forKey: id) {
             keys.values[existing].count += 1
             return
         }
         keysOrder.append(id)
-        let statement = try db.cachedStatement(sql: """
-            SELECT count, first_seq, first_index FROM skill_key_count
-            WHERE skill_name = ? AND field = ? AND key = ?
-            """)
-        if let row = try Row.fetchOne(statement, arguments: [id.skill, id.field.rawValue, id.key]) {
-            keys[id] = SkillKeyCountRow(
-                skillName: id.skill, field: id.field, key: id.key, count: try row.decode(Int.self, atIndex: 0) + 1,
-                firstSeq: try row.decode(Int64.self, atIndex: 1), firstIndex: try row.decode(Int.self, atIndex: 2))
-        } else {
-            keys[id] = SkillKeyCountRow(
-                skillName: id.skill, field: id.field, key: id.key, count: 1, firstSeq: seq, firstIndex: index)
-        }
+        keys[id] = KeyDelta(count: 1, firstSeq: seq, firstIndex: index)
     }
 
-    private mutating func applySession(_ id: PairID, _ event: ProjectionEvent, _ db: Database) throws {
+    private mutating func applySession(_ id: PairID, _ event: ProjectionEvent) {
         if let existing = sessions.index(forKey: id) {
-            sessions.values[existing].invocationCount += 1
+            sessions.values[existing].count += 1
             sessions.values[existing].lastInvokedAt = event.invokedAt
             sessions.values[existing].lastSeq = event.seq
-            if let duration = event.durationSeconds { sessions.values[existing].totalDurationSeconds += duration }
+            if let duration = event.durationSeconds {
+                sessions.values[existing].addends.append(duration)
+                sessions.values[existing].totalFromZero += duration
+            }
             return
         }
         sessionsOrder.append(id)
-        let statement = try db.cachedStatement(sql: """
-            SELECT invocation_count, first_invoked_at, total_duration_seconds, first_seq
-            FROM session_skill WHERE session_id = ? AND skill_name = ?
-            """)
-        if let row = try Row.fetchOne(statement, arguments: [id.first, id.second]) {
-            var total = try row.decode(Double.self, atIndex: 2)
-            if let duration = event.durationSeconds { total += duration }
-            sessions[id] = SessionSkillRow(
-                sessionID: id.first, skillName: id.second, invocationCount: try row.decode(Int.self, atIndex: 0) + 1,
-                firstInvokedAt: try row.decode(String.self, atIndex: 1), lastInvokedAt: event.invokedAt,
-                totalDurationSeconds: total, firstSeq: try row.decode(Int64.self, atIndex: 3), lastSeq: event.seq)
-        } else {
-            sessions[id] = SessionSkillRow(
-                sessionID: id.first, skillName: id.second, invocationCount: 1,
-                firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
-                totalDurationSeconds: 0.0 + (event.durationSeconds ?? 0.0), firstSeq: event.seq, lastSeq: event.seq)
-        }
+        sessions[id] = PairDelta(
+            count: 1, completed: 0, firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
+            firstSeq: event.seq, lastSeq: event.seq, addends: event.durationSeconds.map { [$0] } ?? [],
+            totalFromZero: 0.0 + (event.durationSeconds ?? 0.0))
     }
 
-    private mutating func applyPath(_ id: PairID, _ event: ProjectionEvent, _ db: Database) throws {
+    private mutating func applyPath(_ id: PairID, _ event: ProjectionEvent) {
+        // The trigger adds `0.0 + duration` of a completed event with a duration, else 0.0
+        // (adding 0.0 changes no sum the triggers can produce, so only the others are kept).
+        let contributes = event.completed && event.durationSeconds != nil
         let duration = 0.0 + (event.completed ? (event.durationSeconds ?? 0.0) : 0.0)
         let completed = event.completed ? 1 : 0
         if let existing = paths.index(forKey: id) {
-            paths.values[existing].row.invocationCount += 1
-            paths.values[existing].row.completedCount += completed
-            paths.values[existing].row.totalDurationSeconds += duration
+            paths.values[existing].count += 1
+            paths.values[existing].completed += completed
+            paths.values[existing].lastSeq = event.seq
+            if contributes { paths.values[existing].addends.append(duration) }
+            paths.values[existing].totalFromZero += duration
             return
         }
         pathsOrder.append(id)
-        let statement = try db.cachedStatement(sql: """
-            SELECT id, invocation_count, completed_count, total_duration_seconds
-            FROM skill_workflow_path WHERE skill_name = ? AND workflow_path = ?
-            """)
-        if let row = try Row.fetchOne(statement, arguments: [id.first, id.second]) {
-            paths[id] = (WorkflowPathRow(
-                id: try row.decode(Int64.self, atIndex: 0), skillName: id.first, workflowPath: id.second,
-                invocationCount: try row.decode(Int.self, atIndex: 1) + 1,
-                completedCount: try row.decode(Int.self, atIndex: 2) + completed,
-                totalDurationSeconds: try row.decode(Double.self, atIndex: 3) + duration), false)
-        } else {
-            paths[id] = (WorkflowPathRow(
-                id: event.seq, skillName: id.first, workflowPath: id.second, invocationCount: 1,
-                completedCount: completed, totalDurationSeconds: duration), true)
-        }
+        paths[id] = PairDelta(
+            count: 1, completed: completed, firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
+            firstSeq: event.seq, lastSeq: event.seq, addends: contributes ? [duration] : [],
+            totalFromZero: duration)
     }
 
     // MARK: Percentiles
@@ -315,27 +310,169 @@ struct IncrementalProjectionFold {
             }
             try Self.upsert(values, into: "skill_totals", conflict: ["skill_name"], db)
         }
+        try writeKeys(db)
+        try writeSessions(db)
+        try writePaths(db)
+    }
+
+    /// Most chained additions an UPDATE carries; a pair with more reads its stored sum first.
+    private static let maximumChainedAddends = 4
+
+    /// `column + ?n + ?n+1 …` (evaluated left to right, as the triggers add one event at a time).
+    private static func chain(_ column: String, from first: Int, count: Int) -> String {
+        var expression = column
+        for parameter in first..<(first + count) { expression = "(\(expression) + ?\(parameter))" }
+        return expression
+    }
+
+    /// Count rows: an UPDATE adding the batch's count (the stored first position is earlier
+    /// than any of the batch's), or an INSERT of a key the skill never had. No read.
+    private func writeKeys(_ db: Database) throws {
+        let update = try RawStatement(db, """
+            UPDATE skill_key_count SET count = count + ?1 WHERE skill_name = ?2 AND field = ?3 AND key = ?4
+            """)
+        let insert = try RawStatement(db, """
+            INSERT INTO skill_key_count (skill_name, field, key, count, first_seq, first_index)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """)
         for id in keysOrder {
-            guard let row = keys[id] else { continue }
-            try Self.upsert(row.databaseValues, into: "skill_key_count", conflict: ["skill_name", "field", "key"], db)
+            guard let delta = keys[id] else { continue }
+            update.reset()
+            update.bind(1, delta.count)
+            update.bind(2, id.skill)
+            update.bind(3, id.field.rawValue)
+            update.bind(4, id.key)
+            if try update.execute(db) > 0 { continue }
+            insert.reset()
+            insert.bind(1, id.skill)
+            insert.bind(2, id.field.rawValue)
+            insert.bind(3, id.key)
+            insert.bind(4, delta.count)
+            insert.bind(5, delta.firstSeq)
+            insert.bind(6, delta.firstIndex)
+            _ = try insert.execute(db)
         }
+    }
+
+    /// `session_skill`: an UPDATE that adds the batch's durations one by one in SQL (so the
+    /// stored sum need not be read), or an INSERT of a new pair. A pair with many durations in
+    /// the batch reads its stored sum once and adds them in Swift.
+    private func writeSessions(_ db: Database) throws {
+        var updates: [Int: RawStatement] = [:]
+        func update(_ addends: Int?) throws -> RawStatement {
+            let key = addends ?? -1
+            if let statement = updates[key] { return statement }
+            let total = addends.map { Self.chain("total_duration_seconds", from: 6, count: $0) } ?? "?6"
+            let statement = try RawStatement(db, """
+                UPDATE session_skill SET invocation_count = invocation_count + ?1, last_invoked_at = ?2,
+                    last_seq = ?3, total_duration_seconds = \(total)
+                WHERE session_id = ?4 AND skill_name = ?5
+                """)
+            updates[key] = statement
+            return statement
+        }
+        let read = try RawStatement(db, """
+            SELECT total_duration_seconds FROM session_skill WHERE session_id = ?1 AND skill_name = ?2
+            """)
+        let insert = try RawStatement(db, """
+            INSERT INTO session_skill (session_id, skill_name, invocation_count, first_invoked_at,
+                last_invoked_at, total_duration_seconds, first_seq, last_seq)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            """)
         for id in sessionsOrder {
-            guard let row = sessions[id] else { continue }
-            try Self.upsert(row.databaseValues, into: "session_skill", conflict: ["session_id", "skill_name"], db)
-        }
-        for id in pathsOrder {
-            guard let entry = paths[id] else { continue }
-            // A new pair is INSERTed (its trigger writes the FTS row); a stored one is updated.
-            if entry.isNew {
-                try Self.upsert(entry.row.databaseValues, into: "skill_workflow_path", conflict: ["id"], db)
-            } else {
-                try db.cachedStatement(sql: """
-                    UPDATE skill_workflow_path SET invocation_count = ?, completed_count = ?, total_duration_seconds = ?
-                    WHERE id = ?
-                    """).execute(arguments: [
-                        entry.row.invocationCount, entry.row.completedCount, entry.row.totalDurationSeconds, entry.row.id,
-                    ])
+            guard let delta = sessions[id] else { continue }
+            var stored: Double?
+            let chained = delta.addends.count <= Self.maximumChainedAddends
+            if !chained {
+                read.reset()
+                read.bind(1, id.first)
+                read.bind(2, id.second)
+                stored = try read.fetchDouble(db, table: "session_skill", key: "(\(id.first), \(id.second))")
             }
+            if chained || stored != nil {
+                let statement = try update(chained ? delta.addends.count : nil)
+                statement.reset()
+                statement.bind(1, delta.count)
+                statement.bind(2, delta.lastInvokedAt)
+                statement.bind(3, delta.lastSeq)
+                statement.bind(4, id.first)
+                statement.bind(5, id.second)
+                if let stored {
+                    statement.bind(6, delta.addends.reduce(stored, +))
+                } else {
+                    for (offset, addend) in delta.addends.enumerated() { statement.bind(CInt(6 + offset), addend) }
+                }
+                if try statement.execute(db) > 0 { continue }
+            }
+            insert.reset()
+            insert.bind(1, id.first)
+            insert.bind(2, id.second)
+            insert.bind(3, delta.count)
+            insert.bind(4, delta.firstInvokedAt)
+            insert.bind(5, delta.lastInvokedAt)
+            insert.bind(6, delta.totalFromZero)
+            insert.bind(7, delta.firstSeq)
+            insert.bind(8, delta.lastSeq)
+            _ = try insert.execute(db)
+        }
+    }
+
+    /// `skill_workflow_path`, as ``writeSessions(_:)``: a new pair is INSERTed (its trigger
+    /// writes the FTS row) with the seq of its first event as id.
+    private func writePaths(_ db: Database) throws {
+        var updates: [Int: RawStatement] = [:]
+        func update(_ addends: Int?) throws -> RawStatement {
+            let key = addends ?? -1
+            if let statement = updates[key] { return statement }
+            let total = addends.map { Self.chain("total_duration_seconds", from: 5, count: $0) } ?? "?5"
+            let statement = try RawStatement(db, """
+                UPDATE skill_workflow_path SET invocation_count = invocation_count + ?1,
+                    completed_count = completed_count + ?2, total_duration_seconds = \(total)
+                WHERE skill_name = ?3 AND workflow_path = ?4
+                """)
+            updates[key] = statement
+            return statement
+        }
+        let read = try RawStatement(db, """
+            SELECT total_duration_seconds FROM skill_workflow_path WHERE skill_name = ?1 AND workflow_path = ?2
+            """)
+        let insert = try RawStatement(db, """
+            INSERT INTO skill_workflow_path (id, skill_name, workflow_path, invocation_count, completed_count,
+                total_duration_seconds)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            """)
+        for id in pathsOrder {
+            guard let delta = paths[id] else { continue }
+            var stored: Double?
+            let chained = delta.addends.count <= Self.maximumChainedAddends
+            if !chained {
+                read.reset()
+                read.bind(1, id.first)
+                read.bind(2, id.second)
+                stored = try read.fetchDouble(db, table: "skill_workflow_path", key: "(\(id.first), \(id.second))")
+            }
+            if chained || stored != nil {
+                let statement = try update(chained ? delta.addends.count : nil)
+                statement.reset()
+                statement.bind(1, delta.count)
+                statement.bind(2, delta.completed)
+                statement.bind(3, id.first)
+                statement.bind(4, id.second)
+                if let stored {
+                    statement.bind(5, delta.addends.reduce(stored, +))
+                } else {
+                    for (offset, addend) in delta.addends.enumerated() { statement.bind(CInt(5 + offset), addend) }
+                }
+                if try statement.execute(db) > 0 { continue }
+            }
+            insert.reset()
+            insert.bind(1, delta.firstSeq)
+            insert.bind(2, id.first)
+            insert.bind(3, id.second)
+            insert.bind(4, delta.count)
+            insert.bind(5, delta.completed)
+            insert.bind(6, delta.totalFromZero)
+            _ = try insert.execute(db)
         }
     }
 

@@ -1,0 +1,76 @@
+import GRDB
+import GRDBSQLite
+
+/// A cached statement driven through the C API: values are bound one by one (no
+/// `StatementArguments` per row), and an UPDATE reports how many rows it changed.
+struct RawStatement {
+    /// Keeps GRDB's cached statement (and so the C statement) alive.
+    let statement: Statement
+    var sqlite: OpaquePointer { statement.sqliteStatement }
+
+    init(_ db: Database, _ sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+    }
+
+    private static var transient: sqlite3_destructor_type {
+        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    }
+
+    func reset() {
+        // The error of a failed step was reported by `execute`; reset returns it again.
+        _ = sqlite3_reset(sqlite)
+    }
+
+    func bind(_ index: CInt, _ value: String) {
+        var value = value
+        value.withUTF8 { bytes in
+            if let base = bytes.baseAddress {
+                _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite3_bind_text(sqlite, index, $0, CInt(bytes.count), Self.transient)
+                }
+            } else {
+                _ = sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
+            }
+        }
+    }
+
+    func bind(_ index: CInt, _ value: Int64) { _ = sqlite3_bind_int64(sqlite, index, value) }
+    func bind(_ index: CInt, _ value: Int) { _ = sqlite3_bind_int64(sqlite, index, Int64(value)) }
+    func bind(_ index: CInt, _ value: Double) { _ = sqlite3_bind_double(sqlite, index, value) }
+    func bindNull(_ index: CInt) { _ = sqlite3_bind_null(sqlite, index) }
+    func bind(_ index: CInt, _ value: String?) { if let value { bind(index, value) } else { bindNull(index) } }
+    func bind(_ index: CInt, _ value: Double?) { if let value { bind(index, value) } else { bindNull(index) } }
+
+    private func failure(_ code: CInt, _ db: Database) -> DatabaseError {
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code),
+            message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+    }
+
+    /// Runs an INSERT or UPDATE; the number of rows it changed.
+    func execute(_ db: Database) throws -> Int {
+        let code = sqlite3_step(sqlite)
+        guard code == SQLITE_DONE else {
+            // The statement's own error code (sqlite3_step may report only SQLITE_ERROR).
+            let error = failure(sqlite3_reset(sqlite), db)
+            throw error
+        }
+        let changes = Int(sqlite3_changes(db.sqliteConnection))
+        reset()
+        return changes
+    }
+
+    /// The first column of the one row a SELECT finds, nil when it finds none.
+    func fetchDouble(_ db: Database, table: String, key: String) throws -> Double? {
+        let code = sqlite3_step(sqlite)
+        defer { reset() }
+        if code == SQLITE_DONE { return nil }
+        guard code == SQLITE_ROW else { throw failure(code, db) }
+        switch sqlite3_column_type(sqlite, 0) {
+        case SQLITE_FLOAT, SQLITE_INTEGER: return sqlite3_column_double(sqlite, 0)
+        default:
+            throw SkillMetricsError.invalidInput(
+                location: "\(table) \(key), column total_duration_seconds", reason: "not a number")
+        }
+    }
+}
