@@ -6,8 +6,9 @@ public struct SessionSkillProjector: Sendable {
         var skillName: String
     }
 
-    private var rowsByKey: [Key: SessionSkillRow] = [:]
-    private var order: [Key] = []
+    /// The rows in order of first appearance, and each key's position among them.
+    public private(set) var rows: [SessionSkillRow] = []
+    private var positions: [Key: Int] = [:]
 
     public init() {}
 
@@ -15,21 +16,16 @@ public struct SessionSkillProjector: Sendable {
         guard event.finished, let sessionID = event.sessionID else { return }
         let key = Key(sessionID: sessionID, skillName: event.skillName)
         // One hash of the key per event; the row is updated in place.
-        if let index = rowsByKey.index(forKey: key) {
-            rowsByKey.values[index].add(event)
+        if let position = positions[key] {
+            rows[position].add(event)
         } else {
-            order.append(key)
-            rowsByKey[key] = SessionSkillRow(
+            positions[key] = rows.count
+            rows.append(SessionSkillRow(
                 sessionID: sessionID, skillName: event.skillName, invocationCount: 1,
                 firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
                 totalDurationSeconds: 0.0 + (event.durationSeconds ?? 0.0),
-                firstSeq: event.seq, lastSeq: event.seq)
+                firstSeq: event.seq, lastSeq: event.seq))
         }
-    }
-
-    /// The rows in order of first appearance.
-    public var rows: [SessionSkillRow] {
-        order.compactMap { rowsByKey[$0] }
     }
 }
 

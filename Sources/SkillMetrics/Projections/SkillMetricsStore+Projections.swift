@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 extension SkillMetricsStore {
     /// What a rebuild did.
@@ -96,50 +97,82 @@ extension SkillMetricsStore {
             sessionSkills: sessionRows.count, differences: differences)
     }
 
+    /// Compares `expected` (rows with the same columns, keys unique) with the stored rows of
+    /// `table`, in one pass over the table: the expected rows are indexed by key, each stored
+    /// row is read once (straight from the statement) and compared column by column. The
+    /// differences come in the order of the expected rows (missing rows included), then the
+    /// stored rows that should not exist, in the table's order.
     private static func compareTable(
         _ table: String, keyColumns: [String],
         expected: [[(column: String, value: DatabaseValue)]],
         db: Database, into differences: inout [ProjectionDifference]
     ) throws {
-        func key(of values: [String: DatabaseValue]) -> [String] {
-            keyColumns.map { column in
-                if case .string(let text)? = values[column]?.storage { return text }
-                return values[column].map(ProjectionDifference.render) ?? "NULL"
+        func keyText(_ value: DatabaseValue) -> String {
+            if case .string(let text) = value.storage { return text }
+            return ProjectionDifference.render(value)
+        }
+        // Nothing expected: the key columns are enough to list every stored row as one too many.
+        let columns = expected.first?.map(\.column) ?? keyColumns
+        let keyOffsets = keyColumns.map { column in columns.firstIndex(of: column) }
+        func key(_ values: [(column: String, value: DatabaseValue)]) -> [String] {
+            keyOffsets.map { offset in offset.map { keyText(values[$0].value) } ?? "NULL" }
+        }
+        var positions: [[String]: Int] = [:]
+        positions.reserveCapacity(expected.count)
+        for (position, row) in expected.enumerated() where positions[key(row)] == nil {
+            positions[key(row)] = position
+        }
+        // A column the table lacks reads as NULL (a difference, not an error).
+        let stored = Set(try db.columns(in: table).map(\.name))
+        let selected = columns.map { stored.contains($0) ? $0.quotedDatabaseIdentifier : "NULL" }
+        let statement = try db.makeStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(table)")
+        let sqlite = statement.sqliteStatement
+        var found = [Bool](repeating: false, count: expected.count)
+        var rowDifferences: [Int: [ProjectionDifference]] = [:]
+        var extra: [ProjectionDifference] = []
+        var extraKeys = Set<[String]>()
+        var values = [DatabaseValue](repeating: .null, count: columns.count)
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
             }
-        }
-        var stored: [[String]: [String: DatabaseValue]] = [:]
-        var storedOrder: [[String]] = []
-        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
-        while let row = try cursor.next() {
-            var values: [String: DatabaseValue] = [:]
-            for (column, value) in row { values[column] = value }
-            let rowKey = key(of: values)
-            if stored[rowKey] == nil { storedOrder.append(rowKey) }
-            stored[rowKey] = values
-        }
-        var seen = Set<[String]>()
-        for expectedRow in expected {
-            let expectedValues = Dictionary(expectedRow.map { ($0.column, $0.value) }, uniquingKeysWith: { a, _ in a })
-            let rowKey = key(of: expectedValues)
-            seen.insert(rowKey)
-            guard let storedValues = stored[rowKey] else {
-                differences.append(ProjectionDifference(
-                    table: table, key: rowKey, field: "(row)", stored: "(missing)", recomputed: "(present)"))
+            for index in values.indices {
+                values[index] = DatabaseValue(sqliteStatement: sqlite, index: CInt(index))
+            }
+            let rowKey = keyOffsets.map { offset in offset.map { keyText(values[$0]) } ?? "NULL" }
+            guard let position = positions[rowKey] else {
+                if extraKeys.insert(rowKey).inserted {
+                    extra.append(ProjectionDifference(
+                        table: table, key: rowKey, field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                }
                 continue
             }
-            for (column, value) in expectedRow {
-                let storedValue = storedValues[column] ?? .null
-                if !ProjectionDifference.identical(storedValue, value) {
-                    differences.append(ProjectionDifference(
-                        table: table, key: rowKey, field: column,
+            found[position] = true
+            var rowDifference: [ProjectionDifference] = []
+            for (index, entry) in expected[position].enumerated() {
+                let storedValue = index < values.count ? values[index] : .null
+                if !ProjectionDifference.identical(storedValue, entry.value) {
+                    rowDifference.append(ProjectionDifference(
+                        table: table, key: rowKey, field: entry.column,
                         stored: ProjectionDifference.render(storedValue),
-                        recomputed: ProjectionDifference.render(value)))
+                        recomputed: ProjectionDifference.render(entry.value)))
                 }
             }
+            // A key stored twice (no primary key): the last row counts, as a lookup would find it.
+            rowDifferences[position] = rowDifference.isEmpty ? nil : rowDifference
         }
-        for rowKey in storedOrder where !seen.contains(rowKey) {
-            differences.append(ProjectionDifference(
-                table: table, key: rowKey, field: "(row)", stored: "(present)", recomputed: "(missing)"))
+        for (position, row) in expected.enumerated() {
+            guard found[position] else {
+                differences.append(ProjectionDifference(
+                    table: table, key: key(row), field: "(row)", stored: "(missing)", recomputed: "(present)"))
+                continue
+            }
+            differences += rowDifferences[position] ?? []
         }
+        differences += extra
     }
 }
