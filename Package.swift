@@ -68,6 +68,10 @@ let package = Package(
                 "SkillMetrics",
                 "CSQLiteBaseline",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The team-log rows (PostgresRows.swift).
+                "SkillMetricsPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "SkillMetricsTests",

@@ -2,7 +2,7 @@
 ///
 /// `swift run -c release skill-metrics-bench` uses the defaults (the documented table);
 /// `--quick` scales the big workloads down 5× for a smoke run; `--only a,b` runs some
-/// measures (`single`, `batch`, `cli`, `foreign`, `show`, `rebuild`, `rss`, `legacy`);
+/// measures (`single`, `batch`, `cli`, `foreign`, `show`, `rebuild`, `rss`, `legacy`, `pg`: the team-log rows);
 /// `--workloads a,b` some workloads of the family (`today`, `real`, `adversarial`).
 struct BenchConfiguration {
     var largeEvents = 1_000_000
@@ -26,10 +26,12 @@ struct BenchConfiguration {
     var importRuns = 3
     var rewriteInvocations = 10_000
     var rewriteRuns = 15
+    /// Events of the team-log rows (`pg`); `--pg-events N` sets it (default: ``largeEvents``).
+    var pgEvents: Int? = nil
     var only: Set<String>? = nil
     var workloads: [WorkloadKind] = WorkloadKind.allCases
 
-    static let measureNames: Set<String> = ["single", "batch", "cli", "foreign", "show", "rebuild", "rss", "legacy"]
+    static let measureNames: Set<String> = ["single", "batch", "cli", "foreign", "show", "rebuild", "rss", "legacy", "pg"]
 
     init(arguments: [String]) throws {
         var index = 0
@@ -59,6 +61,12 @@ struct BenchConfiguration {
                     throw BenchError("unknown measure(s) \(unknown.sorted()); known: \(Self.measureNames.sorted())")
                 }
                 only = names
+            case "--pg-events":
+                index += 1
+                guard index < arguments.count, let count = Int(arguments[index]), count > 0 else {
+                    throw BenchError("--pg-events needs a positive number")
+                }
+                pgEvents = count
             case "--workloads":
                 workloads = try list("--workloads").map { name in
                     guard let kind = WorkloadKind(rawValue: name) else {

@@ -39,6 +39,7 @@ final class Benchmarks {
         if configuration.runs("rebuild") { try rebuildAndVerify(kind) }
         if configuration.runs("rss") { try rebuildMemory(kind) }
         if configuration.runs("legacy") { try legacy(kind) }
+        if configuration.runs("pg") { try PostgresRows(benchmarks: self).run(kind) }
     }
 
     // MARK: append

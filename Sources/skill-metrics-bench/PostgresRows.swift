@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import SkillMetrics
+import SkillMetricsPostgres
+import Synchronization
+
+/// The team-log rows (issue 11, docs/scale-out.md): `push` of N events with the server's
+/// projection triggers live, beside a `COPY` of the same rows into a trigger-less table with the
+/// same columns (same run); `pull` of the N events into an empty replica; `verify` of the N
+/// events on the server. On a throwaway cluster; "skipped" without PostgreSQL binaries.
+struct PostgresRows {
+    let benchmarks: Benchmarks
+
+    static let pushMeasure = "team log `push`, projections live (PL/pgSQL), vs `COPY` of the same rows into a trigger-less table"
+    static let pullMeasure = "team log `pull` into an empty replica"
+    static let verifyMeasure = "team log `verify --db postgres://…` (server's events through the Swift projectors)"
+
+    func run(_ kind: WorkloadKind) throws {
+        let n = benchmarks.configuration.pgEvents ?? benchmarks.configuration.largeEvents
+        let runs = "1 × \(n / 1000)k"
+        if let reason = PostgresBenchCluster.unavailableReason() {
+            for (measure, bar) in [(Self.pushMeasure, "≥ 50k events/s and ≥ 0.25× COPY"), (Self.pullMeasure, "≥ 100k events/s"),
+                                   (Self.verifyMeasure, "< 5 s at 1M")] {
+                benchmarks.table.add(measure, runs: "—", bar: bar, workload: kind, .init(text: "skipped (\(reason))", holds: nil))
+            }
+            return
+        }
+        let directory = benchmarks.directory
+        Benchmarks.log("team log: \(n) \(kind.rawValue) events, a throwaway PostgreSQL cluster")
+        let cluster = try PostgresBenchCluster(under: directory.path)
+        defer { cluster.stop() }
+        let localFile = try directory.populatedDatabase(kind, "pg-local-\(kind.rawValue)", events: n)
+        defer { directory.removeDatabase(localFile) }
+        let replicaFile = try directory.freshDatabase("pg-replica-\(kind.rawValue)")
+        defer { directory.removeDatabase(replicaFile) }
+        let local = try SkillMetricsStore(path: localFile)
+        let replica = try SkillMetricsStore(path: replicaFile)
+        let logURL = try PostgresURL(try cluster.makeDatabase("team_\(kind.rawValue)"))
+        let copyURL = try PostgresURL(try cluster.makeDatabase("copy_\(kind.rawValue)"))
+        let port = cluster.port
+
+        let timings = try Self.blocking { () async throws -> (push: Double, copy: Double, pull: Double, verify: Double, consistent: Bool) in
+            let log = try await TeamLogConnection.connect(logURL)
+            try await PostgresMigrationRunner().migrate(log)
+            let pushStart = Stopwatch.now()
+            let pushed = try await TeamLogPush().run(from: local, to: log)
+            let push = Stopwatch.now() - pushStart
+            guard pushed.pushed == n else { throw BenchError("push wrote \(pushed.pushed) of \(n) events") }
+            let copy = try await Self.copyBaseline(from: local, port: port, database: copyURL.database, sourceID: pushed.sourceID)
+            let pullStart = Stopwatch.now()
+            let pulled = try await TeamLogPull().run(from: log, into: replica)
+            let pull = Stopwatch.now() - pullStart
+            guard pulled.appended == n else { throw BenchError("pull appended \(pulled.appended) of \(n) events") }
+            let verifyStart = Stopwatch.now()
+            let verification = try await TeamLogProjections().verify(log)
+            let verify = Stopwatch.now() - verifyStart
+            await log.close()
+            return (push, copy, pull, verify, verification.isConsistent && verification.events == n)
+        }
+        guard timings.consistent else { throw BenchError("verify on the server found differences after the push") }
+        let pushRate = Double(n) / timings.push
+        let copyRate = Double(n) / timings.copy
+        let ratio = timings.copy / timings.push
+        benchmarks.table.add(Self.pushMeasure, runs: runs, bar: "≥ 50k events/s and ≥ 0.25× COPY", workload: kind,
+                             .init(text: "\(Format.rate(pushRate)), \(Format.ratio(ratio)) (COPY: \(Format.rate(copyRate)))",
+                                   holds: pushRate >= 50_000 && ratio >= 0.25))
+        let pullRate = Double(n) / timings.pull
+        benchmarks.table.add(Self.pullMeasure, runs: runs, bar: "≥ 100k events/s", workload: kind,
+                             .init(text: "\(Format.rate(pullRate)) (\(Format.duration(timings.pull)))", holds: pullRate >= 100_000))
+        let projected = timings.verify * 1_000_000 / Double(n)
+        benchmarks.table.add(Self.verifyMeasure, runs: runs, bar: "< 5 s at 1M", workload: kind,
+                             .init(text: n == 1_000_000 ? Format.duration(timings.verify)
+                                       : "\(Format.duration(timings.verify)) (×\(1_000_000 / max(1, n)) ≈ \(Format.duration(projected)) at 1M)",
+                                   holds: projected < 5))
+    }
+
+    /// The baseline: the same local rows (read the same way push reads them) sent with
+    /// `COPY … FROM STDIN` (text format) into a table with the same columns and no trigger,
+    /// constraint or index. Returns its seconds, reading included.
+    static func copyBaseline(from store: SkillMetricsStore, port: Int, database: String, sourceID: UUID) async throws -> Double {
+        let logger = Logger(label: "bench.copy")
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(),
+            configuration: .init(host: "127.0.0.1", port: port, username: "postgres", password: nil, database: database, tls: .disable),
+            id: 2, logger: logger)
+        defer { Task { try? await connection.close() } }
+        _ = try await connection.query("""
+            CREATE TABLE copy_baseline (
+                source_id uuid, source_seq bigint, id text, skill_name text, invoked_at text, workflow_path text,
+                completed integer, duration_seconds double precision, error_type text, session_id text,
+                follow_up_actions text, schema_version integer, user_context text, finished integer)
+            """, logger: logger)
+        let source = sourceID.uuidString.lowercased()
+        let start = Stopwatch.now()
+        var after: Int64 = 0
+        while true {
+            let (text, last, count) = try store.read { db -> (String, Int64, Int) in
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
+                           session_id, follow_up_actions, schema_version, user_context, finished
+                    FROM skill_invocation WHERE seq > ? ORDER BY seq LIMIT 5000
+                    """, arguments: [after])
+                var text = ""
+                var last: Int64 = after
+                var count = 0
+                while let row = try rows.next() {
+                    last = try row.decode(Int64.self, atIndex: 0)
+                    text += source
+                    text += "\t\(last)"
+                    for index in 1...12 {
+                        text += "\t"
+                        let value: DatabaseValue = row[index]
+                        switch value.storage {
+                        case .int64(let integer): text += String(integer)
+                        case .double(let double): text += "\(double)"
+                        case .string(let string): Self.appendEscaped(string, to: &text)
+                        case .blob, .null: text += "\\N"
+                        }
+                    }
+                    text += "\n"
+                    count += 1
+                }
+                return (text, last, count)
+            }
+            guard count > 0 else { break }
+            try await connection.copyFrom(table: "copy_baseline", logger: logger) { writer in
+                try await writer.write(ByteBuffer(string: text))
+            }
+            after = last
+        }
+        return Stopwatch.now() - start
+    }
+
+    /// COPY text format: backslash, tab, newline and carriage return escaped.
+    static func appendEscaped(_ value: String, to text: inout String) {
+        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+            text += value
+            return
+        }
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": text += "\\\\"
+            case "\t": text += "\\t"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            default: text.unicodeScalars.append(character)
+            }
+        }
+    }
+
+    /// Runs async work to completion from the benchmark's synchronous code.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            box.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        guard let result = box.withLock({ $0 }) else { throw BenchError("async work ended without a result") }
+        return try result.get()
+    }
+}
