@@ -36,15 +36,23 @@ enum EventLog {
     /// `validated`: the caller already ran ``SkillInvocation/validate(allowingNegativeDuration:)`` on this event.
     static func append(_ event: SkillInvocation, in db: Database, validated: Bool = false) throws -> AppendOutcome {
         if !validated { try event.validate() }
-        let statement = try db.cachedStatement(sql: insertSQL)
-        do {
+        let actions = actionsJSON(event.followUpActions)
+        func insert() throws {
+            let statement = try db.cachedStatement(sql: insertSQL)
             try statement.execute(arguments: [
                 event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
                 event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
-                actionsJSON(event.followUpActions), event.schemaVersion,
+                actions, event.schemaVersion,
                 event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
                 event.finished ? 1 : 0,
             ])
+        }
+        do {
+            if CheckedByConstruction.satisfiesChecks(event, actionsJSON: actions) {
+                try insert()
+            } else {
+                try CheckedByConstruction.withChecks(db, insert)
+            }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             // A constraint failure aborts this statement only, never the transaction.
             if let existing = try fetch(id: event.id, in: db) {
@@ -81,9 +89,13 @@ enum EventLog {
         progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
         var result = SkillMetricsStore.AppendResult()
+        // The appended events as the incremental fold reads them (nil: the fold is not used).
+        var appended: [ProjectionEvent]?
         func appendOne(_ event: SkillInvocation, at offset: Int, validated: Bool) throws {
             do {
-                result.record(try append(event, in: db, validated: validated))
+                let outcome = try append(event, in: db, validated: validated)
+                result.record(outcome)
+                if case .appended(let seq) = outcome { appended?.append(ProjectionEvent(event, seq: seq)) }
             } catch let error as SkillMetricsError {
                 guard let locate else { throw error }
                 throw SkillMetricsError.invalidInput(location: locate(offset), reason: error.description)
@@ -112,6 +124,13 @@ enum EventLog {
             if chunk.count > 1, let lastSeq = try insertRows(chunk, in: db) {
                 result.appended += chunk.count
                 result.lastSeq = lastSeq
+                // One INSERT statement numbers its rows consecutively (AUTOINCREMENT, no seq bound).
+                if appended != nil {
+                    let firstSeq = lastSeq - Int64(chunk.count) + 1
+                    for (index, event) in chunk.enumerated() {
+                        appended?.append(ProjectionEvent(event, seq: firstSeq + Int64(index)))
+                    }
+                }
                 return
             }
             for (index, event) in chunk.enumerated() {
@@ -146,7 +165,12 @@ enum EventLog {
                 try BulkProjectionLoad.run(db, appendAll)
             } else if events.count >= BulkProjectionLoad.incrementalMinimumCount,
                       try BulkProjectionLoad.supportsIncrementalFold(db) {
-                try BulkProjectionLoad.runIncremental(db, appendAll)
+                appended = []
+                appended?.reserveCapacity(events.count)
+                try BulkProjectionLoad.runIncremental(db) { () throws -> [ProjectionEvent] in
+                    try appendAll()
+                    return appended ?? []
+                }
             } else {
                 try appendAll()
             }
@@ -166,10 +190,15 @@ enum EventLog {
     /// Inserts validated events with one statement; the seq of the last one, or nil when the
     /// schema refused one of them (a constraint: the statement changed nothing).
     private static func insertRows(_ events: [SkillInvocation], in db: Database) throws -> Int64? {
+        let actions = events.map { actionsJSON($0.followUpActions) }
+        // A chunk with an event the CHECKs must see goes event by event (with the CHECKs on).
+        for (event, json) in zip(events, actions) where !CheckedByConstruction.satisfiesChecks(event, actionsJSON: json) {
+            return nil
+        }
         let statement = try RawStatement(db, insertSQL(rows: events.count))
         statement.reset()
         var index: CInt = 0
-        for event in events {
+        for (event, json) in zip(events, actions) {
             statement.bind(index + 1, event.id)
             statement.bind(index + 2, event.skillName)
             statement.bind(index + 3, event.invokedAt.canonical)
@@ -178,7 +207,7 @@ enum EventLog {
             statement.bind(index + 6, event.durationSeconds)
             statement.bind(index + 7, event.errorType)
             statement.bind(index + 8, event.sessionID)
-            statement.bind(index + 9, actionsJSON(event.followUpActions))
+            statement.bind(index + 9, json)
             statement.bind(index + 10, event.schemaVersion)
             statement.bind(index + 11, event.userContext.map { JSONWriter(style: .compact).string(.object($0)) })
             statement.bind(index + 12, event.finished ? 1 : 0)

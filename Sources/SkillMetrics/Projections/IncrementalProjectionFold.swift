@@ -84,6 +84,16 @@ struct IncrementalProjectionFold {
         try fold.write(db)
     }
 
+    /// Folds `events` — just appended, in seq order, exactly as stored — into the stored
+    /// projections (inside the caller's transaction, with the projection triggers suspended).
+    static func run(_ db: Database, events: [ProjectionEvent]) throws {
+        var fold = IncrementalProjectionFold()
+        for event in events {
+            try fold.apply(event, db)
+        }
+        try fold.write(db)
+    }
+
     private mutating func apply(_ event: ProjectionEvent, _ db: Database) throws {
         guard event.finished else { return }
         try applyTotals(event, db)
@@ -211,31 +221,52 @@ struct IncrementalProjectionFold {
     private static let durationFilter =
         "skill_name = ? AND completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL"
 
+    private static let equalAfterSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds = ? AND seq > ? ORDER BY seq LIMIT ?"
+    private static let equalBeforeSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+    private static let beyondAfterSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds > ? ORDER BY duration_seconds, seq LIMIT 1 OFFSET ?"
+    private static let beyondBeforeSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds < ? ORDER BY duration_seconds DESC, seq DESC LIMIT 1 OFFSET ?"
+
+    /// The (duration, seq) of the current row of a duration query, checked.
+    private static func currentElement(_ statement: RawStatement, _ skill: String) throws -> Element {
+        guard let duration = statement.double(at: 0), let seq = statement.int64(at: 1) else {
+            throw SkillMetricsError.invalidInput(
+                location: "skill_invocation, skill \(JSONWriter.quoted(skill))",
+                reason: "a duration row without a numeric duration_seconds or an integer seq")
+        }
+        return (duration, seq)
+    }
+
     /// The element `steps` places after (`steps` > 0) or before (< 0) `start` in (duration, seq) order.
     private static func element(_ skill: String, from start: Element, steps: Int, _ db: Database) throws -> Element {
         if steps == 0 { return start }
         let forward = steps > 0
         let wanted = abs(steps)
-        let equal = try db.cachedStatement(sql: forward
-            ? "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds = ? AND seq > ? ORDER BY seq LIMIT ?"
-            : "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
+        let equal = try RawStatement(db, forward ? equalAfterSQL : equalBeforeSQL)
+        equal.reset()
+        defer { equal.reset() }
+        equal.bind(1, skill)
+        equal.bind(2, start.duration)
+        equal.bind(3, start.seq)
+        equal.bind(4, wanted)
         var found = 0
         var last: Element?
-        let cursor = try Row.fetchCursor(equal, arguments: [skill, start.duration, start.seq, wanted])
-        while let row = try cursor.next() {
+        while try equal.step(db) {
             found += 1
-            last = (try row.decode(Double.self, atIndex: 0), try row.decode(Int64.self, atIndex: 1))
+            last = try currentElement(equal, skill)
         }
         if found == wanted, let last { return last }
-        let beyond = try db.cachedStatement(sql: forward
-            ? "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds > ? ORDER BY duration_seconds, seq LIMIT 1 OFFSET ?"
-            : "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds < ? ORDER BY duration_seconds DESC, seq DESC LIMIT 1 OFFSET ?")
-        guard let row = try Row.fetchOne(beyond, arguments: [skill, start.duration, wanted - found - 1]) else {
+        let beyond = try RawStatement(db, forward ? beyondAfterSQL : beyondBeforeSQL)
+        beyond.reset()
+        defer { beyond.reset() }
+        beyond.bind(1, skill)
+        beyond.bind(2, start.duration)
+        beyond.bind(3, wanted - found - 1)
+        guard try beyond.step(db) else {
             throw SkillMetricsError.invalidInput(
                 location: "skill_invocation, skill \(JSONWriter.quoted(skill))",
                 reason: "the duration index ends before the percentile cursor's position")
         }
-        return (try row.decode(Double.self, atIndex: 0), try row.decode(Int64.self, atIndex: 1))
+        return try currentElement(beyond, skill)
     }
 
     /// The element at sorted position `offset` (one OFFSET scan: only for a skill without a cursor).
@@ -259,10 +290,11 @@ struct IncrementalProjectionFold {
     }
 
     /// Percentile columns of a skill whose durations the batch changed.
-    private static func percentileValues(_ name: String, _ state: Totals, _ db: Database) throws -> [(String, DatabaseValue)] {
+    private static func percentileValues(_ name: String, _ state: Totals, _ db: Database) throws -> [DatabaseValue] {
         let newCount = state.durationCount
         let oldCount = newCount - state.newDurations.count
-        var values: [(String, DatabaseValue)] = []
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(percentileColumns.count)
         for (index, fraction) in percentileFractions.enumerated() {
             let target = position(newCount, fraction)
             let cursor: Element
@@ -274,12 +306,10 @@ struct IncrementalProjectionFold {
                 cursor = try element(name, at: target.f, db)
             }
             let next = target.f >= newCount - 1 ? cursor : try element(name, from: cursor, steps: 1, db)
-            let prefix = percentileNames[index]
-            values.append(("\(prefix)_cursor_duration", cursor.duration.databaseValue))
-            values.append(("\(prefix)_cursor_seq", cursor.seq.databaseValue))
-            values.append(("\(prefix)_next_duration", next.duration.databaseValue))
-            values.append(("\(prefix)_duration_seconds",
-                           DurationPercentiles.lerp(cursor.duration, next.duration, target.t).databaseValue))
+            values.append(cursor.duration.databaseValue)
+            values.append(cursor.seq.databaseValue)
+            values.append(next.duration.databaseValue)
+            values.append(DurationPercentiles.lerp(cursor.duration, next.duration, target.t).databaseValue)
         }
         return values
     }
@@ -289,30 +319,37 @@ struct IncrementalProjectionFold {
     private func write(_ db: Database) throws {
         for name in totalsOrder {
             guard let state = totals[name] else { continue }
-            var values: [(String, DatabaseValue)] = [
-                ("skill_name", name.databaseValue),
-                ("total_invocations", state.total.databaseValue),
-                ("completed_invocations", state.completed.databaseValue),
-                ("abandoned_invocations", state.abandoned.databaseValue),
-                ("total_duration_seconds", state.totalDuration.databaseValue),
-                ("first_invoked", state.firstInvoked.databaseValue),
-                ("last_invoked", state.lastInvoked.databaseValue),
-                ("first_seq", state.firstSeq.databaseValue),
-                ("last_seq", state.lastSeq.databaseValue),
-                ("duration_count", state.durationCount.databaseValue),
-                ("min_duration_seconds", state.minimum?.databaseValue ?? .null),
-                ("max_duration_seconds", state.maximum?.databaseValue ?? .null),
-                ("completion_rate", (state.total == 0 ? 0.0 : Double(state.completed) / Double(state.total) * 100).databaseValue),
-                ("avg_duration_seconds", (state.completed == 0 ? 0.0 : state.totalDuration / Double(state.completed)).databaseValue),
+            var values: [DatabaseValue] = [
+                name.databaseValue,
+                state.total.databaseValue,
+                state.completed.databaseValue,
+                state.abandoned.databaseValue,
+                state.totalDuration.databaseValue,
+                state.firstInvoked.databaseValue,
+                state.lastInvoked.databaseValue,
+                state.firstSeq.databaseValue,
+                state.lastSeq.databaseValue,
+                state.durationCount.databaseValue,
+                state.minimum?.databaseValue ?? .null,
+                state.maximum?.databaseValue ?? .null,
+                (state.total == 0 ? 0.0 : Double(state.completed) / Double(state.total) * 100).databaseValue,
+                (state.completed == 0 ? 0.0 : state.totalDuration / Double(state.completed)).databaseValue,
             ]
-            if !state.newDurations.isEmpty {
+            let statement: RawStatement
+            if state.newDurations.isEmpty {
+                statement = try RawStatement(db, Self.totalsUpsertSQL)
+            } else {
                 values += try Self.percentileValues(name, state, db)
+                statement = try RawStatement(db, Self.totalsWithPercentilesUpsertSQL)
             }
-            try Self.upsert(values, into: "skill_totals", conflict: ["skill_name"], db)
+            statement.reset()
+            for (offset, value) in values.enumerated() { statement.bind(CInt(offset + 1), value) }
+            _ = try statement.execute(db)
         }
         try writeKeys(db)
-        try writeSessions(db)
-        try writePaths(db)
+        try Self.writePairs(sessions, sessionsOrder, Self.sessionTable, db)
+        // Last: its new rows write the FTS5 index, which every later statement would flush.
+        try Self.writePairs(paths, pathsOrder, Self.pathTable, db)
     }
 
     /// Most chained additions an UPDATE carries; a pair with more reads its stored sum first.
@@ -331,10 +368,7 @@ struct IncrementalProjectionFold {
         let update = try RawStatement(db, """
             UPDATE skill_key_count SET count = count + ?1 WHERE skill_name = ?2 AND field = ?3 AND key = ?4
             """)
-        let insert = try RawStatement(db, """
-            INSERT INTO skill_key_count (skill_name, field, key, count, first_seq, first_index)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-            """)
+        var inserted: [(KeyID, KeyDelta)] = []
         for id in keysOrder {
             guard let delta = keys[id] else { continue }
             update.reset()
@@ -343,149 +377,156 @@ struct IncrementalProjectionFold {
             update.bind(3, id.field.rawValue)
             update.bind(4, id.key)
             if try update.execute(db) > 0 { continue }
-            insert.reset()
-            insert.bind(1, id.skill)
-            insert.bind(2, id.field.rawValue)
-            insert.bind(3, id.key)
-            insert.bind(4, delta.count)
-            insert.bind(5, delta.firstSeq)
-            insert.bind(6, delta.firstIndex)
-            _ = try insert.execute(db)
+            inserted.append((id, delta))
+        }
+        let insert = MultiRowInsert(
+            into: "skill_key_count", columns: ["skill_name", "field", "key", "count", "first_seq", "first_index"])
+        try insert.run(db, count: inserted.count) { statement, row, first in
+            let (id, delta) = inserted[row]
+            statement.bind(first, id.skill)
+            statement.bind(first + 1, id.field.rawValue)
+            statement.bind(first + 2, id.key)
+            statement.bind(first + 3, delta.count)
+            statement.bind(first + 4, delta.firstSeq)
+            statement.bind(first + 5, delta.firstIndex)
         }
     }
 
-    /// `session_skill`: an UPDATE that adds the batch's durations one by one in SQL (so the
-    /// stored sum need not be read), or an INSERT of a new pair. A pair with many durations in
-    /// the batch reads its stored sum once and adds them in Swift.
-    private func writeSessions(_ db: Database) throws {
+    /// A pair table (`session_skill`, `skill_workflow_path`) as ``writePairs(_:_:_:_:)`` writes it.
+    private struct PairTable: Sendable {
+        var name: String
+        /// The two key columns (``PairID/first``, ``PairID/second``).
+        var keys: (String, String)
+        /// The UPDATE's assignments besides the sum, with parameters from `?3` on.
+        var assignments: [String]
+        var bindAssignments: @Sendable (RawStatement, PairDelta) -> Void
+        var insertColumns: [String]
+        /// Binds a new pair's row from the given parameter on, in `insertColumns` order.
+        var bindInsert: @Sendable (RawStatement, PairID, PairDelta, CInt) -> Void
+    }
+
+    /// `session_skill`: see ``writePairs(_:_:_:_:)``.
+    private static let sessionTable = PairTable(
+        name: "session_skill", keys: ("session_id", "skill_name"),
+        assignments: ["invocation_count = invocation_count + ?3", "last_invoked_at = ?4", "last_seq = ?5"],
+        bindAssignments: { statement, delta in
+            statement.bind(3, delta.count)
+            statement.bind(4, delta.lastInvokedAt)
+            statement.bind(5, delta.lastSeq)
+        },
+        insertColumns: ["session_id", "skill_name", "invocation_count", "first_invoked_at", "last_invoked_at",
+                        "total_duration_seconds", "first_seq", "last_seq"],
+        bindInsert: { statement, id, delta, first in
+            statement.bind(first, id.first)
+            statement.bind(first + 1, id.second)
+            statement.bind(first + 2, delta.count)
+            statement.bind(first + 3, delta.firstInvokedAt)
+            statement.bind(first + 4, delta.lastInvokedAt)
+            statement.bind(first + 5, delta.totalFromZero)
+            statement.bind(first + 6, delta.firstSeq)
+            statement.bind(first + 7, delta.lastSeq)
+        })
+
+    /// `skill_workflow_path`: see ``writePairs(_:_:_:_:)``; a new pair's id is the seq of its
+    /// first event, and its INSERT trigger writes the FTS row.
+    private static let pathTable = PairTable(
+        name: "skill_workflow_path", keys: ("skill_name", "workflow_path"),
+        assignments: ["invocation_count = invocation_count + ?3", "completed_count = completed_count + ?4"],
+        bindAssignments: { statement, delta in
+            statement.bind(3, delta.count)
+            statement.bind(4, delta.completed)
+        },
+        insertColumns: ["id", "skill_name", "workflow_path", "invocation_count", "completed_count",
+                        "total_duration_seconds"],
+        bindInsert: { statement, id, delta, first in
+            statement.bind(first, delta.firstSeq)
+            statement.bind(first + 1, id.first)
+            statement.bind(first + 2, id.second)
+            statement.bind(first + 3, delta.count)
+            statement.bind(first + 4, delta.completed)
+            statement.bind(first + 5, delta.totalFromZero)
+        })
+
+    /// Writes a batch's pairs: for a stored pair an UPDATE that adds the batch's durations one
+    /// by one in SQL (so the stored sum need not be read; a pair with many durations reads its
+    /// stored sum once and adds them in Swift); the pairs the UPDATE did not find are inserted
+    /// together afterwards with multi-row INSERTs (``MultiRowInsert``), in the batch's order.
+    private static func writePairs(
+        _ pairs: [PairID: PairDelta], _ order: [PairID], _ table: PairTable, _ db: Database
+    ) throws {
+        let sumParameter = 3 + table.assignments.count
+        let condition = "\(table.keys.0) = ?1 AND \(table.keys.1) = ?2"
         var updates: [Int: RawStatement] = [:]
         func update(_ addends: Int?) throws -> RawStatement {
             let key = addends ?? -1
             if let statement = updates[key] { return statement }
-            let total = addends.map { Self.chain("total_duration_seconds", from: 6, count: $0) } ?? "?6"
+            let total = addends.map { chain("total_duration_seconds", from: sumParameter, count: $0) } ?? "?\(sumParameter)"
             let statement = try RawStatement(db, """
-                UPDATE session_skill SET invocation_count = invocation_count + ?1, last_invoked_at = ?2,
-                    last_seq = ?3, total_duration_seconds = \(total)
-                WHERE session_id = ?4 AND skill_name = ?5
+                UPDATE \(table.name) SET \(table.assignments.joined(separator: ", ")),
+                    total_duration_seconds = \(total)
+                WHERE \(condition)
                 """)
             updates[key] = statement
             return statement
         }
-        let read = try RawStatement(db, """
-            SELECT total_duration_seconds FROM session_skill WHERE session_id = ?1 AND skill_name = ?2
-            """)
-        let insert = try RawStatement(db, """
-            INSERT INTO session_skill (session_id, skill_name, invocation_count, first_invoked_at,
-                last_invoked_at, total_duration_seconds, first_seq, last_seq)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-            """)
-        for id in sessionsOrder {
-            guard let delta = sessions[id] else { continue }
+        let read = try RawStatement(db, "SELECT total_duration_seconds FROM \(table.name) WHERE \(condition)")
+        var inserted: [(PairID, PairDelta)] = []
+        for id in order {
+            guard let delta = pairs[id] else { continue }
             var stored: Double?
-            let chained = delta.addends.count <= Self.maximumChainedAddends
+            let chained = delta.addends.count <= maximumChainedAddends
             if !chained {
                 read.reset()
                 read.bind(1, id.first)
                 read.bind(2, id.second)
-                stored = try read.fetchDouble(db, table: "session_skill", key: "(\(id.first), \(id.second))")
+                stored = try read.fetchDouble(db, table: table.name, key: "(\(id.first), \(id.second))")
             }
             if chained || stored != nil {
                 let statement = try update(chained ? delta.addends.count : nil)
                 statement.reset()
-                statement.bind(1, delta.count)
-                statement.bind(2, delta.lastInvokedAt)
-                statement.bind(3, delta.lastSeq)
-                statement.bind(4, id.first)
-                statement.bind(5, id.second)
+                statement.bind(1, id.first)
+                statement.bind(2, id.second)
+                table.bindAssignments(statement, delta)
                 if let stored {
-                    statement.bind(6, delta.addends.reduce(stored, +))
+                    statement.bind(CInt(sumParameter), delta.addends.reduce(stored, +))
                 } else {
-                    for (offset, addend) in delta.addends.enumerated() { statement.bind(CInt(6 + offset), addend) }
+                    for (offset, addend) in delta.addends.enumerated() {
+                        statement.bind(CInt(sumParameter + offset), addend)
+                    }
                 }
                 if try statement.execute(db) > 0 { continue }
             }
-            insert.reset()
-            insert.bind(1, id.first)
-            insert.bind(2, id.second)
-            insert.bind(3, delta.count)
-            insert.bind(4, delta.firstInvokedAt)
-            insert.bind(5, delta.lastInvokedAt)
-            insert.bind(6, delta.totalFromZero)
-            insert.bind(7, delta.firstSeq)
-            insert.bind(8, delta.lastSeq)
-            _ = try insert.execute(db)
+            inserted.append((id, delta))
+        }
+        try MultiRowInsert(into: table.name, columns: table.insertColumns).run(db, count: inserted.count) {
+            statement, row, first in
+            table.bindInsert(statement, inserted[row].0, inserted[row].1, first)
         }
     }
 
-    /// `skill_workflow_path`, as ``writeSessions(_:)``: a new pair is INSERTed (its trigger
-    /// writes the FTS row) with the seq of its first event as id.
-    private func writePaths(_ db: Database) throws {
-        var updates: [Int: RawStatement] = [:]
-        func update(_ addends: Int?) throws -> RawStatement {
-            let key = addends ?? -1
-            if let statement = updates[key] { return statement }
-            let total = addends.map { Self.chain("total_duration_seconds", from: 5, count: $0) } ?? "?5"
-            let statement = try RawStatement(db, """
-                UPDATE skill_workflow_path SET invocation_count = invocation_count + ?1,
-                    completed_count = completed_count + ?2, total_duration_seconds = \(total)
-                WHERE skill_name = ?3 AND workflow_path = ?4
-                """)
-            updates[key] = statement
-            return statement
-        }
-        let read = try RawStatement(db, """
-            SELECT total_duration_seconds FROM skill_workflow_path WHERE skill_name = ?1 AND workflow_path = ?2
-            """)
-        let insert = try RawStatement(db, """
-            INSERT INTO skill_workflow_path (id, skill_name, workflow_path, invocation_count, completed_count,
-                total_duration_seconds)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-            """)
-        for id in pathsOrder {
-            guard let delta = paths[id] else { continue }
-            var stored: Double?
-            let chained = delta.addends.count <= Self.maximumChainedAddends
-            if !chained {
-                read.reset()
-                read.bind(1, id.first)
-                read.bind(2, id.second)
-                stored = try read.fetchDouble(db, table: "skill_workflow_path", key: "(\(id.first), \(id.second))")
-            }
-            if chained || stored != nil {
-                let statement = try update(chained ? delta.addends.count : nil)
-                statement.reset()
-                statement.bind(1, delta.count)
-                statement.bind(2, delta.completed)
-                statement.bind(3, id.first)
-                statement.bind(4, id.second)
-                if let stored {
-                    statement.bind(5, delta.addends.reduce(stored, +))
-                } else {
-                    for (offset, addend) in delta.addends.enumerated() { statement.bind(CInt(5 + offset), addend) }
-                }
-                if try statement.execute(db) > 0 { continue }
-            }
-            insert.reset()
-            insert.bind(1, delta.firstSeq)
-            insert.bind(2, id.first)
-            insert.bind(3, id.second)
-            insert.bind(4, delta.count)
-            insert.bind(5, delta.completed)
-            insert.bind(6, delta.totalFromZero)
-            _ = try insert.execute(db)
-        }
+    /// The `skill_totals` columns the fold writes for every touched skill, in binding order.
+    private static let totalsColumns = [
+        "skill_name", "total_invocations", "completed_invocations", "abandoned_invocations",
+        "total_duration_seconds", "first_invoked", "last_invoked", "first_seq", "last_seq",
+        "duration_count", "min_duration_seconds", "max_duration_seconds", "completion_rate",
+        "avg_duration_seconds",
+    ]
+
+    /// The percentile columns of a skill the batch gave durations, in ``percentileValues(_:_:_:)``'s order.
+    private static let percentileColumns = percentileNames.flatMap {
+        ["\($0)_cursor_duration", "\($0)_cursor_seq", "\($0)_next_duration", "\($0)_duration_seconds"]
     }
+
+    private static let totalsUpsertSQL = upsertSQL(totalsColumns, into: "skill_totals", conflict: "skill_name")
+    private static let totalsWithPercentilesUpsertSQL = upsertSQL(
+        totalsColumns + percentileColumns, into: "skill_totals", conflict: "skill_name")
 
     /// INSERT … ON CONFLICT DO UPDATE of the given columns (no DELETE: no trigger sees a removal).
-    private static func upsert(
-        _ values: [(String, DatabaseValue)], into table: String, conflict: [String], _ db: Database
-    ) throws {
-        let columns = values.map(\.0)
-        let updates = columns.filter { !conflict.contains($0) }.map { "\($0) = excluded.\($0)" }
-        let statement = try db.cachedStatement(sql: """
+    private static func upsertSQL(_ columns: [String], into table: String, conflict: String) -> String {
+        let updates = columns.filter { $0 != conflict }.map { "\($0) = excluded.\($0)" }
+        return """
             INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
-            ON CONFLICT (\(conflict.joined(separator: ", "))) DO UPDATE SET \(updates.joined(separator: ", "))
-            """)
-        try statement.execute(arguments: StatementArguments(values.map(\.1)))
+            ON CONFLICT (\(conflict)) DO UPDATE SET \(updates.joined(separator: ", "))
+            """
     }
 }

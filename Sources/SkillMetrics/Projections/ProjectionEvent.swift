@@ -31,6 +31,15 @@ public struct ProjectionEvent: Sendable {
         self.finished = finished
     }
 
+    /// The event as `skill_invocation` stores it at `seq` (the values EventLog binds).
+    init(_ event: SkillInvocation, seq: Int64) {
+        self.init(
+            seq: seq, skillName: event.skillName, invokedAt: event.invokedAt.canonical,
+            workflowPath: event.workflowPath, completed: event.completed, durationSeconds: event.durationSeconds,
+            errorType: event.errorType, sessionID: event.sessionID, followUpActions: event.followUpActions,
+            finished: event.finished)
+    }
+
     static let selectSQL = """
         SELECT seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
                session_id, follow_up_actions, finished

@@ -41,6 +41,19 @@ struct RawStatement {
     func bind(_ index: CInt, _ value: String?) { if let value { bind(index, value) } else { bindNull(index) } }
     func bind(_ index: CInt, _ value: Double?) { if let value { bind(index, value) } else { bindNull(index) } }
 
+    func bind(_ index: CInt, _ value: DatabaseValue) {
+        switch value.storage {
+        case .null: bindNull(index)
+        case .int64(let integer): bind(index, integer)
+        case .double(let double): bind(index, double)
+        case .string(let text): bind(index, text)
+        case .blob(let data):
+            _ = data.withUnsafeBytes { bytes in
+                sqlite3_bind_blob(sqlite, index, bytes.baseAddress, CInt(bytes.count), Self.transient)
+            }
+        }
+    }
+
     private func failure(_ code: CInt, _ db: Database) -> DatabaseError {
         DatabaseError(
             resultCode: ResultCode(rawValue: code),
@@ -58,6 +71,27 @@ struct RawStatement {
         let changes = Int(sqlite3_changes(db.sqliteConnection))
         reset()
         return changes
+    }
+
+    /// Steps a SELECT: true when it produced a row, false when it is done (the caller resets).
+    func step(_ db: Database) throws -> Bool {
+        let code = sqlite3_step(sqlite)
+        if code == SQLITE_ROW { return true }
+        if code == SQLITE_DONE { return false }
+        throw failure(sqlite3_reset(sqlite), db)
+    }
+
+    /// Column `index` of the current row when it holds a number, else nil.
+    func double(at index: CInt) -> Double? {
+        switch sqlite3_column_type(sqlite, index) {
+        case SQLITE_FLOAT, SQLITE_INTEGER: return sqlite3_column_double(sqlite, index)
+        default: return nil
+        }
+    }
+
+    /// Column `index` of the current row when it holds an integer, else nil.
+    func int64(at index: CInt) -> Int64? {
+        sqlite3_column_type(sqlite, index) == SQLITE_INTEGER ? sqlite3_column_int64(sqlite, index) : nil
     }
 
     /// The first column of the one row a SELECT finds, nil when it finds none.

@@ -1,0 +1,54 @@
+import GRDB
+
+/// Inserts many rows with few statements: `INSERT INTO table (columns) VALUES (…), (…) …`.
+///
+/// Each statement carries a power-of-two number of rows up to ``rowsPerStatement``, so a load
+/// of any size uses at most a handful of distinct (cached) statements. One statement for many
+/// rows also means one statement journal: when the rows fire a trigger that writes an FTS5
+/// table, the index is not flushed between rows (FTS5 syncs at every savepoint once it holds
+/// pending writes), so write such tables last in a transaction and with this type.
+struct MultiRowInsert {
+    let table: String
+    let columns: [String]
+    let rowsPerStatement: Int
+
+    /// `rowsPerStatement` is rounded down to a power of two and kept within SQLite's limit of
+    /// 32,766 bound values per statement.
+    init(into table: String, columns: [String], rowsPerStatement: Int = 64) {
+        self.table = table
+        self.columns = columns
+        let limit = Swift.max(1, Swift.min(rowsPerStatement, 32_766 / Swift.max(1, columns.count)))
+        var rows = 1
+        while rows * 2 <= limit { rows *= 2 }
+        self.rowsPerStatement = rows
+    }
+
+    func sql(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    /// Inserts `count` rows in order. `bind(statement, row, first)` binds the values of row
+    /// `row` (0-based, in `0..<count`) to the parameters from `first` on, in column order.
+    func run(_ db: Database, count: Int, bind: (RawStatement, Int, CInt) -> Void) throws {
+        var done = 0
+        var size = rowsPerStatement
+        while done < count {
+            while size > count - done { size /= 2 }
+            let statement = try RawStatement(db, sql(rows: size))
+            statement.reset()
+            var parameter: CInt = 1
+            for row in done..<(done + size) {
+                bind(statement, row, parameter)
+                parameter += CInt(columns.count)
+            }
+            let changed = try statement.execute(db)
+            guard changed == size else {
+                throw SkillMetricsError.database(
+                    operation: "insert into \(table)", message: "a \(size)-row INSERT wrote \(changed) rows")
+            }
+            done += size
+        }
+    }
+}
