@@ -80,76 +80,32 @@ public struct ProjectionSet: Sendable {
     }
 }
 
-/// One prepared `INSERT` per table, its values bound straight to the statement (no
-/// `StatementArguments` or SQL text per row).
-private struct RowInserter {
-    private let statement: Statement
-    private let sql: String
-    private let width: Int
-
-    private init(_ db: Database, table: String, columns: [String]) throws {
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
-        statement = try db.makeStatement(sql: sql)
-        width = columns.count
-    }
-
-    /// Inserts every row (all with the same columns, in the same order) into `table`.
+/// Inserts a table's rows with multi-row INSERTs (``MultiRowInsert``), values bound straight
+/// to the statements (no `StatementArguments` or SQL text per row).
+private enum RowInserter {
+    /// Inserts every row (all with the same columns, in the same order) into `table`, in order.
     static func insertAll<Rows: Sequence>(
         _ rows: Rows, into table: String, _ db: Database
     ) throws where Rows.Element == [(column: String, value: DatabaseValue)] {
-        var inserter: RowInserter?
-        for row in rows {
-            if inserter == nil { inserter = try RowInserter(db, table: table, columns: row.map(\.column)) }
-            try inserter?.insert(row, db)
-        }
-    }
-
-    private func insert(_ row: [(column: String, value: DatabaseValue)], _ db: Database) throws {
-        let sqlite = statement.sqliteStatement
-        guard row.count == width else {
-            throw SkillMetricsError.database(operation: "rebuild", message: "a row of \(row.count) values for \(width) columns")
-        }
-        for (offset, entry) in row.enumerated() {
-            let index = CInt(offset + 1)
-            let code: CInt
-            switch entry.value.storage {
-            case .null:
-                code = sqlite3_bind_null(sqlite, index)
-            case .int64(let value):
-                code = sqlite3_bind_int64(sqlite, index, value)
-            case .double(let value):
-                code = sqlite3_bind_double(sqlite, index, value)
-            case .string(var text):
-                code = text.withUTF8 { bytes in
-                    guard let length = CInt(exactly: bytes.count) else { return SQLITE_TOOBIG }
-                    guard let base = bytes.baseAddress else { return sqlite3_bind_text(sqlite, index, "", 0, Self.transient) }
-                    return sqlite3_bind_text(
-                        sqlite, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), length, Self.transient)
-                }
-            case .blob(let data):
-                code = data.withUnsafeBytes { bytes in
-                    guard let length = CInt(exactly: bytes.count) else { return SQLITE_TOOBIG }
-                    guard let base = bytes.baseAddress else { return sqlite3_bind_zeroblob(sqlite, index, 0) }
-                    return sqlite3_bind_blob(sqlite, index, base, length, Self.transient)
-                }
+        var insert: MultiRowInsert?
+        var pending: [[(column: String, value: DatabaseValue)]] = []
+        func flush() throws {
+            guard let insert, !pending.isEmpty else { return }
+            try insert.run(db, count: pending.count) { statement, row, first in
+                for (offset, entry) in pending[row].enumerated() { statement.bind(first + CInt(offset), entry.value) }
             }
-            guard code == SQLITE_OK else { throw error(code, db) }
+            pending.removeAll(keepingCapacity: true)
         }
-        let code = sqlite3_step(sqlite)
-        let failure = code == SQLITE_DONE ? nil : error(code, db)
-        sqlite3_reset(sqlite)
-        if let failure { throw failure }
-    }
-
-    private func error(_ code: CInt, _ db: Database) -> DatabaseError {
-        DatabaseError(
-            resultCode: ResultCode(rawValue: code),
-            message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-    }
-
-    /// SQLite copies the bound bytes (`SQLITE_TRANSIENT`).
-    private static var transient: sqlite3_destructor_type {
-        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        for row in rows {
+            let current = insert ?? MultiRowInsert(into: table, columns: row.map(\.column))
+            insert = current
+            guard row.count == current.columns.count else {
+                throw SkillMetricsError.database(
+                    operation: "rebuild", message: "a row of \(row.count) values for \(current.columns.count) columns")
+            }
+            pending.append(row)
+            if pending.count == current.rowsPerStatement { try flush() }
+        }
+        try flush()
     }
 }
