@@ -111,4 +111,21 @@ import Testing
             #expect(try db.store.verify().isConsistent)
         }
     }
+
+    /// A plain INSERT inside a bulk load (as the team log's pull writes copied rows) meets the
+    /// CHECKs: only the typed appends switch them off.
+    @Test func plainInsertsInsideABulkLoadMeetTheChecks() throws {
+        let db = try TestDatabase()
+        #expect(throws: DatabaseError.self) {
+            try db.store.write { db in
+                try BulkProjectionLoad.run(db) {
+                    try db.execute(sql: """
+                        INSERT INTO skill_invocation (id, skill_name, invoked_at, completed)
+                        VALUES ('bad-date', 's', '2026-02-30T10:00:00.000000Z', 1)
+                        """)
+                }
+            }
+        }
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == 0)
+    }
 }

@@ -15,9 +15,11 @@ import GRDB
 /// well under its depth limit). An event that fails this test is inserted with the CHECKs on,
 /// so its error is the schema's, exactly as before.
 ///
-/// The bulk paths (``BulkProjectionLoad``) already change the schema in their transaction (the
-/// projection triggers are dropped and re-created), which makes SQLite prepare every statement
-/// again; switching `PRAGMA ignore_check_constraints` at the same points costs nothing more.
+/// Only EventLog's typed appends inside a bulk load (``BulkProjectionLoad``) switch the CHECKs
+/// off: that load already changes the schema in its transaction (the projection triggers are
+/// dropped and re-created), which makes SQLite prepare every statement again, so switching
+/// `PRAGMA ignore_check_constraints` there costs nothing more. Rows from anywhere else (a
+/// plain INSERT by another client, rows copied from another log) always meet the CHECKs.
 enum CheckedByConstruction {
     /// True when the row EventLog binds for `event` (already validated) passes every CHECK of
     /// `skill_invocation`, so that inserting it with the CHECKs off stores the same row.

@@ -153,22 +153,28 @@ enum EventLog {
             }
             try flush()
         }
+        // Inside a bulk load the CHECKs go off for the typed events (CheckedByConstruction):
+        // the trigger drop already makes SQLite prepare every statement again, so switching the
+        // setting there costs nothing more.
+        func appendAllUnchecked() throws {
+            try CheckedByConstruction.withoutChecks(db, appendAll)
+        }
         switch projection {
         case .perEvent:
             try appendAll()
         case .bulk:
-            try BulkProjectionLoad.run(db, appendAll)
+            try BulkProjectionLoad.run(db, appendAllUnchecked)
         case .automatic:
             if events.count >= BulkProjectionLoad.minimumCount,
                try BulkProjectionLoad.isWorthwhile(loading: events.count, existing: SkillMetricsStore.maxSeq(db)) {
                 // As large as the log: one fold of the whole log.
-                try BulkProjectionLoad.run(db, appendAll)
+                try BulkProjectionLoad.run(db, appendAllUnchecked)
             } else if events.count >= BulkProjectionLoad.incrementalMinimumCount,
                       try BulkProjectionLoad.supportsIncrementalFold(db) {
                 appended = []
                 appended?.reserveCapacity(events.count)
                 try BulkProjectionLoad.runIncremental(db) { () throws -> [ProjectionEvent] in
-                    try appendAll()
+                    try appendAllUnchecked()
                     return appended ?? []
                 }
             } else {

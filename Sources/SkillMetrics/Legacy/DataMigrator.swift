@@ -100,12 +100,16 @@ public struct DataMigrator: Sendable {
                         start = end
                     } while start < count
                 }
+                // Inside a bulk load the typed events go in with the CHECKs off (see CheckedByConstruction).
+                func appendAllUnchecked() throws {
+                    try CheckedByConstruction.withoutChecks(db, appendAll)
+                }
                 switch options.projection {
                 case .automatic where BulkProjectionLoad.isWorthwhile(loading: count, existing: existing), .bulk:
-                    try BulkProjectionLoad.run(db, appendAll)
+                    try BulkProjectionLoad.run(db, appendAllUnchecked)
                 case .automatic where count >= BulkProjectionLoad.incrementalMinimumCount:
                     if try BulkProjectionLoad.supportsIncrementalFold(db) {
-                        try BulkProjectionLoad.runIncremental(db, appendAll)
+                        try BulkProjectionLoad.runIncremental(db, appendAllUnchecked)
                     } else {
                         try appendAll()
                     }
