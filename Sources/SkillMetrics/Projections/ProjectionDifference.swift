@@ -47,7 +47,7 @@ public struct ProjectionDifference: Sendable, Equatable, CustomStringConvertible
         case (.null, .null): return true
         case (.int64(let a), .int64(let b)): return a == b
         case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
-        case (.string(let a), .string(let b)): return Array(a.utf8) == Array(b.utf8)
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.blob(let a), .blob(let b)): return a == b
         default: return false
         }

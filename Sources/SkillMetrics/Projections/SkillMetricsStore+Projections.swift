@@ -1,4 +1,5 @@
 import GRDB
+import Foundation
 import GRDBSQLite
 
 extension SkillMetricsStore {
@@ -97,6 +98,27 @@ extension SkillMetricsStore {
             sessionSkills: sessionRows.count, differences: differences)
     }
 
+    /// True when column `index` of the statement's current row holds exactly `value` (as
+    /// ``ProjectionDifference/identical(_:_:)`` compares), read in place without building a value.
+    private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isIdenticalTo value: DatabaseValue) -> Bool {
+        let type = sqlite3_column_type(sqlite, index)
+        switch value.storage {
+        case .null: return type == SQLITE_NULL
+        case .int64(let integer): return type == SQLITE_INTEGER && sqlite3_column_int64(sqlite, index) == integer
+        case .double(let double):
+            return type == SQLITE_FLOAT && sqlite3_column_double(sqlite, index).bitPattern == double.bitPattern
+        case .string(let text):
+            guard type == SQLITE_TEXT, let bytes = sqlite3_column_text(sqlite, index) else { return false }
+            let count = Int(sqlite3_column_bytes(sqlite, index))
+            var utf8 = text
+            return utf8.withUTF8 { expected in
+                expected.count == count
+                    && (count == 0 || expected.baseAddress.map { memcmp($0, bytes, count) == 0 } == true)
+            }
+        case .blob: return false  // compared through DatabaseValue
+        }
+    }
+
     /// Compares `expected` (rows with the same columns, keys unique) with the stored rows of
     /// `table`, in one pass over the table: the expected rows are indexed by key, each stored
     /// row is read once (straight from the statement) and compared column by column. The
@@ -119,8 +141,9 @@ extension SkillMetricsStore {
         }
         var positions: [[String]: Int] = [:]
         positions.reserveCapacity(expected.count)
-        for (position, row) in expected.enumerated() where positions[key(row)] == nil {
-            positions[key(row)] = position
+        for (position, row) in expected.enumerated() {
+            let rowKey = key(row)
+            if positions[rowKey] == nil { positions[rowKey] = position }
         }
         // A column the table lacks reads as NULL (a difference, not an error).
         let stored = Set(try db.columns(in: table).map(\.name))
@@ -131,7 +154,7 @@ extension SkillMetricsStore {
         var rowDifferences: [Int: [ProjectionDifference]] = [:]
         var extra: [ProjectionDifference] = []
         var extraKeys = Set<[String]>()
-        var values = [DatabaseValue](repeating: .null, count: columns.count)
+        let values = columns  // the selected columns, in order
         while true {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { break }
@@ -140,10 +163,10 @@ extension SkillMetricsStore {
                     resultCode: ResultCode(rawValue: code),
                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
             }
-            for index in values.indices {
-                values[index] = DatabaseValue(sqliteStatement: sqlite, index: CInt(index))
+            // Only the key columns are decoded up front; the others are compared in place.
+            let rowKey = keyOffsets.map { offset in
+                offset.map { keyText(DatabaseValue(sqliteStatement: sqlite, index: CInt($0))) } ?? "NULL"
             }
-            let rowKey = keyOffsets.map { offset in offset.map { keyText(values[$0]) } ?? "NULL" }
             guard let position = positions[rowKey] else {
                 if extraKeys.insert(rowKey).inserted {
                     extra.append(ProjectionDifference(
@@ -154,7 +177,8 @@ extension SkillMetricsStore {
             found[position] = true
             var rowDifference: [ProjectionDifference] = []
             for (index, entry) in expected[position].enumerated() {
-                let storedValue = index < values.count ? values[index] : .null
+                if index < values.count, Self.stored(sqlite, CInt(index), isIdenticalTo: entry.value) { continue }
+                let storedValue = index < values.count ? DatabaseValue(sqliteStatement: sqlite, index: CInt(index)) : .null
                 if !ProjectionDifference.identical(storedValue, entry.value) {
                     rowDifference.append(ProjectionDifference(
                         table: table, key: rowKey, field: entry.column,
