@@ -50,7 +50,7 @@ public struct TeamLogProjections: Sendable {
             try await log.stream("""
                 SELECT duration_seconds FROM skill_invocation
                 WHERE skill_name = \(row.skillName) AND completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL
-                ORDER BY duration_seconds
+                ORDER BY duration_seconds, seq
                 """, "reading durations") { postgresRow in
                 stream.offer(try ServerRow(postgresRow, "durations").value(0, Double.self))
             }
@@ -120,9 +120,21 @@ public struct TeamLogProjections: Sendable {
                         \(row.lastInvokedAt), \(row.totalDurationSeconds), \(row.firstSeq), \(row.lastSeq))
                     """, "rebuilding session_skill")
             }
+            try await repositionPercentileCursors(log)
             return (recomputed.projections.eventCount, recomputed.projections.skillMetrics.rows.count,
                     recomputed.projections.sessionSkills.rows.count)
         }
+    }
+
+    /// Positions the percentile cursors (schema V2) afresh for the rebuilt skill_totals, so the
+    /// next batch moves them from the log as it is (nothing to do on a V1 server, which has none).
+    private func repositionPercentileCursors(_ log: TeamLogConnection) async throws(TeamLogError) {
+        guard let row = try await log.rows("SELECT to_regclass('skill_percentile_cursor') IS NOT NULL", "rebuilding").first,
+              try ServerRow(row, "rebuilding").value(0, Bool.self) else { return }
+        try await log.execute("DELETE FROM skill_percentile_cursor", "rebuilding the percentile cursors")
+        try await log.execute(
+            "SELECT sm_position_percentile_cursors(ARRAY(SELECT skill_name FROM skill_totals WHERE duration_count > 0))",
+            "rebuilding the percentile cursors")
     }
 
     private func compareSkills(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
