@@ -1,5 +1,5 @@
 -- Undo of PostgreSQL V2: V1's projection function (percentiles recomputed by sorted
--- position), V1's duration index, no cursors.
+-- position), V1's duration index and CHECK functions, no cursors.
 CREATE OR REPLACE FUNCTION sm_project() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
@@ -105,3 +105,22 @@ DROP TABLE IF EXISTS skill_percentile_cursor;
 CREATE INDEX idx_skill_invocation_durations ON skill_invocation (skill_name, duration_seconds)
     WHERE completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL;
 DROP INDEX IF EXISTS idx_skill_invocation_duration_order;
+CREATE OR REPLACE FUNCTION sm_is_string_array(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT jsonb_typeof(value::jsonb) = 'array'
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(value::jsonb) AS e(v)
+                       WHERE jsonb_typeof(e.v) <> 'string')
+$$;
+
+CREATE OR REPLACE FUNCTION sm_is_canonical_time(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z$'
+       AND to_char(make_date(substr(value, 1, 4)::int, 1, 1)
+                   + (substr(value, 6, 2)::int - 1) * interval '1 month'
+                   + (substr(value, 9, 2)::int - 1) * interval '1 day', 'YYYY-MM-DD') = substr(value, 1, 10)
+       AND substr(value, 6, 2)::int BETWEEN 1 AND 12
+       AND substr(value, 9, 2)::int BETWEEN 1 AND 31
+$$;
+
+ALTER TABLE skill_totals RESET (fillfactor);
+ALTER TABLE skill_key_count RESET (fillfactor);
