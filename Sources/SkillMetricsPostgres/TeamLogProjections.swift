@@ -268,7 +268,8 @@ public struct TeamLogProjections: Sendable {
     }
 
     private func compareSessions(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
-        var stored: [[String]: SessionSkillRow] = [:]
+        var stored: [SessionSkillKey: SessionSkillRow] = [:]
+        stored.reserveCapacity(recomputed.projections.sessionSkills.rows.count)
         try await log.stream("""
             SELECT session_id, skill_name, invocation_count, first_invoked_at, last_invoked_at,
                    total_duration_seconds, first_seq, last_seq
@@ -281,18 +282,18 @@ public struct TeamLogProjections: Sendable {
             } catch {
                 throw TeamLogError.invalidRow("session_skill: \(error)")
             }
-            stored[[session, skill]] = SessionSkillRow.stored(
+            stored[SessionSkillKey(session: session, skill: skill)] = SessionSkillRow.stored(
                 sessionID: session, skillName: skill, invocationCount: count, firstInvokedAt: first,
                 lastInvokedAt: last, totalDurationSeconds: total, firstSeq: firstSeq, lastSeq: lastSeq)
         }
-        var seen = Set<[String]>()
+        // Each stored row is taken out as its recomputed row meets it; what is left has no
+        // recomputed row.
         for row in recomputed.projections.sessionSkills.rows {
             let key = [row.sessionID, row.skillName]
-            seen.insert(key)
             func difference(_ field: String, _ a: String, _ b: String) {
                 differences.append(ProjectionDifference.make(table: "session_skill", key: key, field: field, stored: a, recomputed: b))
             }
-            guard let other = stored[key] else {
+            guard let other = stored.removeValue(forKey: SessionSkillKey(session: row.sessionID, skill: row.skillName)) else {
                 difference("(row)", "(missing)", "(present)")
                 continue
             }
@@ -311,10 +312,16 @@ public struct TeamLogProjections: Sendable {
             if other.firstSeq != row.firstSeq { difference("first_seq", String(other.firstSeq), String(row.firstSeq)) }
             if other.lastSeq != row.lastSeq { difference("last_seq", String(other.lastSeq), String(row.lastSeq)) }
         }
-        for key in stored.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) where !seen.contains(key) {
+        for key in stored.keys.sorted(by: { ($0.session, $0.skill) < ($1.session, $1.skill) }) {
             differences.append(ProjectionDifference.make(
-                table: "session_skill", key: key, field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                table: "session_skill", key: [key.session, key.skill], field: "(row)", stored: "(present)", recomputed: "(missing)"))
         }
+    }
+
+    /// A `session_skill` row's key (hashing two strings, not an array of them).
+    private struct SessionSkillKey: Hashable {
+        var session: String
+        var skill: String
     }
 
     static func render(_ value: Double?) -> String {
