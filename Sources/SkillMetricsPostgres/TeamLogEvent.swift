@@ -64,21 +64,15 @@ struct TeamLogEvent: Sendable, Equatable {
 
 // In an extension, so that the struct keeps its memberwise initialiser.
 extension TeamLogEvent {
-    /// Decodes a server row selected as `seq, <contentColumns>`.
+    /// Decodes a server row selected as `seq, <contentColumns>`: all columns in one call
+    /// (postgres-nio's tuple decode walks the row once, no per-cell lookup).
     init(server postgresRow: PostgresRow) throws(TeamLogError) {
-        let row = ServerRow(postgresRow, "skill_invocation")
-        seq = try row.value(0, Int64.self)
-        id = try row.value(1, String.self)
-        skillName = try row.value(2, String.self)
-        invokedAt = try row.value(3, String.self)
-        workflowPath = try row.value(4, String?.self)
-        completed = try row.value(5, Int.self)
-        durationSeconds = try row.value(6, Double?.self)
-        errorType = try row.value(7, String?.self)
-        sessionID = try row.value(8, String?.self)
-        followUpActions = try row.value(9, String.self)
-        schemaVersion = try row.value(10, Int.self)
-        userContext = try row.value(11, String?.self)
-        finished = try row.value(12, Int.self)
+        do {
+            (seq, id, skillName, invokedAt, workflowPath, completed, durationSeconds, errorType, sessionID,
+             followUpActions, schemaVersion, userContext, finished) = try postgresRow.decode(
+                (Int64, String, String, String, String?, Int, Double?, String?, String?, String, Int, String?, Int).self)
+        } catch {
+            throw .invalidRow("skill_invocation: \(error)")
+        }
     }
 }

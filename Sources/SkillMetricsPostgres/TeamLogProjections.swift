@@ -25,6 +25,14 @@ public struct TeamLogProjections: Sendable {
     public init() {}
 
     /// Folds the server's log (in the caller's transaction, so on one snapshot).
+    ///
+    /// The events stream in seq order, each row decoded in one call (postgres-nio's tuple
+    /// decode) and folded as it arrives, while the connection's event loop reads the next
+    /// ones. The percentiles need only a few sorted positions of each skill's durations: the
+    /// server numbers every skill's durations in the order (duration, seq) along the duration
+    /// index, in one scan, and sends the values at the positions asked for; they are offered
+    /// to the core's ``SortedDurationStream`` at those positions (NaN elsewhere, so a position
+    /// the core wanted and was not sent shows as a difference, never as a silent match).
     func recompute(_ log: TeamLogConnection) async throws -> Recomputed {
         var recomputed = Recomputed()
         try await log.stream("""
@@ -32,34 +40,75 @@ public struct TeamLogProjections: Sendable {
                    session_id, follow_up_actions, finished
             FROM skill_invocation ORDER BY seq
             """, "reading the team log") { postgresRow in
-            let row = ServerRow(postgresRow, "skill_invocation")
-            let seq = try row.value(0, Int64.self)
-            let actionsText = try row.value(8, String.self)
+            let (seq, skillName, invokedAt, workflowPath, completed, durationSeconds, errorType, sessionID, actionsText, finished):
+                (Int64, String, String, String?, Int, Double?, String?, String?, String, Int)
+            do {
+                (seq, skillName, invokedAt, workflowPath, completed, durationSeconds, errorType, sessionID, actionsText, finished) =
+                    try postgresRow.decode((Int64, String, String, String?, Int, Double?, String?, String?, String, Int).self)
+            } catch {
+                throw TeamLogError.invalidRow("skill_invocation: \(error)")
+            }
             guard let actions = ProjectionEvent.parseFollowUpActions(actionsText) else {
                 throw TeamLogError.invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
             }
             recomputed.projections.apply(ProjectionEvent.stored(
-                seq: seq, skillName: try row.value(1, String.self), invokedAt: try row.value(2, String.self),
-                workflowPath: try row.value(3, String?.self), completed: try row.value(4, Int.self) != 0,
-                durationSeconds: try row.value(5, Double?.self), errorType: try row.value(6, String?.self),
-                sessionID: try row.value(7, String?.self), followUpActions: actions,
-                finished: try row.value(9, Int.self) != 0))
+                seq: seq, skillName: skillName, invokedAt: invokedAt, workflowPath: workflowPath,
+                completed: completed != 0, durationSeconds: durationSeconds, errorType: errorType,
+                sessionID: sessionID, followUpActions: actions, finished: finished != 0))
         }
-        for row in recomputed.projections.skillMetrics.rows where row.durationCount > 0 {
-            var stream = SortedDurationStream(count: row.durationCount)
-            try await log.stream("""
-                SELECT duration_seconds FROM skill_invocation
-                WHERE skill_name = \(row.skillName) AND completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL
-                ORDER BY duration_seconds
-                """, "reading durations") { postgresRow in
-                stream.offer(try ServerRow(postgresRow, "durations").value(0, Double.self))
+        let counted = recomputed.projections.skillMetrics.rows.filter { $0.durationCount > 0 }
+        guard !counted.isEmpty else { return recomputed }
+        var askedSkills: [String] = []
+        var askedPositions: [Int64] = []
+        for row in counted {
+            for position in Self.percentilePositions(count: row.durationCount) {
+                askedSkills.append(row.skillName)
+                askedPositions.append(Int64(position))
             }
-            guard stream.offeredCount == row.durationCount else {
-                throw TeamLogError.invalidRow("skill \(JSONWriter.quoted(row.skillName)): \(stream.offeredCount) durations, the fold counted \(row.durationCount)")
+        }
+        var values: [String: (count: Int, at: [Int: Double])] = [:]
+        try await log.stream("""
+            SELECT d.skill_name, d.pos, d.n, d.duration_seconds
+            FROM (SELECT i.skill_name, i.duration_seconds,
+                         row_number() OVER (PARTITION BY i.skill_name ORDER BY i.duration_seconds, i.seq) - 1 AS pos,
+                         count(*) OVER (PARTITION BY i.skill_name) AS n
+                  FROM skill_invocation i
+                  WHERE i.completed = 1 AND i.finished = 1 AND i.duration_seconds IS NOT NULL) AS d
+            JOIN unnest(\(askedSkills)::text[], \(askedPositions)::bigint[]) AS w(skill_name, pos)
+                 ON w.skill_name = d.skill_name AND w.pos = d.pos
+            """, "reading durations") { postgresRow in
+            let (skill, position, count, value): (String, Int, Int, Double)
+            do {
+                (skill, position, count, value) = try postgresRow.decode((String, Int, Int, Double).self)
+            } catch {
+                throw TeamLogError.invalidRow("durations: \(error)")
+            }
+            values[skill, default: (count, [:])].at[position] = value
+        }
+        for row in counted {
+            let found = values[row.skillName]
+            guard let found, found.count == row.durationCount else {
+                throw TeamLogError.invalidRow("skill \(JSONWriter.quoted(row.skillName)): \(found?.count ?? 0) durations, the fold counted \(row.durationCount)")
+            }
+            var stream = SortedDurationStream(count: row.durationCount)
+            for position in 0..<row.durationCount {
+                stream.offer(found.at[position] ?? .nan)
             }
             recomputed.percentiles[row.skillName] = stream.result
         }
         return recomputed
+    }
+
+    /// The sorted positions numpy's linear method reads for min, max, p50, p95 and p99 of
+    /// `count` values (DESIGN.md section 3: k = (n-1)·p, f = floor(k), c = min(f+1, n-1)).
+    static func percentilePositions(count: Int) -> Set<Int> {
+        var positions: Set<Int> = [0, count - 1]
+        for fraction in [50.0 / 100.0, 95.0 / 100.0, 99.0 / 100.0] {
+            let f = Int((Double(count - 1) * fraction).rounded(.down))
+            positions.insert(f)
+            positions.insert(Swift.min(f + 1, count - 1))
+        }
+        return positions
     }
 
     /// Recomputes the projections from the server's events and compares them with the stored
@@ -120,9 +169,21 @@ public struct TeamLogProjections: Sendable {
                         \(row.lastInvokedAt), \(row.totalDurationSeconds), \(row.firstSeq), \(row.lastSeq))
                     """, "rebuilding session_skill")
             }
+            try await repositionPercentileCursors(log)
             return (recomputed.projections.eventCount, recomputed.projections.skillMetrics.rows.count,
                     recomputed.projections.sessionSkills.rows.count)
         }
+    }
+
+    /// Positions the percentile cursors (schema V2) afresh for the rebuilt skill_totals, so the
+    /// next batch moves them from the log as it is (nothing to do on a V1 server, which has none).
+    private func repositionPercentileCursors(_ log: TeamLogConnection) async throws(TeamLogError) {
+        guard let row = try await log.rows("SELECT to_regclass('skill_percentile_cursor') IS NOT NULL", "rebuilding").first,
+              try ServerRow(row, "rebuilding").value(0, Bool.self) else { return }
+        try await log.execute("DELETE FROM skill_percentile_cursor", "rebuilding the percentile cursors")
+        try await log.execute(
+            "SELECT sm_position_percentile_cursors(ARRAY(SELECT skill_name FROM skill_totals WHERE duration_count > 0))",
+            "rebuilding the percentile cursors")
     }
 
     private func compareSkills(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
@@ -141,11 +202,12 @@ public struct TeamLogProjections: Sendable {
             SELECT skill_name, field, key, count FROM skill_key_count
             ORDER BY skill_name, field, first_seq, first_index
             """, "reading skill_key_count") { postgresRow in
-            let row = ServerRow(postgresRow, "skill_key_count")
-            let name = try row.value(0, String.self)
-            let field = try row.value(1, String.self)
-            let key = try row.value(2, String.self)
-            let count = try row.value(3, Int.self)
+            let (name, field, key, count): (String, String, String, Int)
+            do {
+                (name, field, key, count) = try postgresRow.decode((String, String, String, Int).self)
+            } catch {
+                throw TeamLogError.invalidRow("skill_key_count: \(error)")
+            }
             if stored[name] == nil { stored[name] = ServerSkill(orphan: name) }
             stored[name]?.counts[field, default: OrderedCounts()].add(key, count: count)
         }
@@ -206,28 +268,32 @@ public struct TeamLogProjections: Sendable {
     }
 
     private func compareSessions(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
-        var stored: [[String]: SessionSkillRow] = [:]
+        var stored: [SessionSkillKey: SessionSkillRow] = [:]
+        stored.reserveCapacity(recomputed.projections.sessionSkills.rows.count)
         try await log.stream("""
             SELECT session_id, skill_name, invocation_count, first_invoked_at, last_invoked_at,
                    total_duration_seconds, first_seq, last_seq
             FROM session_skill
             """, "reading session_skill") { postgresRow in
-            let row = ServerRow(postgresRow, "session_skill")
-            let key = [try row.value(0, String.self), try row.value(1, String.self)]
-            stored[key] = SessionSkillRow.stored(
-                sessionID: key[0], skillName: key[1], invocationCount: try row.value(2, Int.self),
-                firstInvokedAt: try row.value(3, String.self), lastInvokedAt: try row.value(4, String.self),
-                totalDurationSeconds: try row.value(5, Double.self), firstSeq: try row.value(6, Int64.self),
-                lastSeq: try row.value(7, Int64.self))
+            let (session, skill, count, first, last, total, firstSeq, lastSeq): (String, String, Int, String, String, Double, Int64, Int64)
+            do {
+                (session, skill, count, first, last, total, firstSeq, lastSeq) =
+                    try postgresRow.decode((String, String, Int, String, String, Double, Int64, Int64).self)
+            } catch {
+                throw TeamLogError.invalidRow("session_skill: \(error)")
+            }
+            stored[SessionSkillKey(session: session, skill: skill)] = SessionSkillRow.stored(
+                sessionID: session, skillName: skill, invocationCount: count, firstInvokedAt: first,
+                lastInvokedAt: last, totalDurationSeconds: total, firstSeq: firstSeq, lastSeq: lastSeq)
         }
-        var seen = Set<[String]>()
+        // Each stored row is taken out as its recomputed row meets it; what is left has no
+        // recomputed row.
         for row in recomputed.projections.sessionSkills.rows {
             let key = [row.sessionID, row.skillName]
-            seen.insert(key)
             func difference(_ field: String, _ a: String, _ b: String) {
                 differences.append(ProjectionDifference.make(table: "session_skill", key: key, field: field, stored: a, recomputed: b))
             }
-            guard let other = stored[key] else {
+            guard let other = stored.removeValue(forKey: SessionSkillKey(session: row.sessionID, skill: row.skillName)) else {
                 difference("(row)", "(missing)", "(present)")
                 continue
             }
@@ -246,10 +312,16 @@ public struct TeamLogProjections: Sendable {
             if other.firstSeq != row.firstSeq { difference("first_seq", String(other.firstSeq), String(row.firstSeq)) }
             if other.lastSeq != row.lastSeq { difference("last_seq", String(other.lastSeq), String(row.lastSeq)) }
         }
-        for key in stored.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) where !seen.contains(key) {
+        for key in stored.keys.sorted(by: { ($0.session, $0.skill) < ($1.session, $1.skill) }) {
             differences.append(ProjectionDifference.make(
-                table: "session_skill", key: key, field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                table: "session_skill", key: [key.session, key.skill], field: "(row)", stored: "(present)", recomputed: "(missing)"))
         }
+    }
+
+    /// A `session_skill` row's key (hashing two strings, not an array of them).
+    private struct SessionSkillKey: Hashable {
+        var session: String
+        var skill: String
     }
 
     static func render(_ value: Double?) -> String {

@@ -9,6 +9,13 @@ import SkillMetrics
 /// Incremental and idempotent: the local table `sync_pull` keeps, per server, the last server
 /// seq appended, written in the same transaction as the events; an id already in the local log
 /// with the same content is skipped, with other content it is a conflict.
+///
+/// The events go in batches (default 50,000), each one write transaction with the projection
+/// triggers suspended (``SkillMetricsStore/appendInBulk(_:_:)``): into an empty log the batch is
+/// folded with the whole-log fold, later batches with the incremental fold (a batch under 64
+/// events keeps the triggers). Rows are bound through the SQLite C API in 50-row INSERTs
+/// (``LocalEventInserter``); when the replica was empty as the pull began, no id can be there
+/// already and the per-id check is skipped.
 public struct TeamLogPull: Sendable {
     /// What a pull did.
     public struct Result: Sendable, Equatable {
@@ -24,7 +31,10 @@ public struct TeamLogPull: Sendable {
 
     public var batchSize: Int
 
-    public init(batchSize: Int = 5_000) {
+    /// Below this many events a batch keeps the local projection triggers live.
+    static let bulkMinimumCount = 64
+
+    public init(batchSize: Int = 50_000) {
         self.batchSize = Swift.max(1, batchSize)
     }
 
@@ -40,14 +50,23 @@ public struct TeamLogPull: Sendable {
             return try row.decode(Int64.self, atIndex: 0)
         }
         var result = Result(cursor: cursor, lastServerSeq: cursor)
+        let replicaWasEmpty = try store.read { db in
+            try Row.fetchOne(db, sql: "SELECT 1 FROM skill_invocation LIMIT 1") == nil
+        }
+        var localIsEmpty = replicaWasEmpty
         var batch: [TeamLogEvent] = []
-        batch.reserveCapacity(batchSize)
+        batch.reserveCapacity(Swift.min(batchSize, 100_000))
         func flush() throws {
             guard let last = batch.last else { return }
-            let appended = try Self.append(batch, serverID: serverID, lastServerSeq: last.seq, to: store)
+            let projection: SkillMetricsStore.BulkProjection? = batch.count < Self.bulkMinimumCount ? nil
+                : localIsEmpty ? .wholeLogFold : .incrementalFold
+            let appended = try Self.append(
+                batch, serverID: serverID, lastServerSeq: last.seq, checkingExisting: !replicaWasEmpty,
+                projection: projection, to: store)
             result.appended += appended
             result.skipped += batch.count - appended
             result.lastServerSeq = last.seq
+            if appended > 0 { localIsEmpty = false }
             batch.removeAll(keepingCapacity: true)
         }
         try await log.stream(
@@ -61,34 +80,24 @@ public struct TeamLogPull: Sendable {
         return result
     }
 
-    /// Appends one batch and moves the cursor, in one write transaction; returns the count appended.
-    private static func append(_ events: [TeamLogEvent], serverID: String, lastServerSeq: Int64, to store: SkillMetricsStore) throws -> Int {
-        try store.write { db in
-            var appended = 0
-            let existing = try db.cachedStatement(sql: "SELECT 0, \(TeamLogEvent.contentColumns) FROM skill_invocation WHERE id = ?")
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO skill_invocation (\(TeamLogEvent.contentColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for event in events {
-                if let row = try Row.fetchOne(existing, arguments: [event.id]) {
-                    let local = try TeamLogEvent.decode(row)
-                    guard local.sameContent(as: event) else {
-                        throw TeamLogError.conflict(id: event.id)
-                    }
-                    continue
-                }
-                try insert.execute(arguments: [
-                    event.id, event.skillName, event.invokedAt, event.workflowPath, event.completed,
-                    event.durationSeconds, event.errorType, event.sessionID, event.followUpActions,
-                    event.schemaVersion, event.userContext, event.finished,
-                ])
-                appended += 1
-            }
+    /// Appends one batch and moves the cursor, in one write transaction (the projection
+    /// triggers suspended and the batch folded as `projection` says, or live when nil); returns
+    /// the count appended.
+    private static func append(
+        _ events: [TeamLogEvent], serverID: String, lastServerSeq: Int64, checkingExisting: Bool,
+        projection: SkillMetricsStore.BulkProjection?, to store: SkillMetricsStore
+    ) throws -> Int {
+        func body(_ db: Database) throws -> Int {
+            let appended = try LocalEventInserter(db).append(events[...], checkingExisting: checkingExisting)
             try db.execute(sql: """
                 INSERT INTO sync_pull (server_id, last_server_seq) VALUES (?, ?)
                 ON CONFLICT (server_id) DO UPDATE SET last_server_seq = excluded.last_server_seq
                 """, arguments: [serverID, lastServerSeq])
             return appended
         }
+        if let projection {
+            return try store.appendInBulk(projection, body)
+        }
+        return try store.write(body)
     }
 }
