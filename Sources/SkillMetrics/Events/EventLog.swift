@@ -327,26 +327,38 @@ enum EventLog {
     private static func parseSimpleActions(_ text: String) -> [String]? {
         var text = text
         return text.withUTF8 { bytes -> [String]? in
-            let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), backslash = UInt8(ascii: "\\")
-            let end = bytes.count - 1
-            guard end >= 3, bytes[0] == UInt8(ascii: "["), bytes[end] == UInt8(ascii: "]") else { return nil }
             var actions: [String] = []
-            var index = 1
-            while true {
-                guard index < end, bytes[index] == quote else { return nil }
-                let start = index + 1
-                var close = start
-                while close < end, bytes[close] != quote {
-                    if bytes[close] == backslash || bytes[close] < 0x20 { return nil }
-                    close += 1
-                }
-                guard close < end else { return nil }
-                actions.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self))
-                index = close + 1
-                if index == end { return actions }
-                guard bytes[index] == comma else { return nil }
-                index += 1
+            let parsed = scanSimpleActions(bytes) { action in
+                actions.append(String(decoding: action, as: UTF8.self))
             }
+            return parsed ? actions : nil
+        }
+    }
+
+    /// Scans `bytes` as ``parseSimpleActions(_:)`` does, handing each action's bytes to
+    /// `body` in order. False (after some calls, perhaps) when the text is not of that form;
+    /// `[]` is not (the caller checks it first).
+    static func scanSimpleActions(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Bool {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), backslash = UInt8(ascii: "\\")
+        let end = bytes.count - 1
+        guard end >= 3, bytes[0] == UInt8(ascii: "["), bytes[end] == UInt8(ascii: "]") else { return false }
+        var index = 1
+        while true {
+            guard index < end, bytes[index] == quote else { return false }
+            let start = index + 1
+            var close = start
+            while close < end, bytes[close] != quote {
+                if bytes[close] == backslash || bytes[close] < 0x20 { return false }
+                close += 1
+            }
+            guard close < end else { return false }
+            body(UnsafeBufferPointer(rebasing: bytes[start..<close]))
+            index = close + 1
+            if index == end { return true }
+            guard bytes[index] == comma else { return false }
+            index += 1
         }
     }
 }

@@ -168,7 +168,7 @@ public struct BackupService: Sendable {
                 }
                 var projections = ProjectionSet()
                 try projections.fold(db)
-                let verify = try SkillMetricsStore.compare(projections, with: db)
+                let verify = try ProjectionComparison.compare(projections, with: db)
                 if let first = verify.differences.first {
                     throw refuse("its projections do not match its log (\(verify.differences.count) differences, first: \(first.description))")
                 }

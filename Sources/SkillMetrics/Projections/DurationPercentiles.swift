@@ -1,3 +1,6 @@
+import GRDB
+import GRDBSQLite
+
 /// Min, max and the p50/p95/p99 of a skill's durations (schema V2: numpy's linear method over completed events with a duration).
 ///
 /// Computed over the durations of completed events with a non-null duration, with numpy's
@@ -57,6 +60,38 @@ struct PercentileSelector {
     /// Offers the value at sorted position `index`.
     mutating func offer(_ value: Double, at index: Int) {
         if wanted[index] != nil { wanted[index] = value }
+    }
+
+    /// Offers the rows of `statement` (one numeric column, ascending) at positions 0, 1, …,
+    /// reading only the values wanted, and stops after `count` rows. Returns the number of
+    /// rows offered. A value that is not a number is an error naming the position.
+    mutating func offerAll(_ statement: Statement, db: Database) throws -> Int {
+        let sqlite = statement.sqliteStatement
+        let positions = wanted.keys.sorted()
+        var next = 0
+        var index = 0
+        while index < count {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            if next < positions.count, positions[next] == index {
+                let type = sqlite3_column_type(sqlite, 0)
+                guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else {
+                    throw SkillMetricsError.invalidInput(
+                        location: "skill_invocation duration index, sorted position \(index)",
+                        reason: "not a number")
+                }
+                wanted[index] = sqlite3_column_double(sqlite, 0)
+                next += 1
+            }
+            index += 1
+        }
+        sqlite3_reset(sqlite)
+        return index
     }
 
     /// The percentiles, or nil when the stream was empty.

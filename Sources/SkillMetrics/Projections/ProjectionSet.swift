@@ -7,9 +7,30 @@ import GRDBSQLite
 /// replay (stop at a seq). Folding can resume: `fold(_:through:)` continues after the
 /// last event already folded.
 public struct ProjectionSet: Sendable {
-    public private(set) var skillMetrics = SkillMetricsProjector()
-    public private(set) var sessionSkills = SessionSkillProjector()
-    public private(set) var workflowPaths = WorkflowPathProjector()
+    /// The texts of every event folded, shared by the three projectors (whose own
+    /// vocabularies stay empty until read through the properties below).
+    private var vocabulary = FoldVocabulary()
+    private var skillFold = SkillMetricsProjector()
+    private var sessionFold = SessionSkillProjector()
+    private var pathFold = WorkflowPathProjector()
+
+    public var skillMetrics: SkillMetricsProjector {
+        var projector = skillFold
+        projector.vocabulary = vocabulary
+        return projector
+    }
+
+    public var sessionSkills: SessionSkillProjector {
+        var projector = sessionFold
+        projector.vocabulary = vocabulary
+        return projector
+    }
+
+    public var workflowPaths: WorkflowPathProjector {
+        var projector = pathFold
+        projector.vocabulary = vocabulary
+        return projector
+    }
     /// The seq of the last event folded (0 before any).
     public private(set) var lastSeq: Int64 = 0
     /// Events folded (finished or not).
@@ -19,9 +40,15 @@ public struct ProjectionSet: Sendable {
 
     /// Folds one event (events must come in increasing seq order).
     public mutating func apply(_ event: ProjectionEvent) {
-        skillMetrics.apply(event)
-        sessionSkills.apply(event)
-        workflowPaths.apply(event)
+        let interned = vocabulary.intern(event)
+        apply(interned)
+    }
+
+    /// Folds one event whose texts are ids of the set's vocabulary.
+    private mutating func apply(_ event: InternedEvent) {
+        skillFold.apply(event)
+        sessionFold.apply(event, vocabulary)
+        pathFold.apply(event, vocabulary)
         lastSeq = event.seq
         eventCount += 1
     }
@@ -29,12 +56,19 @@ public struct ProjectionSet: Sendable {
     /// Folds the stored events after ``lastSeq`` up to `through`, in seq order, then (schema
     /// V2 and later) brings the percentiles up to date with the events folded.
     mutating func fold(_ db: Database, through: Int64 = .max, progress: ((Int) -> Void)? = nil) throws {
-        try ProjectionEvent.forEach(db, after: lastSeq, through: through) { event in
-            apply(event)
+        var vocabulary = self.vocabulary
+        self.vocabulary = FoldVocabulary()  // held uniquely while the reader interns into it
+        defer { self.vocabulary = vocabulary }
+        try InternedEvent.forEach(db, after: lastSeq, through: through, vocabulary: &vocabulary) { event, names in
+            skillFold.apply(event)
+            sessionFold.apply(event, names)
+            pathFold.apply(event, names)
+            lastSeq = event.seq
+            eventCount += 1
             if let progress, eventCount % 100_000 == 0 { progress(eventCount) }
         }
         if try Self.hasPercentileColumns(db) {
-            try skillMetrics.computePercentiles(db, through: lastSeq)
+            try skillFold.computePercentiles(db, through: lastSeq, names: vocabulary)
         }
     }
 

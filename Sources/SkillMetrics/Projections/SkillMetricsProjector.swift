@@ -7,13 +7,16 @@ import GRDB
 /// number of skills and distinct keys, never with the number of events.
 public struct SkillMetricsProjector: Sendable {
     fileprivate struct State: Sendable {
+        /// The skill's id in the vocabulary.
+        var skill: Int
         var total = 0
         var completed = 0
         var abandoned = 0
         var totalDuration = 0.0
-        var workflowPaths = OrderedCounts()
-        var commonErrors = OrderedCounts()
-        var followUpActions = OrderedCounts()
+        /// The dictionaries, keyed by text id, in order of first appearance.
+        var workflowPaths = IDCounts()
+        var commonErrors = IDCounts()
+        var followUpActions = IDCounts()
         var firstInvoked: String
         var lastInvoked: String
         var firstSeq: Int64
@@ -22,6 +25,8 @@ public struct SkillMetricsProjector: Sendable {
         var durationCount = 0
         /// Durations changed since the percentiles were last computed.
         var percentilesStale = false
+        /// Percentiles, as of the last ``computePercentiles(_:through:names:)``.
+        var percentiles: DurationPercentiles?
         /// Where each key of the dictionaries first appeared (schema V5's `skill_key_count`),
         /// aligned with the dictionaries' entries: seq, and the position in the follow-up list.
         var pathFirstSeqs: [Int64] = []
@@ -29,28 +34,38 @@ public struct SkillMetricsProjector: Sendable {
         var actionFirsts: [(seq: Int64, index: Int)] = []
     }
 
-    private var states: [String: State] = [:]
-    /// Skill names in order of first appearance.
-    private var order: [String] = []
-    /// Percentiles per skill, as of the last ``computePercentiles(_:through:)``.
-    private var percentiles: [String: DurationPercentiles] = [:]
+    /// The texts the folded events carried (shared with the other projectors of a ``ProjectionSet``).
+    var vocabulary = FoldVocabulary()
+    /// One state per skill, in order of first appearance.
+    private var states: [State] = []
+    /// For each text id, the index of its skill's state (-1: not a skill seen yet).
+    private var stateIndex: [Int] = []
 
     public init() {}
 
     /// Folds one event. Unfinished events (legacy invocations that never completed) are ignored.
     public mutating func apply(_ event: ProjectionEvent) {
         guard event.finished else { return }
-        // One hash of the skill name per event; folded in place (no copy of the count dictionaries).
-        if let index = states.index(forKey: event.skillName) {
-            states.values[index].fold(event)
+        let interned = vocabulary.intern(event)
+        apply(interned)
+    }
+
+    /// Folds one event whose texts are ids of the vocabulary its rows will be read with.
+    mutating func apply(_ event: InternedEvent) {
+        guard event.finished else { return }
+        if event.skill < stateIndex.count, stateIndex[event.skill] >= 0 {
+            states[stateIndex[event.skill]].fold(event)
             return
         }
-        order.append(event.skillName)
+        if event.skill >= stateIndex.count {
+            stateIndex.append(contentsOf: repeatElement(-1, count: Swift.max(event.skill + 1, 2 * stateIndex.count) - stateIndex.count))
+        }
+        stateIndex[event.skill] = states.count
         var state = State(
-            firstInvoked: event.invokedAt, lastInvoked: event.invokedAt,
+            skill: event.skill, firstInvoked: event.invokedAt, lastInvoked: event.invokedAt,
             firstSeq: event.seq, lastSeq: event.seq)
         state.fold(event)
-        states[event.skillName] = state
+        states.append(state)
     }
 
     /// Computes the percentiles of the skills whose durations changed, from the durations of
@@ -58,30 +73,26 @@ public struct SkillMetricsProjector: Sendable {
     /// and streamed: memory stays bounded by the number of skills, not events).
     ///
     /// Folding keeps counts only; call this after the fold, with the last seq folded.
-    mutating func computePercentiles(_ db: Database, through: Int64) throws {
-        for stateIndex in states.indices where states.values[stateIndex].percentilesStale {
-            let name = states.keys[stateIndex]
-            let state = states.values[stateIndex]
-            var selector = PercentileSelector(count: state.durationCount)
-            let cursor = try Double.fetchCursor(db, sql: """
+    mutating func computePercentiles(_ db: Database, through: Int64, names: FoldVocabulary) throws {
+        for index in states.indices where states[index].percentilesStale {
+            let name = names[states[index].skill]
+            let count = states[index].durationCount
+            var selector = PercentileSelector(count: count)
+            let statement = try db.cachedStatement(sql: """
                 SELECT duration_seconds FROM skill_invocation INDEXED BY idx_skill_invocation_durations
                 WHERE skill_name = ? AND completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL
                   AND seq <= ?
                 ORDER BY duration_seconds
-                """, arguments: [name, through])
-            var index = 0
-            while let value = try cursor.next() {
-                guard index < state.durationCount else { break }
-                selector.offer(value, at: index)
-                index += 1
-            }
-            guard index == state.durationCount else {
+                """)
+            try statement.setArguments([name, through])
+            let found = try selector.offerAll(statement, db: db)
+            guard found == count else {
                 throw SkillMetricsError.invalidInput(
                     location: "skill_invocation, skill \(JSONWriter.quoted(name))",
-                    reason: "the duration index holds \(index) values up to seq \(through), the fold counted \(state.durationCount)")
+                    reason: "the duration index holds \(found) values up to seq \(through), the fold counted \(count)")
             }
-            percentiles[name] = selector.result
-            states.values[stateIndex].percentilesStale = false
+            states[index].percentiles = selector.result
+            states[index].percentilesStale = false
         }
     }
 
@@ -89,21 +100,21 @@ public struct SkillMetricsProjector: Sendable {
     /// workflow paths, errors and follow-up actions, each in order of first appearance.
     public var keyCountRows: [SkillKeyCountRow] {
         var result: [SkillKeyCountRow] = []
-        for name in order {
-            guard let state = states[name] else { continue }
+        for state in states {
+            let name = vocabulary[state.skill]
             for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
                 result.append(SkillKeyCountRow(
-                    skillName: name, field: .workflowPaths, key: entry.key, count: entry.count,
+                    skillName: name, field: .workflowPaths, key: vocabulary[entry.id], count: entry.count,
                     firstSeq: seq, firstIndex: 0))
             }
             for (entry, seq) in zip(state.commonErrors.entries, state.errorFirstSeqs) {
                 result.append(SkillKeyCountRow(
-                    skillName: name, field: .commonErrors, key: entry.key, count: entry.count,
+                    skillName: name, field: .commonErrors, key: vocabulary[entry.id], count: entry.count,
                     firstSeq: seq, firstIndex: 0))
             }
             for (entry, first) in zip(state.followUpActions.entries, state.actionFirsts) {
                 result.append(SkillKeyCountRow(
-                    skillName: name, field: .followUpActions, key: entry.key, count: entry.count,
+                    skillName: name, field: .followUpActions, key: vocabulary[entry.id], count: entry.count,
                     firstSeq: first.seq, firstIndex: first.index))
             }
         }
@@ -112,17 +123,16 @@ public struct SkillMetricsProjector: Sendable {
 
     /// The projection rows, in order of first appearance.
     public var rows: [SkillMetricsRow] {
-        order.compactMap { name in
-            guard let state = states[name] else { return nil }
-            return SkillMetricsRow(
-                skillName: name,
+        states.map { state in
+            SkillMetricsRow(
+                skillName: vocabulary[state.skill],
                 totalInvocations: state.total,
                 completedInvocations: state.completed,
                 abandonedInvocations: state.abandoned,
                 totalDurationSeconds: state.totalDuration,
-                workflowPaths: state.workflowPaths,
-                commonErrors: state.commonErrors,
-                followUpActions: state.followUpActions,
+                workflowPaths: state.workflowPaths.orderedCounts(vocabulary),
+                commonErrors: state.commonErrors.orderedCounts(vocabulary),
+                followUpActions: state.followUpActions.orderedCounts(vocabulary),
                 firstInvoked: state.firstInvoked,
                 lastInvoked: state.lastInvoked,
                 completionRate: state.total == 0 ? 0.0 : Double(state.completed) / Double(state.total) * 100,
@@ -130,13 +140,13 @@ public struct SkillMetricsProjector: Sendable {
                 firstSeq: state.firstSeq,
                 lastSeq: state.lastSeq,
                 durationCount: state.durationCount,
-                percentiles: percentiles[name])
+                percentiles: state.percentiles)
         }
     }
 }
 
 extension SkillMetricsProjector.State {
-    mutating func fold(_ event: ProjectionEvent) {
+    mutating func fold(_ event: InternedEvent) {
         total += 1
         if event.completed {
             completed += 1
@@ -150,19 +160,38 @@ extension SkillMetricsProjector.State {
         } else {
             abandoned += 1
         }
-        if let path = event.workflowPath, !path.isEmpty {
-            workflowPaths.add(path)
-            if workflowPaths.entries.count > pathFirstSeqs.count { pathFirstSeqs.append(event.seq) }
+        if event.workflowPath > FoldVocabulary.empty {
+            if workflowPaths.add(event.workflowPath) { pathFirstSeqs.append(event.seq) }
         }
-        if let error = event.errorType, !error.isEmpty {
-            commonErrors.add(error)
-            if commonErrors.entries.count > errorFirstSeqs.count { errorFirstSeqs.append(event.seq) }
+        if event.errorType > FoldVocabulary.empty {
+            if commonErrors.add(event.errorType) { errorFirstSeqs.append(event.seq) }
         }
-        for (index, action) in event.followUpActions.enumerated() {
-            followUpActions.add(action)
-            if followUpActions.entries.count > actionFirsts.count { actionFirsts.append((event.seq, index)) }
+        for (index, action) in event.followUpActions.enumerated() where followUpActions.add(action) {
+            actionFirsts.append((event.seq, index))
         }
         lastInvoked = event.invokedAt
         lastSeq = event.seq
+    }
+}
+
+/// A `{key: count}` dictionary over text ids, keys in order of first appearance (the fold's
+/// form of ``OrderedCounts``).
+struct IDCounts: Sendable {
+    private(set) var entries: [(id: Int, count: Int)] = []
+    private var positions: [Int: Int] = [:]
+
+    /// Adds one to `id`; true when the key is new.
+    mutating func add(_ id: Int) -> Bool {
+        if let position = positions[id] {
+            entries[position].count += 1
+            return false
+        }
+        positions[id] = entries.count
+        entries.append((id, 1))
+        return true
+    }
+
+    func orderedCounts(_ vocabulary: FoldVocabulary) -> OrderedCounts {
+        OrderedCounts(entries.map { (vocabulary[$0.id], $0.count) })
     }
 }

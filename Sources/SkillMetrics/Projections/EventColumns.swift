@@ -1,0 +1,94 @@
+import GRDB
+import GRDBSQLite
+
+/// Checked reads of the current row of a statement over `skill_invocation`'s projection
+/// columns (``ProjectionEvent/selectSQL``), straight from SQLite (no `Row` boxing).
+///
+/// Each read checks the storage class first: a value of the wrong type (a NULL where the
+/// schema has NOT NULL, text in an integer column — a foreign or altered file can hold them)
+/// is a ``SkillMetricsError/invalidInput(location:reason:)`` naming the table, column and
+/// seq, never a trap.
+struct EventColumns {
+    let sqlite: OpaquePointer
+    /// The seq of the current row (set by ``step(_:sql:)``), for error messages.
+    private(set) var seq: Int64 = 0
+
+    init(_ statement: Statement) {
+        sqlite = statement.sqliteStatement
+    }
+
+    /// Steps to the next row and reads its seq; false when there is none.
+    mutating func step(_ db: Database, sql: String) throws -> Bool {
+        let code = sqlite3_step(sqlite)
+        if code == SQLITE_DONE { return false }
+        guard code == SQLITE_ROW else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        }
+        guard sqlite3_column_type(sqlite, 0) == SQLITE_INTEGER else {
+            throw SkillMetricsError.invalidInput(
+                location: "skill_invocation after seq \(seq), column seq", reason: "not an integer")
+        }
+        seq = sqlite3_column_int64(sqlite, 0)
+        return true
+    }
+
+    func bad(_ index: CInt, _ reason: String) -> SkillMetricsError {
+        .invalidInput(
+            location: "skill_invocation seq \(seq), column \(ProjectionEvent.columnNames[Int(index)])", reason: reason)
+    }
+
+    private func typeName(_ type: CInt) -> String {
+        switch type {
+        case SQLITE_NULL: return "NULL"
+        case SQLITE_INTEGER: return "an integer"
+        case SQLITE_FLOAT: return "a real"
+        case SQLITE_TEXT: return "text"
+        default: return "a blob"
+        }
+    }
+
+    func text(_ index: CInt) throws -> String {
+        let type = sqlite3_column_type(sqlite, index)
+        guard type == SQLITE_TEXT else { throw bad(index, "expected text, found \(typeName(type))") }
+        return String(sqliteStatement: sqlite, index: index)
+    }
+
+    func optionalText(_ index: CInt) throws -> String? {
+        sqlite3_column_type(sqlite, index) == SQLITE_NULL ? nil : try text(index)
+    }
+
+    /// The text's UTF-8 bytes, valid until the statement steps again.
+    func textBytes(_ index: CInt) throws -> UnsafeBufferPointer<UInt8> {
+        let type = sqlite3_column_type(sqlite, index)
+        guard type == SQLITE_TEXT else { throw bad(index, "expected text, found \(typeName(type))") }
+        let count = Int(sqlite3_column_bytes(sqlite, index))
+        guard let bytes = sqlite3_column_text(sqlite, index), count > 0 else {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeBufferPointer(start: bytes, count: count)
+    }
+
+    func isNull(_ index: CInt) -> Bool {
+        sqlite3_column_type(sqlite, index) == SQLITE_NULL
+    }
+
+    func flag(_ index: CInt) throws -> Bool {
+        let type = sqlite3_column_type(sqlite, index)
+        guard type == SQLITE_INTEGER else { throw bad(index, "expected 0 or 1, found \(typeName(type))") }
+        switch sqlite3_column_int64(sqlite, index) {
+        case 0: return false
+        case 1: return true
+        case let other: throw bad(index, "expected 0 or 1, found \(other)")
+        }
+    }
+
+    func optionalDouble(_ index: CInt) throws -> Double? {
+        switch sqlite3_column_type(sqlite, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_FLOAT, SQLITE_INTEGER: return sqlite3_column_double(sqlite, index)
+        case let type: throw bad(index, "expected a real, found \(typeName(type))")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// The distinct texts one fold has seen — skill names, workflow paths, error types, session
+/// ids, follow-up actions — each with a dense integer id, so that the projectors key their
+/// state by integers instead of hashing strings on every event.
+///
+/// A text is found by its UTF-8 bytes: a stored column is interned straight from SQLite's
+/// buffer, and its `String` is made only the first time that text occurs. Equal bytes give
+/// the same id whichever way they arrive (``id(_:)`` for a `String`, ``id(bytes:)`` for a
+/// buffer). Id 0 is the empty text. Memory grows with the number of distinct texts, never
+/// with the number of events.
+struct FoldVocabulary: Sendable {
+    /// The texts, by id.
+    private(set) var strings: [String] = []
+    /// Every text's bytes, one after the other: text `id` is `bytes[starts[id]..<starts[id + 1]]`.
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = [0]
+    private var hashes: [UInt64] = []
+    /// Open addressing over the hashes (linear probing): an id, or -1 for an empty slot.
+    private var slots: [Int] = Array(repeating: -1, count: 256)
+    /// Chosen per vocabulary, so that no stored text can be crafted to collide ahead of time.
+    private let seed = UInt64.random(in: 1...UInt64.max)
+
+    /// The id of the empty text.
+    static let empty = 0
+
+    init() {
+        _ = id("")
+    }
+
+    /// The number of distinct texts.
+    var count: Int { strings.count }
+
+    subscript(id: Int) -> String { strings[id] }
+
+    /// The id of `text`, adding it when new.
+    mutating func id(_ text: String) -> Int {
+        var utf8 = text
+        return utf8.withUTF8 { buffer in id(bytes: buffer, making: text) }
+    }
+
+    /// The id of the text whose UTF-8 bytes are `buffer` (which need not outlive the call),
+    /// adding it when new.
+    mutating func id(bytes buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        id(bytes: buffer, making: nil)
+    }
+
+    private mutating func id(bytes buffer: UnsafeBufferPointer<UInt8>, making text: String?) -> Int {
+        let (hash, isASCII) = Self.hash(buffer, seed: seed)
+        // Bytes that are not ASCII may not be valid UTF-8: they are looked up as the `String`
+        // they decode to (invalid sequences repaired), as a caller passing that String would.
+        if text == nil && !isASCII { return id(String(decoding: buffer, as: UTF8.self)) }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let existing = slots[slot]
+            if existing < 0 { break }
+            if hashes[existing] == hash && holds(existing, buffer) { return existing }
+            slot = (slot + 1) & mask
+        }
+        let id = strings.count
+        strings.append(text ?? String(decoding: buffer, as: UTF8.self))
+        bytes.append(contentsOf: buffer)
+        starts.append(bytes.count)
+        hashes.append(hash)
+        slots[slot] = id
+        if strings.count * 2 > slots.count { grow() }
+        return id
+    }
+
+    /// True when text `id` has exactly these bytes.
+    private func holds(_ id: Int, _ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = starts[id], end = starts[id + 1]
+        guard end - start == buffer.count else { return false }
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return true }
+        return bytes.withUnsafeBufferPointer { stored in
+            stored.baseAddress.map { memcmp($0 + start, base, buffer.count) == 0 } ?? false
+        }
+    }
+
+    private mutating func grow() {
+        var larger = [Int](repeating: -1, count: slots.count * 2)
+        let mask = larger.count - 1
+        for (id, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while larger[slot] >= 0 { slot = (slot + 1) & mask }
+            larger[slot] = id
+        }
+        slots = larger
+    }
+
+    /// A 64-bit hash of the bytes, eight at a time (multiply and rotate, then a final mix),
+    /// and whether every byte is ASCII.
+    private static func hash(_ buffer: UnsafeBufferPointer<UInt8>, seed: UInt64) -> (UInt64, Bool) {
+        var hash = seed ^ (UInt64(truncatingIfNeeded: buffer.count) &* 0x9E37_79B9_7F4A_7C15)
+        guard let base = buffer.baseAddress else { return (mix(hash), true) }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        var highBits: UInt64 = 0
+        while offset + 8 <= buffer.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            highBits |= word
+            hash = ((hash ^ word) &* 0xBF58_476D_1CE4_E5B9).rotated(by: 29)
+            offset += 8
+        }
+        if offset < buffer.count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < buffer.count {
+                tail |= UInt64(buffer[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            highBits |= tail
+            hash = ((hash ^ tail) &* 0x94D0_49BB_1331_11EB).rotated(by: 31)
+        }
+        return (mix(hash), highBits & 0x8080_8080_8080_8080 == 0)
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var value = value
+        value ^= value >> 30
+        value = value &* 0xBF58_476D_1CE4_E5B9
+        value ^= value >> 27
+        value = value &* 0x94D0_49BB_1331_11EB
+        value ^= value >> 31
+        return value
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotated(by count: UInt64) -> UInt64 {
+        (self << count) | (self >> (64 - count))
+    }
+}

@@ -1,0 +1,73 @@
+import GRDB
+
+/// An event as the projectors fold it: its texts replaced by their ids in the fold's
+/// ``FoldVocabulary`` (the timestamp stays text: it is unique per event).
+struct InternedEvent {
+    var seq: Int64
+    var skill: Int
+    var invokedAt: String
+    /// -1 when NULL (``FoldVocabulary/empty`` for an empty path).
+    var workflowPath: Int
+    var completed: Bool
+    var durationSeconds: Double?
+    /// -1 when NULL.
+    var errorType: Int
+    /// -1 when NULL.
+    var session: Int
+    var followUpActions: [Int]
+    var finished: Bool
+
+    /// Streams the stored events with `after < seq <= through` in seq order, interning their
+    /// texts straight from SQLite's buffers (a `String` is made only for a text not seen
+    /// before). The columns are checked as ``ProjectionEvent/forEach(_:after:through:_:)``
+    /// checks them, with the same errors. `body` gets each event and the vocabulary so far.
+    static func forEach(
+        _ db: Database, after: Int64, through: Int64, vocabulary: inout FoldVocabulary,
+        _ body: (InternedEvent, FoldVocabulary) throws -> Void
+    ) throws {
+        let statement = try db.makeStatement(sql: ProjectionEvent.selectSQL)
+        try statement.setArguments([after, through])
+        var row = EventColumns(statement)
+        var actions: [Int] = []
+        while try row.step(db, sql: ProjectionEvent.selectSQL) {
+            actions.removeAll(keepingCapacity: true)
+            let actionBytes = try row.textBytes(8)
+            if !(actionBytes.count == 2 && actionBytes[0] == UInt8(ascii: "[") && actionBytes[1] == UInt8(ascii: "]")) {
+                let simple = EventLog.scanSimpleActions(actionBytes) { action in
+                    actions.append(vocabulary.id(bytes: action))
+                }
+                if !simple {
+                    // Anything else goes through the strict parser, as ProjectionEvent's reader does.
+                    actions.removeAll(keepingCapacity: true)
+                    guard let parsed = try EventLog.parseActions(row.text(8)) else {
+                        throw row.bad(8, "not a JSON array of strings")
+                    }
+                    for action in parsed { actions.append(vocabulary.id(action)) }
+                }
+            }
+            let skill = vocabulary.id(bytes: try row.textBytes(1))
+            let invokedAt = try row.text(2)
+            let path = row.isNull(3) ? -1 : vocabulary.id(bytes: try row.textBytes(3))
+            let completed = try row.flag(4)
+            let duration = try row.optionalDouble(5)
+            let error = row.isNull(6) ? -1 : vocabulary.id(bytes: try row.textBytes(6))
+            let session = row.isNull(7) ? -1 : vocabulary.id(bytes: try row.textBytes(7))
+            try body(InternedEvent(
+                seq: row.seq, skill: skill, invokedAt: invokedAt, workflowPath: path, completed: completed,
+                durationSeconds: duration, errorType: error, session: session, followUpActions: actions,
+                finished: try row.flag(9)), vocabulary)
+        }
+    }
+}
+
+extension FoldVocabulary {
+    /// The event with its texts interned.
+    mutating func intern(_ event: ProjectionEvent) -> InternedEvent {
+        InternedEvent(
+            seq: event.seq, skill: id(event.skillName), invokedAt: event.invokedAt,
+            workflowPath: event.workflowPath.map { id($0) } ?? -1, completed: event.completed,
+            durationSeconds: event.durationSeconds, errorType: event.errorType.map { id($0) } ?? -1,
+            session: event.sessionID.map { id($0) } ?? -1, followUpActions: event.followUpActions.map { id($0) },
+            finished: event.finished)
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Compares projections recomputed by the Swift projectors with the stored tables, every
+/// column, bit for bit: the second half of `verify` (and of a restore's check).
+///
+/// Each table is compared in two steps. First the stored rows are read in the table's own
+/// order and matched row for row against the recomputed rows in the order the table keeps
+/// them (first appearance for the rowid tables, the primary key for `skill_key_count`): in
+/// a consistent database this proves equality without decoding or hashing a single key.
+/// Only when that match fails anywhere is the table compared by key, which names every
+/// difference — missing rows, extra rows and each differing field — exactly as before.
+enum ProjectionComparison {
+    typealias ColumnValues = [(column: String, value: DatabaseValue)]
+
+    static func compare(_ projections: ProjectionSet, with db: Database) throws -> SkillMetricsStore.VerifyResult {
+        var differences: [ProjectionDifference] = []
+        let skillRows = projections.skillMetrics.rows
+        let sessionRows = projections.sessionSkills.rows
+        // The tables of the database's schema: V5's skill_totals and skill_key_count, or the
+        // skill_metrics table (with the V2 columns when it has them); the search table from V2 on.
+        let schema = try ProjectionSchema.of(db)
+        // The legacy columns, as every reader sees them: the V4 table, or V5's view.
+        try compareTable(
+            "skill_metrics", keyColumns: ["skill_name"],
+            expected: skillRows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) }, db: db,
+            into: &differences)
+        if schema.hasKeyCountRows {
+            // V5's count rows: the differences the view does not already show (a first_seq or
+            // first_index that leaves the dictionary's order unchanged), naming skill, field and key.
+            let shown = Set(differences.compactMap { difference -> [String]? in
+                guard let skill = difference.key.first else { return nil }
+                return [skill, difference.field]
+            })
+            var keyDifferences: [ProjectionDifference] = []
+            let keyRows = projections.skillMetrics.keyCountRows
+            // Read back in the order of (first_seq, field, first_index), which names each row once
+            // when the table is consistent: an event's keys all belong to its own skill.
+            let inSeqOrder = keyRows.sorted { lhs, rhs in
+                (lhs.firstSeq, lhs.field.storedOrder, lhs.firstIndex) < (rhs.firstSeq, rhs.field.storedOrder, rhs.firstIndex)
+            }
+            try compareTable(
+                "skill_key_count", keyColumns: ["skill_name", "field", "key"],
+                expected: keyRows.lazy.map(\.databaseValues),
+                inStoredOrder: inSeqOrder.lazy.map(\.databaseValues), orderedBy: "first_seq, field, first_index",
+                db: db, into: &keyDifferences)
+            differences += keyDifferences.filter { difference in
+                difference.key.count < 2
+                    || !(shown.contains([difference.key[0], difference.key[1]]) || shown.contains([difference.key[0], "(row)"]))
+            }
+            // Columns of skill_totals the view does not show: none besides the trigger's cache.
+        }
+        if try !storedSessionRows(equal: sessionRows, db) {
+            try compareByKey(
+                "session_skill", keyColumns: ["session_id", "skill_name"],
+                expected: sessionRows.map(\.databaseValues), db: db, into: &differences)
+        }
+        if schema.hasWorkflowPaths {
+            try compareTable(
+                "skill_workflow_path", keyColumns: ["skill_name", "workflow_path"],
+                expected: projections.workflowPaths.rows.lazy.map(\.databaseValues), db: db, into: &differences)
+        }
+        return SkillMetricsStore.VerifyResult(
+            events: projections.eventCount, skills: skillRows.count,
+            sessionSkills: sessionRows.count, differences: differences)
+    }
+
+    /// True when column `index` of the statement's current row holds exactly `value` (as
+    /// ``ProjectionDifference/identical(_:_:)`` compares), read in place without building a value.
+    private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isIdenticalTo value: DatabaseValue) -> Bool {
+        switch value.storage {
+        case .null: return sqlite3_column_type(sqlite, index) == SQLITE_NULL
+        case .int64(let integer): return stored(sqlite, index, isInteger: integer)
+        case .double(let double): return stored(sqlite, index, isReal: double)
+        case .string(let text): return stored(sqlite, index, isText: text)
+        case .blob: return false  // compared through DatabaseValue
+        }
+    }
+
+    /// Compares the recomputed rows of `table` with the stored ones, appending every difference.
+    ///
+    /// `inStoredOrder` is the same rows in the order a full scan of the table (sorted by
+    /// `orderedBy` when given) returns them when it is consistent; by default `expected`'s own.
+    private static func compareTable<Rows: Collection, Ordered: Collection>(
+        _ table: String, keyColumns: [String], expected: Rows, inStoredOrder: Ordered, orderedBy: String? = nil,
+        db: Database, into differences: inout [ProjectionDifference]
+    ) throws where Rows.Element == ColumnValues, Ordered.Element == ColumnValues {
+        if try storedRows(of: table, orderedBy: orderedBy, equal: inStoredOrder, db) { return }
+        try compareByKey(table, keyColumns: keyColumns, expected: Array(expected), db: db, into: &differences)
+    }
+
+    private static func compareTable<Rows: Collection>(
+        _ table: String, keyColumns: [String], expected: Rows,
+        db: Database, into differences: inout [ProjectionDifference]
+    ) throws where Rows.Element == ColumnValues {
+        try compareTable(table, keyColumns: keyColumns, expected: expected, inStoredOrder: expected, db: db, into: &differences)
+    }
+
+    /// True when a full scan of `table` returns exactly `rows`, in this order, every column
+    /// identical. False at the first row, column or count that differs (the caller then
+    /// compares by key); a failing step is an error.
+    private static func storedRows<Rows: Collection>(
+        of table: String, orderedBy: String? = nil, equal rows: Rows, _ db: Database
+    ) throws -> Bool where Rows.Element == ColumnValues {
+        guard let first = rows.first else {
+            return try GRDB.Row.fetchOne(db, sql: "SELECT 1 FROM \(table) LIMIT 1") == nil
+        }
+        let columns = first.map(\.column)
+        return try storedRows(of: table, columns: columns, orderedBy: orderedBy, equal: rows, db) { sqlite, row in
+            guard row.count == columns.count else { return false }
+            for (index, entry) in row.enumerated() where !Self.stored(sqlite, CInt(index), isIdenticalTo: entry.value) {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// True when a full scan of `table` (its `columns`, sorted by `orderedBy` when given)
+    /// returns one row per element of `rows`, in this order, each accepted by `matches`
+    /// (which reads the statement's current row in place).
+    private static func storedRows<Rows: Collection>(
+        of table: String, columns: [String], orderedBy: String?, equal rows: Rows, _ db: Database,
+        matches: (OpaquePointer, Rows.Element) -> Bool
+    ) throws -> Bool {
+        let tableColumns = Set(try db.columns(in: table).map(\.name))
+        guard columns.allSatisfy(tableColumns.contains) else { return false }
+        let sql = "SELECT \(columns.map(\.quotedDatabaseIdentifier).joined(separator: ", ")) FROM \(table)"
+            + (orderedBy.map { " ORDER BY \($0)" } ?? "")
+        let statement = try db.makeStatement(sql: sql)
+        let sqlite = statement.sqliteStatement
+        var remaining = rows.makeIterator()
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            guard let row = remaining.next(), matches(sqlite, row) else { return false }
+        }
+        return remaining.next() == nil
+    }
+
+    /// The `session_skill` rows (by far the most numerous) matched field by field, without
+    /// building their column values.
+    private static func storedSessionRows(equal rows: [SessionSkillRow], _ db: Database) throws -> Bool {
+        guard !rows.isEmpty else { return try storedRows(of: "session_skill", equal: [ColumnValues](), db) }
+        let columns = [
+            "session_id", "skill_name", "invocation_count", "first_invoked_at", "last_invoked_at",
+            "total_duration_seconds", "first_seq", "last_seq",
+        ]
+        return try storedRows(of: "session_skill", columns: columns, orderedBy: nil, equal: rows, db) { sqlite, row in
+            stored(sqlite, 0, isText: row.sessionID) && stored(sqlite, 1, isText: row.skillName)
+                && stored(sqlite, 2, isInteger: Int64(row.invocationCount))
+                && stored(sqlite, 3, isText: row.firstInvokedAt) && stored(sqlite, 4, isText: row.lastInvokedAt)
+                && stored(sqlite, 5, isReal: row.totalDurationSeconds)
+                && stored(sqlite, 6, isInteger: row.firstSeq) && stored(sqlite, 7, isInteger: row.lastSeq)
+        }
+    }
+
+    private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isInteger value: Int64) -> Bool {
+        sqlite3_column_type(sqlite, index) == SQLITE_INTEGER && sqlite3_column_int64(sqlite, index) == value
+    }
+
+    private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isReal value: Double) -> Bool {
+        sqlite3_column_type(sqlite, index) == SQLITE_FLOAT
+            && sqlite3_column_double(sqlite, index).bitPattern == value.bitPattern
+    }
+
+    private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isText value: String) -> Bool {
+        guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT, let bytes = sqlite3_column_text(sqlite, index) else {
+            return false
+        }
+        let count = Int(sqlite3_column_bytes(sqlite, index))
+        var utf8 = value
+        return utf8.withUTF8 { expected in
+            expected.count == count && (count == 0 || expected.baseAddress.map { memcmp($0, bytes, count) == 0 } == true)
+        }
+    }
+
+    /// Compares `expected` (rows with the same columns, keys unique) with the stored rows of
+    /// `table`, in one pass over the table: the expected rows are indexed by key, each stored
+    /// row is read once (straight from the statement) and compared column by column. The
+    /// differences come in the order of the expected rows (missing rows included), then the
+    /// stored rows that should not exist, in the table's order.
+    private static func compareByKey(
+        _ table: String, keyColumns: [String], expected: [ColumnValues],
+        db: Database, into differences: inout [ProjectionDifference]
+    ) throws {
+        func keyText(_ value: DatabaseValue) -> String {
+            if case .string(let text) = value.storage { return text }
+            return ProjectionDifference.render(value)
+        }
+        // Nothing expected: the key columns are enough to list every stored row as one too many.
+        let columns = expected.first?.map(\.column) ?? keyColumns
+        let keyOffsets = keyColumns.map { column in columns.firstIndex(of: column) }
+        func key(_ values: ColumnValues) -> [String] {
+            keyOffsets.map { offset in offset.map { keyText(values[$0].value) } ?? "NULL" }
+        }
+        var positions: [[String]: Int] = [:]
+        positions.reserveCapacity(expected.count)
+        for (position, row) in expected.enumerated() {
+            let rowKey = key(row)
+            if positions[rowKey] == nil { positions[rowKey] = position }
+        }
+        // A column the table lacks reads as NULL (a difference, not an error).
+        let stored = Set(try db.columns(in: table).map(\.name))
+        let selected = columns.map { stored.contains($0) ? $0.quotedDatabaseIdentifier : "NULL" }
+        let statement = try db.makeStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(table)")
+        let sqlite = statement.sqliteStatement
+        var found = [Bool](repeating: false, count: expected.count)
+        var rowDifferences: [Int: [ProjectionDifference]] = [:]
+        var extra: [ProjectionDifference] = []
+        var extraKeys = Set<[String]>()
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
+            // Only the key columns are decoded up front; the others are compared in place.
+            let rowKey = keyOffsets.map { offset in
+                offset.map { keyText(DatabaseValue(sqliteStatement: sqlite, index: CInt($0))) } ?? "NULL"
+            }
+            guard let position = positions[rowKey] else {
+                if extraKeys.insert(rowKey).inserted {
+                    extra.append(ProjectionDifference(
+                        table: table, key: rowKey, field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                }
+                continue
+            }
+            found[position] = true
+            var rowDifference: [ProjectionDifference] = []
+            for (index, entry) in expected[position].enumerated() {
+                if index < columns.count, Self.stored(sqlite, CInt(index), isIdenticalTo: entry.value) { continue }
+                let storedValue = index < columns.count ? DatabaseValue(sqliteStatement: sqlite, index: CInt(index)) : .null
+                if !ProjectionDifference.identical(storedValue, entry.value) {
+                    rowDifference.append(ProjectionDifference(
+                        table: table, key: rowKey, field: entry.column,
+                        stored: ProjectionDifference.render(storedValue),
+                        recomputed: ProjectionDifference.render(entry.value)))
+                }
+            }
+            // A key stored twice (no primary key): the last row counts, as a lookup would find it.
+            rowDifferences[position] = rowDifference.isEmpty ? nil : rowDifference
+        }
+        for (position, row) in expected.enumerated() {
+            guard found[position] else {
+                differences.append(ProjectionDifference(
+                    table: table, key: key(row), field: "(row)", stored: "(missing)", recomputed: "(present)"))
+                continue
+            }
+            differences += rowDifferences[position] ?? []
+        }
+        differences += extra
+    }
+}
+
+extension SkillKeyCountRow.Field {
+    /// The field's rank in SQLite's BINARY order of the stored names.
+    fileprivate var storedOrder: Int {
+        switch self {
+        case .commonErrors: return 0
+        case .followUpActions: return 1
+        case .workflowPaths: return 2
+        }
+    }
+}
