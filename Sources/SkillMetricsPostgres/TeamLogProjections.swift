@@ -123,7 +123,7 @@ public struct TeamLogProjections: Sendable {
             return Verification(
                 events: recomputed.projections.eventCount,
                 skills: recomputed.projections.skillMetrics.rows.count,
-                sessionSkills: recomputed.projections.sessionSkills.rows.count,
+                sessionSkills: recomputed.projections.sessionSkills.rowCount,
                 differences: differences)
         }
     }
@@ -171,7 +171,7 @@ public struct TeamLogProjections: Sendable {
             }
             try await repositionPercentileCursors(log)
             return (recomputed.projections.eventCount, recomputed.projections.skillMetrics.rows.count,
-                    recomputed.projections.sessionSkills.rows.count)
+                    recomputed.projections.sessionSkills.rowCount)
         }
     }
 
@@ -269,7 +269,7 @@ public struct TeamLogProjections: Sendable {
 
     private func compareSessions(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
         var stored: [SessionSkillKey: SessionSkillRow] = [:]
-        stored.reserveCapacity(recomputed.projections.sessionSkills.rows.count)
+        stored.reserveCapacity(recomputed.projections.sessionSkills.rowCount)
         try await log.stream("""
             SELECT session_id, skill_name, invocation_count, first_invoked_at, last_invoked_at,
                    total_duration_seconds, first_seq, last_seq

@@ -33,6 +33,14 @@ struct FoldVocabulary: Sendable {
 
     subscript(id: Int) -> String { strings[id] }
 
+    /// Calls `body` with the UTF-8 bytes of text `id` (valid during the call).
+    func withBytes<R>(of id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let start = starts[id], end = starts[id + 1]
+        return try bytes.withUnsafeBufferPointer { stored in
+            try body(UnsafeBufferPointer(rebasing: stored[start..<end]))
+        }
+    }
+
     /// The id of `text`, adding it when new.
     mutating func id(_ text: String) -> Int {
         var utf8 = text

@@ -29,18 +29,38 @@ struct IncrementalProjectionFold {
         var newDurations: [(duration: Double, seq: Int64)] = []
     }
 
+    /// Keys compare by their bytes (``ExactText``), as the tables' primary keys do.
     private struct KeyID: Hashable {
         var skill: String
         var field: SkillKeyCountRow.Field
         var key: String
+
+        static func == (lhs: KeyID, rhs: KeyID) -> Bool {
+            lhs.field == rhs.field && ExactText(lhs.skill) == ExactText(rhs.skill) && ExactText(lhs.key) == ExactText(rhs.key)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactText(skill))
+            hasher.combine(field)
+            hasher.combine(ExactText(key))
+        }
     }
 
     private struct PairID: Hashable {
         var first: String
         var second: String
+
+        static func == (lhs: PairID, rhs: PairID) -> Bool {
+            ExactText(lhs.first) == ExactText(rhs.first) && ExactText(lhs.second) == ExactText(rhs.second)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactText(first))
+            hasher.combine(ExactText(second))
+        }
     }
 
-    private var totals: [String: Totals] = [:]
+    private var totals: [ExactText: Totals] = [:]
     private var totalsOrder: [String] = []
     /// The batch's count per key, and where the key first appears in the batch.
     private struct KeyDelta {
@@ -114,15 +134,15 @@ struct IncrementalProjectionFold {
 
     private mutating func applyTotals(_ event: ProjectionEvent, _ db: Database) throws {
         let name = event.skillName
-        if totals[name] == nil {
+        if totals[ExactText(name)] == nil {
             totalsOrder.append(name)
-            totals[name] = try Self.loadTotals(name, db) ?? Totals(
+            totals[ExactText(name)] = try Self.loadTotals(name, db) ?? Totals(
                 total: 0, completed: 0, abandoned: 0, totalDuration: 0.0,
                 firstInvoked: event.invokedAt, lastInvoked: event.invokedAt, firstSeq: event.seq,
                 lastSeq: event.seq, durationCount: 0, minimum: nil, maximum: nil,
                 cursors: [nil, nil, nil])
         }
-        guard var state = totals[name] else { return }
+        guard var state = totals[ExactText(name)] else { return }
         state.total += 1
         if event.completed {
             state.completed += 1
@@ -138,7 +158,7 @@ struct IncrementalProjectionFold {
         }
         state.lastInvoked = event.invokedAt
         state.lastSeq = event.seq
-        totals[name] = state
+        totals[ExactText(name)] = state
     }
 
     private static func loadTotals(_ name: String, _ db: Database) throws -> Totals? {
@@ -318,7 +338,7 @@ struct IncrementalProjectionFold {
 
     private func write(_ db: Database) throws {
         for name in totalsOrder {
-            guard let state = totals[name] else { continue }
+            guard let state = totals[ExactText(name)] else { continue }
             var values: [DatabaseValue] = [
                 name.databaseValue,
                 state.total.databaseValue,

@@ -1,11 +1,11 @@
 import GRDB
 
 /// An event as the projectors fold it: its texts replaced by their ids in the fold's
-/// ``FoldVocabulary`` (the timestamp stays text: it is unique per event).
+/// ``FoldVocabulary`` (the timestamp packed into an ``EventTime``).
 struct InternedEvent {
     var seq: Int64
     var skill: Int
-    var invokedAt: String
+    var invokedAt: EventTime
     /// -1 when NULL (``FoldVocabulary/empty`` for an empty path).
     var workflowPath: Int
     var completed: Bool
@@ -46,7 +46,7 @@ struct InternedEvent {
                 }
             }
             let skill = vocabulary.id(bytes: try row.textBytes(1))
-            let invokedAt = try row.text(2)
+            let invokedAt = vocabulary.time(bytes: try row.textBytes(2))
             let path = row.isNull(3) ? -1 : vocabulary.id(bytes: try row.textBytes(3))
             let completed = try row.flag(4)
             let duration = try row.optionalDouble(5)
@@ -64,7 +64,7 @@ extension FoldVocabulary {
     /// The event with its texts interned.
     mutating func intern(_ event: ProjectionEvent) -> InternedEvent {
         InternedEvent(
-            seq: event.seq, skill: id(event.skillName), invokedAt: event.invokedAt,
+            seq: event.seq, skill: id(event.skillName), invokedAt: time(event.invokedAt),
             workflowPath: event.workflowPath.map { id($0) } ?? -1, completed: event.completed,
             durationSeconds: event.durationSeconds, errorType: event.errorType.map { id($0) } ?? -1,
             session: event.sessionID.map { id($0) } ?? -1, followUpActions: event.followUpActions.map { id($0) },

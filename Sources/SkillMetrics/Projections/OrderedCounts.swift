@@ -3,7 +3,8 @@
 public struct OrderedCounts: Sendable, Equatable {
     /// Keys and counts in order of first appearance.
     public private(set) var entries: [(key: String, count: Int)] = []
-    private var positions: [String: Int] = [:]
+    /// Keys compare by their bytes, as SQLite and the legacy tracker's Python dicts compare them.
+    private var positions: [ExactText: Int] = [:]
 
     public init() {}
 
@@ -13,16 +14,16 @@ public struct OrderedCounts: Sendable, Equatable {
 
     /// Adds `count` to `key`, appending the key if it is new.
     public mutating func add(_ key: String, count: Int = 1) {
-        if let position = positions[key] {
+        if let position = positions[ExactText(key)] {
             entries[position].count += count
         } else {
-            positions[key] = entries.count
+            positions[ExactText(key)] = entries.count
             entries.append((key, count))
         }
     }
 
     public subscript(key: String) -> Int? {
-        positions[key].map { entries[$0].count }
+        positions[ExactText(key)].map { entries[$0].count }
     }
 
     public var isEmpty: Bool { entries.isEmpty }
@@ -48,6 +49,6 @@ public struct OrderedCounts: Sendable, Equatable {
 
     public static func == (lhs: OrderedCounts, rhs: OrderedCounts) -> Bool {
         lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.count == $1.count }
+            && zip(lhs.entries, rhs.entries).allSatisfy { ExactText($0.key) == ExactText($1.key) && $0.count == $1.count }
     }
 }

@@ -17,7 +17,7 @@ enum ProjectionComparison {
     static func compare(_ projections: ProjectionSet, with db: Database) throws -> SkillMetricsStore.VerifyResult {
         var differences: [ProjectionDifference] = []
         let skillRows = projections.skillMetrics.rows
-        let sessionRows = projections.sessionSkills.rows
+        let sessions = projections.sessionSkills
         // The tables of the database's schema: V5's skill_totals and skill_key_count, or the
         // skill_metrics table (with the V2 columns when it has them); the search table from V2 on.
         let schema = try ProjectionSchema.of(db)
@@ -51,10 +51,10 @@ enum ProjectionComparison {
             }
             // Columns of skill_totals the view does not show: none besides the trigger's cache.
         }
-        if try !storedSessionRows(equal: sessionRows, db) {
+        if try !storedSessionRows(sessions, db) {
             try compareByKey(
                 "session_skill", keyColumns: ["session_id", "skill_name"],
-                expected: sessionRows.map(\.databaseValues), db: db, into: &differences)
+                expected: Array(sessions.lazyRows.map(\.databaseValues)), db: db, into: &differences)
         }
         if schema.hasWorkflowPaths {
             try compareTable(
@@ -63,7 +63,7 @@ enum ProjectionComparison {
         }
         return SkillMetricsStore.VerifyResult(
             events: projections.eventCount, skills: skillRows.count,
-            sessionSkills: sessionRows.count, differences: differences)
+            sessionSkills: sessions.rowCount, differences: differences)
     }
 
     /// True when column `index` of the statement's current row holds exactly `value` (as
@@ -143,18 +143,19 @@ enum ProjectionComparison {
         return remaining.next() == nil
     }
 
-    /// The `session_skill` rows (by far the most numerous) matched field by field, without
-    /// building their column values.
-    private static func storedSessionRows(equal rows: [SessionSkillRow], _ db: Database) throws -> Bool {
-        guard !rows.isEmpty else { return try storedRows(of: "session_skill", equal: [ColumnValues](), db) }
-        let columns = [
-            "session_id", "skill_name", "invocation_count", "first_invoked_at", "last_invoked_at",
-            "total_duration_seconds", "first_seq", "last_seq",
-        ]
-        return try storedRows(of: "session_skill", columns: columns, orderedBy: nil, equal: rows, db) { sqlite, row in
-            stored(sqlite, 0, isText: row.sessionID) && stored(sqlite, 1, isText: row.skillName)
+    /// The `session_skill` rows (by far the most numerous) matched field by field from the
+    /// projector's compact rows, without building a string or a column value.
+    private static func storedSessionRows(_ projector: SessionSkillProjector, _ db: Database) throws -> Bool {
+        let names = projector.vocabulary
+        guard projector.rowCount > 0 else { return try storedRows(of: "session_skill", equal: [ColumnValues](), db) }
+        return try storedRows(
+            of: "session_skill", columns: SessionSkillProjector.columns, orderedBy: nil, equal: projector.entries, db
+        ) { sqlite, row in
+            names.withBytes(of: row.session) { stored(sqlite, 0, isText: $0) }
+                && names.withBytes(of: row.skill) { stored(sqlite, 1, isText: $0) }
                 && stored(sqlite, 2, isInteger: Int64(row.invocationCount))
-                && stored(sqlite, 3, isText: row.firstInvokedAt) && stored(sqlite, 4, isText: row.lastInvokedAt)
+                && names.withBytes(of: row.firstInvokedAt) { stored(sqlite, 3, isText: $0) }
+                && names.withBytes(of: row.lastInvokedAt) { stored(sqlite, 4, isText: $0) }
                 && stored(sqlite, 5, isReal: row.totalDurationSeconds)
                 && stored(sqlite, 6, isInteger: row.firstSeq) && stored(sqlite, 7, isInteger: row.lastSeq)
         }
@@ -170,14 +171,17 @@ enum ProjectionComparison {
     }
 
     private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isText value: String) -> Bool {
+        var utf8 = value
+        return utf8.withUTF8 { stored(sqlite, index, isText: $0) }
+    }
+
+    /// True when column `index` is text whose UTF-8 bytes are exactly `expected`.
+    private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isText expected: UnsafeBufferPointer<UInt8>) -> Bool {
         guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT, let bytes = sqlite3_column_text(sqlite, index) else {
             return false
         }
         let count = Int(sqlite3_column_bytes(sqlite, index))
-        var utf8 = value
-        return utf8.withUTF8 { expected in
-            expected.count == count && (count == 0 || expected.baseAddress.map { memcmp($0, bytes, count) == 0 } == true)
-        }
+        return expected.count == count && (count == 0 || expected.baseAddress.map { memcmp($0, bytes, count) == 0 } == true)
     }
 
     /// Compares `expected` (rows with the same columns, keys unique) with the stored rows of
@@ -199,10 +203,12 @@ enum ProjectionComparison {
         func key(_ values: ColumnValues) -> [String] {
             keyOffsets.map { offset in offset.map { keyText(values[$0].value) } ?? "NULL" }
         }
-        var positions: [[String]: Int] = [:]
+        // Keys match by their bytes, as the tables' primary keys do (``ExactText``).
+        func exact(_ key: [String]) -> [ExactText] { key.map(ExactText.init) }
+        var positions: [[ExactText]: Int] = [:]
         positions.reserveCapacity(expected.count)
         for (position, row) in expected.enumerated() {
-            let rowKey = key(row)
+            let rowKey = exact(key(row))
             if positions[rowKey] == nil { positions[rowKey] = position }
         }
         // A column the table lacks reads as NULL (a difference, not an error).
@@ -213,7 +219,7 @@ enum ProjectionComparison {
         var found = [Bool](repeating: false, count: expected.count)
         var rowDifferences: [Int: [ProjectionDifference]] = [:]
         var extra: [ProjectionDifference] = []
-        var extraKeys = Set<[String]>()
+        var extraKeys = Set<[ExactText]>()
         while true {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { break }
@@ -226,8 +232,8 @@ enum ProjectionComparison {
             let rowKey = keyOffsets.map { offset in
                 offset.map { keyText(DatabaseValue(sqliteStatement: sqlite, index: CInt($0))) } ?? "NULL"
             }
-            guard let position = positions[rowKey] else {
-                if extraKeys.insert(rowKey).inserted {
+            guard let position = positions[exact(rowKey)] else {
+                if extraKeys.insert(exact(rowKey)).inserted {
                     extra.append(ProjectionDifference(
                         table: table, key: rowKey, field: "(row)", stored: "(present)", recomputed: "(missing)"))
                 }

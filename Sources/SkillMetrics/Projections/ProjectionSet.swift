@@ -47,7 +47,7 @@ public struct ProjectionSet: Sendable {
     /// Folds one event whose texts are ids of the set's vocabulary.
     private mutating func apply(_ event: InternedEvent) {
         skillFold.apply(event)
-        sessionFold.apply(event, vocabulary)
+        sessionFold.apply(event)
         pathFold.apply(event, vocabulary)
         lastSeq = event.seq
         eventCount += 1
@@ -61,7 +61,7 @@ public struct ProjectionSet: Sendable {
         defer { self.vocabulary = vocabulary }
         try InternedEvent.forEach(db, after: lastSeq, through: through, vocabulary: &vocabulary) { event, names in
             skillFold.apply(event)
-            sessionFold.apply(event, names)
+            sessionFold.apply(event)
             pathFold.apply(event, names)
             lastSeq = event.seq
             eventCount += 1
@@ -100,7 +100,11 @@ public struct ProjectionSet: Sendable {
                 into: "skill_metrics", db)
         }
         try db.execute(sql: "DELETE FROM session_skill")
-        try RowInserter.insertAll(sessionSkills.rows.lazy.map(\.databaseValues), into: "session_skill", db)
+        let sessions = sessionSkills
+        try MultiRowInsert(into: "session_skill", columns: SessionSkillProjector.columns)
+            .run(db, count: sessions.rowCount) { statement, row, first in
+                sessions.bind(row: row, to: statement, from: first)
+            }
         if schema.hasWorkflowPaths {
             let indexTrigger = schema.indexesWorkflowPathsOnInsert
                 ? try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'skill_workflow_path_index'")

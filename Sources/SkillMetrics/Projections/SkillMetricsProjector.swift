@@ -17,8 +17,8 @@ public struct SkillMetricsProjector: Sendable {
         var workflowPaths = IDCounts()
         var commonErrors = IDCounts()
         var followUpActions = IDCounts()
-        var firstInvoked: String
-        var lastInvoked: String
+        var firstInvoked: EventTime
+        var lastInvoked: EventTime
         var firstSeq: Int64
         var lastSeq: Int64
         /// Completed events with a non-null duration (the percentiles' n, schema V2).
@@ -133,8 +133,8 @@ public struct SkillMetricsProjector: Sendable {
                 workflowPaths: state.workflowPaths.orderedCounts(vocabulary),
                 commonErrors: state.commonErrors.orderedCounts(vocabulary),
                 followUpActions: state.followUpActions.orderedCounts(vocabulary),
-                firstInvoked: state.firstInvoked,
-                lastInvoked: state.lastInvoked,
+                firstInvoked: vocabulary[state.firstInvoked],
+                lastInvoked: vocabulary[state.lastInvoked],
                 completionRate: state.total == 0 ? 0.0 : Double(state.completed) / Double(state.total) * 100,
                 avgDurationSeconds: state.completed == 0 ? 0.0 : state.totalDuration / Double(state.completed),
                 firstSeq: state.firstSeq,

@@ -30,7 +30,7 @@ extension SkillMetricsStore {
             return RebuildResult(
                 events: projections.eventCount,
                 skills: projections.skillMetrics.rows.count,
-                sessionSkills: projections.sessionSkills.rows.count)
+                sessionSkills: projections.sessionSkills.rowCount)
         }
     }
 

@@ -34,6 +34,17 @@ struct RawStatement {
         }
     }
 
+    /// Binds UTF-8 `bytes` as text (copied by SQLite).
+    func bind(_ index: CInt, bytes: UnsafeBufferPointer<UInt8>) {
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(sqlite, index, $0, CInt(bytes.count), Self.transient)
+            }
+        } else {
+            _ = sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
+        }
+    }
+
     func bind(_ index: CInt, _ value: Int64) { _ = sqlite3_bind_int64(sqlite, index, value) }
     func bind(_ index: CInt, _ value: Int) { _ = sqlite3_bind_int64(sqlite, index, Int64(value)) }
     func bind(_ index: CInt, _ value: Double) { _ = sqlite3_bind_double(sqlite, index, value) }
