@@ -39,7 +39,7 @@ struct SchemaV7Tests {
         for target in [store, reference] { try Self.append(target, events[..<1_000], batch: 50) }
         let v6Rows = try SchemaV5Tests.projections(store)
 
-        #expect(try store.migrate() == [7])
+        #expect(try store.migrate(upTo: 7) == [7])
         #expect(try SchemaV5Tests.projections(store) == v6Rows)
         for target in [store, reference] { try Self.feed(target, events, from: 1_000) }
         #expect(try SchemaV5Tests.projections(store) == SchemaV5Tests.projections(reference))
@@ -60,7 +60,7 @@ struct SchemaV7Tests {
         let directory = TemporaryDirectory()
         let events = try SchemaV5Tests.events(shape, 1_200, seed: 23)
         let store = try SchemaV5Tests.unmigratedStore(directory)
-        #expect(try store.migrate().last == 7)
+        #expect(try store.migrate(upTo: 7).last == 7)
         try Self.append(store, events[..<600], batch: 40)
         let cached = try store.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_totals WHERE percentile_cache_count = duration_count") ?? 0
