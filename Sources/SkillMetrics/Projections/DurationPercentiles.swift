@@ -71,13 +71,7 @@ struct PercentileSelector {
         var next = 0
         var index = 0
         while index < count {
-            let code = sqlite3_step(sqlite)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-            }
+            guard try statement.stepRow(db) else { break }
             if next < positions.count, positions[next] == index {
                 let type = sqlite3_column_type(sqlite, 0)
                 guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else {

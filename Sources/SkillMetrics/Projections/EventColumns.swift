@@ -9,23 +9,19 @@ import GRDBSQLite
 /// is a ``SkillMetricsError/invalidInput(location:reason:)`` naming the table, column and
 /// seq, never a trap.
 struct EventColumns {
+    private let statement: Statement
     let sqlite: OpaquePointer
-    /// The seq of the current row (set by ``step(_:sql:)``), for error messages.
+    /// The seq of the current row (set by ``step(_:)``), for error messages.
     private(set) var seq: Int64 = 0
 
     init(_ statement: Statement) {
+        self.statement = statement
         sqlite = statement.sqliteStatement
     }
 
     /// Steps to the next row and reads its seq; false when there is none.
-    mutating func step(_ db: Database, sql: String) throws -> Bool {
-        let code = sqlite3_step(sqlite)
-        if code == SQLITE_DONE { return false }
-        guard code == SQLITE_ROW else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code),
-                message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-        }
+    mutating func step(_ db: Database) throws -> Bool {
+        guard try statement.stepRow(db) else { return false }
         guard sqlite3_column_type(sqlite, 0) == SQLITE_INTEGER else {
             throw SkillMetricsError.invalidInput(
                 location: "skill_invocation after seq \(seq), column seq", reason: "not an integer")

@@ -29,7 +29,7 @@ struct InternedEvent {
         try statement.setArguments([after, through])
         var row = EventColumns(statement)
         var actions: [Int] = []
-        while try row.step(db, sql: ProjectionEvent.selectSQL) {
+        while try row.step(db) {
             actions.removeAll(keepingCapacity: true)
             let actionBytes = try row.textBytes(8)
             if !(actionBytes.count == 2 && actionBytes[0] == UInt8(ascii: "[") && actionBytes[1] == UInt8(ascii: "]")) {

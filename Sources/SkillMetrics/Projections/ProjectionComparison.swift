@@ -130,14 +130,7 @@ enum ProjectionComparison {
         let statement = try db.makeStatement(sql: sql)
         let sqlite = statement.sqliteStatement
         var remaining = rows.makeIterator()
-        while true {
-            let code = sqlite3_step(sqlite)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
-            }
+        while try statement.stepRow(db) {
             guard let row = remaining.next(), matches(sqlite, row) else { return false }
         }
         return remaining.next() == nil
@@ -220,14 +213,7 @@ enum ProjectionComparison {
         var rowDifferences: [Int: [ProjectionDifference]] = [:]
         var extra: [ProjectionDifference] = []
         var extraKeys = Set<[ExactText]>()
-        while true {
-            let code = sqlite3_step(sqlite)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(
-                    resultCode: ResultCode(rawValue: code),
-                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-            }
+        while try statement.stepRow(db) {
             // Only the key columns are decoded up front; the others are compared in place.
             let rowKey = keyOffsets.map { offset in
                 offset.map { keyText(DatabaseValue(sqliteStatement: sqlite, index: CInt($0))) } ?? "NULL"

@@ -61,7 +61,7 @@ public struct ProjectionEvent: Sendable {
         let statement = try db.makeStatement(sql: selectSQL)
         try statement.setArguments([after, through])
         var row = EventColumns(statement)
-        while try row.step(db, sql: selectSQL) {
+        while try row.step(db) {
             let actionsText = try row.text(8)
             guard let actions = try EventLog.parseActions(actionsText) else {
                 throw row.bad(8, "not a JSON array of strings")
