@@ -307,38 +307,46 @@ enum EventLog {
 
     /// Parses a follow-up list; nil when the text is not a JSON array of strings.
     static func parseActions(_ text: String) throws -> [String]? {
-        if text == "[]" { return [] }
-        if let actions = parseSimpleActions(text) { return actions }
-        guard case .array(let elements) = try? JSONParser().parse(text) else { return nil }
-        var actions: [String] = []
-        actions.reserveCapacity(elements.count)
-        for element in elements {
-            guard case .string(let action) = element else { return nil }
-            actions.append(action)
-        }
-        return actions
-    }
-
-    /// The common case without the general parser: `["a","b"]` exactly as SQLite's
-    /// `json_array` writes it, with no escape sequence and no control character inside the
-    /// strings. Such text is a JSON array of strings whose values are the bytes between the
-    /// quotes (a quote byte never occurs inside a UTF-8 multi-byte sequence). Nil for anything
-    /// else, which the strict parser then decides.
-    private static func parseSimpleActions(_ text: String) -> [String]? {
         var text = text
         return text.withUTF8 { bytes -> [String]? in
             var actions: [String] = []
-            let parsed = scanSimpleActions(bytes) { action in
-                actions.append(String(decoding: action, as: UTF8.self))
-            }
+            let parsed = scanActions(bytes, into: &actions) { String(decoding: $0, as: UTF8.self) }
             return parsed ? actions : nil
         }
     }
 
-    /// Scans `bytes` as ``parseSimpleActions(_:)`` does, handing each action's bytes to
-    /// `body` in order. False (after some calls, perhaps) when the text is not of that form;
-    /// `[]` is not (the caller checks it first).
-    static func scanSimpleActions(
+    /// Appends `make(bytes)` to `list` for the UTF-8 bytes of each action of a follow-up list,
+    /// in order; false (with `list` as it was) when the text is not a JSON array of strings.
+    ///
+    /// `[]` and the common case — `["a","b"]` exactly as SQLite's `json_array` writes it, with no
+    /// escape sequence and no control character inside the strings — are read without the
+    /// general parser: such text is a JSON array of strings whose values are the bytes between
+    /// the quotes (a quote byte never occurs inside a UTF-8 multi-byte sequence). Anything else
+    /// is decided by the strict parser.
+    static func scanActions<Element>(
+        _ bytes: UnsafeBufferPointer<UInt8>, into list: inout [Element],
+        _ make: (UnsafeBufferPointer<UInt8>) -> Element
+    ) -> Bool {
+        if bytes.count == 2, bytes[0] == UInt8(ascii: "["), bytes[1] == UInt8(ascii: "]") { return true }
+        let start = list.count
+        if scanSimpleActions(bytes, { list.append(make($0)) }) { return true }
+        list.removeSubrange(start...)
+        guard case .array(let elements) = try? JSONParser().parse(String(decoding: bytes, as: UTF8.self)) else {
+            return false
+        }
+        for element in elements {
+            guard case .string(var action) = element else {
+                list.removeSubrange(start...)
+                return false
+            }
+            list.append(action.withUTF8 { make($0) })
+        }
+        return true
+    }
+
+    /// The fast path of ``scanActions(_:into:_:)``: true when `bytes` is of the simple form,
+    /// `body` called for each action along the way (also before a `false`).
+    private static func scanSimpleActions(
         _ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void
     ) -> Bool {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), backslash = UInt8(ascii: "\\")

@@ -5,13 +5,11 @@ import Foundation
 /// state by integers instead of hashing strings on every event.
 ///
 /// A text is found by its UTF-8 bytes: a stored column is interned straight from SQLite's
-/// buffer, and its `String` is made only the first time that text occurs. Equal bytes give
+/// buffer, and only its bytes are kept (a `String` is made when a row is read). Equal bytes give
 /// the same id whichever way they arrive (``id(_:)`` for a `String`, ``id(bytes:)`` for a
 /// buffer). Id 0 is the empty text. Memory grows with the number of distinct texts, never
 /// with the number of events.
 struct FoldVocabulary: Sendable {
-    /// The texts, by id.
-    private(set) var strings: [String] = []
     /// Every text's bytes, one after the other: text `id` is `bytes[starts[id]..<starts[id + 1]]`.
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
@@ -29,9 +27,12 @@ struct FoldVocabulary: Sendable {
     }
 
     /// The number of distinct texts.
-    var count: Int { strings.count }
+    var count: Int { starts.count - 1 }
 
-    subscript(id: Int) -> String { strings[id] }
+    /// Text `id` (a `String` made from its bytes: rows are made once each, events never).
+    subscript(id: Int) -> String {
+        withBytes(of: id) { String(decoding: $0, as: UTF8.self) }
+    }
 
     /// Calls `body` with the UTF-8 bytes of text `id` (valid during the call).
     func withBytes<R>(of id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
@@ -44,20 +45,20 @@ struct FoldVocabulary: Sendable {
     /// The id of `text`, adding it when new.
     mutating func id(_ text: String) -> Int {
         var utf8 = text
-        return utf8.withUTF8 { buffer in id(bytes: buffer, making: text) }
+        return utf8.withUTF8 { buffer in id(bytes: buffer, validUTF8: true) }
     }
 
     /// The id of the text whose UTF-8 bytes are `buffer` (which need not outlive the call),
     /// adding it when new.
     mutating func id(bytes buffer: UnsafeBufferPointer<UInt8>) -> Int {
-        id(bytes: buffer, making: nil)
+        id(bytes: buffer, validUTF8: false)
     }
 
-    private mutating func id(bytes buffer: UnsafeBufferPointer<UInt8>, making text: String?) -> Int {
+    private mutating func id(bytes buffer: UnsafeBufferPointer<UInt8>, validUTF8: Bool) -> Int {
         let (hash, isASCII) = Self.hash(buffer, seed: seed)
         // Bytes that are not ASCII may not be valid UTF-8: they are looked up as the `String`
         // they decode to (invalid sequences repaired), as a caller passing that String would.
-        if text == nil && !isASCII { return id(String(decoding: buffer, as: UTF8.self)) }
+        if !validUTF8 && !isASCII { return id(String(decoding: buffer, as: UTF8.self)) }
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -66,13 +67,12 @@ struct FoldVocabulary: Sendable {
             if hashes[existing] == hash && holds(existing, buffer) { return existing }
             slot = (slot + 1) & mask
         }
-        let id = strings.count
-        strings.append(text ?? String(decoding: buffer, as: UTF8.self))
+        let id = count
         bytes.append(contentsOf: buffer)
         starts.append(bytes.count)
         hashes.append(hash)
         slots[slot] = id
-        if strings.count * 2 > slots.count { grow() }
+        if count * 2 > slots.count { grow() }
         return id
     }
 

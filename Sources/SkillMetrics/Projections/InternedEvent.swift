@@ -18,12 +18,11 @@ struct InternedEvent {
     var finished: Bool
 
     /// Streams the stored events with `after < seq <= through` in seq order, interning their
-    /// texts straight from SQLite's buffers (a `String` is made only for a text not seen
-    /// before). The columns are checked as ``ProjectionEvent/forEach(_:after:through:_:)``
-    /// checks them, with the same errors. `body` gets each event and the vocabulary so far.
+    /// texts straight from SQLite's buffers (no `String` is made). The columns are checked as
+    /// ``ProjectionEvent/forEach(_:after:through:_:)`` checks them, with the same errors.
     static func forEach(
         _ db: Database, after: Int64, through: Int64, vocabulary: inout FoldVocabulary,
-        _ body: (InternedEvent, FoldVocabulary) throws -> Void
+        _ body: (InternedEvent) throws -> Void
     ) throws {
         let statement = try db.makeStatement(sql: ProjectionEvent.selectSQL)
         try statement.setArguments([after, through])
@@ -31,20 +30,8 @@ struct InternedEvent {
         var actions: [Int] = []
         while try row.step(db) {
             actions.removeAll(keepingCapacity: true)
-            let actionBytes = try row.textBytes(8)
-            if !(actionBytes.count == 2 && actionBytes[0] == UInt8(ascii: "[") && actionBytes[1] == UInt8(ascii: "]")) {
-                let simple = EventLog.scanSimpleActions(actionBytes) { action in
-                    actions.append(vocabulary.id(bytes: action))
-                }
-                if !simple {
-                    // Anything else goes through the strict parser, as ProjectionEvent's reader does.
-                    actions.removeAll(keepingCapacity: true)
-                    guard let parsed = try EventLog.parseActions(row.text(8)) else {
-                        throw row.bad(8, "not a JSON array of strings")
-                    }
-                    for action in parsed { actions.append(vocabulary.id(action)) }
-                }
-            }
+            let listed = EventLog.scanActions(try row.textBytes(8), into: &actions) { vocabulary.id(bytes: $0) }
+            guard listed else { throw row.bad(8, "not a JSON array of strings") }
             let skill = vocabulary.id(bytes: try row.textBytes(1))
             let invokedAt = vocabulary.time(bytes: try row.textBytes(2))
             let path = row.isNull(3) ? -1 : vocabulary.id(bytes: try row.textBytes(3))
@@ -55,7 +42,7 @@ struct InternedEvent {
             try body(InternedEvent(
                 seq: row.seq, skill: skill, invokedAt: invokedAt, workflowPath: path, completed: completed,
                 durationSeconds: duration, errorType: error, session: session, followUpActions: actions,
-                finished: try row.flag(9)), vocabulary)
+                finished: try row.flag(9)))
         }
     }
 }

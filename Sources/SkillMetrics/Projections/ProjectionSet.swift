@@ -48,7 +48,7 @@ public struct ProjectionSet: Sendable {
     private mutating func apply(_ event: InternedEvent) {
         skillFold.apply(event)
         sessionFold.apply(event)
-        pathFold.apply(event, vocabulary)
+        pathFold.apply(event)
         lastSeq = event.seq
         eventCount += 1
     }
@@ -59,12 +59,8 @@ public struct ProjectionSet: Sendable {
         var vocabulary = self.vocabulary
         self.vocabulary = FoldVocabulary()  // held uniquely while the reader interns into it
         defer { self.vocabulary = vocabulary }
-        try InternedEvent.forEach(db, after: lastSeq, through: through, vocabulary: &vocabulary) { event, names in
-            skillFold.apply(event)
-            sessionFold.apply(event)
-            pathFold.apply(event, names)
-            lastSeq = event.seq
-            eventCount += 1
+        try InternedEvent.forEach(db, after: lastSeq, through: through, vocabulary: &vocabulary) { event in
+            apply(event)
             if let progress, eventCount % 100_000 == 0 { progress(eventCount) }
         }
         if try Self.hasPercentileColumns(db) {

@@ -14,15 +14,14 @@ struct ExactText: Hashable, Sendable {
     }
 
     static func == (lhs: ExactText, rhs: ExactText) -> Bool {
-        let fast = lhs.text.utf8.withContiguousStorageIfAvailable { left in
-            rhs.text.utf8.withContiguousStorageIfAvailable { right in
+        var left = lhs.text, right = rhs.text
+        return left.withUTF8 { left in
+            right.withUTF8 { right in
                 guard left.count == right.count else { return false }
                 guard let leftBytes = left.baseAddress, let rightBytes = right.baseAddress else { return true }
                 return memcmp(leftBytes, rightBytes, left.count) == 0
             }
         }
-        if let fast, let result = fast { return result }
-        return lhs.text.utf8.elementsEqual(rhs.text.utf8)
     }
 
     func hash(into hasher: inout Hasher) {

@@ -23,15 +23,7 @@ struct RawStatement {
 
     func bind(_ index: CInt, _ value: String) {
         var value = value
-        value.withUTF8 { bytes in
-            if let base = bytes.baseAddress {
-                _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                    sqlite3_bind_text(sqlite, index, $0, CInt(bytes.count), Self.transient)
-                }
-            } else {
-                _ = sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
-            }
-        }
+        value.withUTF8 { bind(index, bytes: $0) }
     }
 
     /// Binds UTF-8 `bytes` as text (copied by SQLite).
