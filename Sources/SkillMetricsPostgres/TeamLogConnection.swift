@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SkillMetrics
 
 /// One connection to the PostgreSQL team log (postgres-nio), with the few helpers the
 /// operations need: plain and multi-statement queries and explicit transactions.
@@ -96,6 +97,25 @@ public final class TeamLogConnection: Sendable {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
+    }
+
+    /// Exports the current transaction's snapshot (`pg_export_snapshot()`), for another
+    /// connection to read the same state with ``importSnapshot(_:)`` while this transaction lasts.
+    func exportSnapshot() async throws(TeamLogError) -> String {
+        guard let row = try await rows("SELECT pg_export_snapshot()", "exporting the snapshot").first else {
+            throw .server(operation: "exporting the snapshot", reason: "no row returned")
+        }
+        return try ServerRow(row, "pg_export_snapshot").value(0, String.self)
+    }
+
+    /// Makes the current transaction (REPEATABLE READ, before its first query) read the snapshot
+    /// another connection exported.
+    func importSnapshot(_ snapshot: String) async throws(TeamLogError) {
+        // SET takes no parameters; a snapshot id is hexadecimal digits and dashes.
+        guard !snapshot.isEmpty, snapshot.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (48...57).contains($0) || (65...70).contains($0) || (97...102).contains($0) }) else {
+            throw .server(operation: "importing the snapshot", reason: "unexpected snapshot id \(JSONWriter.quoted(snapshot))")
+        }
+        try await execute(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), "importing the snapshot")
     }
 
     /// Takes the writers' lock (see `Schemas/postgres/V1__team_log.sql`) for the current transaction.

@@ -26,47 +26,147 @@ public struct TeamLogProjections: Sendable {
 
     /// Folds the server's log (in the caller's transaction, so on one snapshot).
     ///
-    /// The events stream in seq order, each row decoded in one call (postgres-nio's tuple
-    /// decode) and folded as it arrives, while the connection's event loop reads the next
-    /// ones. The percentiles need only a few sorted positions of each skill's durations: the
-    /// server numbers every skill's durations in the order (duration, seq) along the duration
-    /// index, in one scan, and sends the values at the positions asked for; they are offered
-    /// to the core's ``SortedDurationStream`` at those positions (NaN elsewhere, so a position
-    /// the core wanted and was not sent shows as a difference, never as a silent match).
+    /// The events come in seq order, in chunks of ``chunkSize`` sent as one row of aggregates
+    /// (``ServerArrayChunk``), the next chunk fetched while this one folds; their texts are
+    /// interned straight from the chunk's bytes. The percentiles need only a few sorted
+    /// positions of each skill's durations: the server numbers every skill's durations in the
+    /// order (duration, seq) along the duration index, in one scan, and sends the values at
+    /// those positions (``durations(_:)``), on a second connection that reads the same snapshot
+    /// while the events fold; they are offered to the core's ``SortedDurationStream`` at those
+    /// positions (NaN for one the server did not send, so it shows as a difference, never as a
+    /// silent match).
     func recompute(_ log: TeamLogConnection) async throws -> Recomputed {
         var recomputed = Recomputed()
-        try await log.stream("""
-            SELECT seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
-                   session_id, follow_up_actions, finished
-            FROM skill_invocation ORDER BY seq
-            """, "reading the team log") { postgresRow in
-            let (seq, skillName, invokedAt, workflowPath, completed, durationSeconds, errorType, sessionID, actionsText, finished):
-                (Int64, String, String, String?, Int, Double?, String?, String?, String, Int)
-            do {
-                (seq, skillName, invokedAt, workflowPath, completed, durationSeconds, errorType, sessionID, actionsText, finished) =
-                    try postgresRow.decode((Int64, String, String, String?, Int, Double?, String?, String?, String, Int).self)
-            } catch {
-                throw TeamLogError.invalidRow("skill_invocation: \(error)")
-            }
-            guard let actions = ProjectionEvent.parseFollowUpActions(actionsText) else {
-                throw TeamLogError.invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
-            }
-            recomputed.projections.apply(ProjectionEvent.stored(
-                seq: seq, skillName: skillName, invokedAt: invokedAt, workflowPath: workflowPath,
-                completed: completed != 0, durationSeconds: durationSeconds, errorType: errorType,
-                sessionID: sessionID, followUpActions: actions, finished: finished != 0))
+        // The durations are read on a second connection, on this transaction's snapshot, while
+        // this one streams the events (the server computes the positions from each skill's count
+        // as the core does, so the query does not wait for the fold).
+        let snapshot = try await log.exportSnapshot()
+        async let durationsAlongside = Self.durationsOnSecondConnection(log, snapshot: snapshot)
+        try await Self.foldEvents(log, into: &recomputed.projections)
+        let durations: Durations
+        if let read = try await durationsAlongside {
+            durations = read
+        } else {
+            durations = try await Self.durations(log)
         }
-        let counted = recomputed.projections.skillMetrics.rows.filter { $0.durationCount > 0 }
-        guard !counted.isEmpty else { return recomputed }
-        var askedSkills: [String] = []
-        var askedPositions: [Int64] = []
-        for row in counted {
-            for position in Self.percentilePositions(count: row.durationCount) {
-                askedSkills.append(row.skillName)
-                askedPositions.append(Int64(position))
+        for row in recomputed.projections.skillMetrics.rows where row.durationCount > 0 {
+            let found = durations[Array(row.skillName.utf8)]
+            guard let found, found.count == row.durationCount else {
+                throw TeamLogError.invalidRow("skill \(JSONWriter.quoted(row.skillName)): \(found?.count ?? 0) durations, the fold counted \(row.durationCount)")
             }
+            var stream = SortedDurationStream(count: row.durationCount)
+            for position in Self.percentilePositions(count: row.durationCount).sorted() {
+                stream.offer(found.at[position] ?? .nan, at: position)
+            }
+            recomputed.percentiles[row.skillName] = stream.result
         }
-        var values: [String: (count: Int, at: [Int: Double])] = [:]
+        return recomputed
+    }
+
+    /// Events per chunk of a bulk read (one row of arrays from the server).
+    static let chunkSize = 5_000
+
+    /// Folds every event, in seq order, reading them in chunks of ``chunkSize`` (keyset on seq,
+    /// the primary key), each one row of aggregates (``ServerArrayChunk``); the next chunk is
+    /// fetched while this one folds.
+    private static func foldEvents(_ log: TeamLogConnection, into projections: inout ProjectionSet) async throws {
+        var chunk = ServerArrayChunk("skill_invocation")
+        var after = Int64.min
+        var next = try await eventChunk(log, after: after)
+        while let row = next {
+            try chunk.load(row)
+            if chunk.isAmbiguous, let arrays = try await eventChunk(log, after: after, joined: false) {
+                try chunk.load(arrays)
+            }
+            guard chunk.count > 0 else { break }
+            let last = try chunk.lastInt8(0)
+            let full = chunk.count == chunkSize
+            async let following = full ? eventChunk(log, after: last) : nil
+            try chunk.withColumns { columns in
+                for _ in 0..<chunk.count {
+                    let seq = try columns.int8(0)
+                    guard seq > after else {
+                        throw TeamLogError.invalidRow("skill_invocation: seq \(seq) came after seq \(after)")
+                    }
+                    after = seq
+                    let skill = try columns.text(1), invokedAt = try columns.text(2)
+                    let path = try columns.optionalText(3)
+                    let flags = try columns.int4(4)
+                    let duration = try columns.optionalFloat8(5)
+                    let error = try columns.optionalText(6), session = try columns.optionalText(7)
+                    let actions = try columns.text(8)
+                    func nullable(_ text: UnsafeBufferPointer<UInt8>?, _ nullFlag: Int64, _ column: String) throws -> UnsafeBufferPointer<UInt8>? {
+                        if flags & nullFlag != 0 { return nil }
+                        guard let text else { throw TeamLogError.invalidRow("skill_invocation seq \(seq): \(column) NULL in one column and not in the other") }
+                        return text
+                    }
+                    let folded = projections.apply(StoredEventBytes(
+                        seq: seq, skillName: skill, invokedAt: invokedAt, workflowPath: try nullable(path, 4, "workflow_path"),
+                        completed: flags & 1 != 0, durationSeconds: duration, errorType: try nullable(error, 8, "error_type"),
+                        sessionID: try nullable(session, 16, "session_id"), followUpActions: actions, finished: flags & 2 != 0))
+                    guard folded else {
+                        throw TeamLogError.invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
+                    }
+                }
+            }
+            next = try await following
+        }
+    }
+
+    /// The events with seq > `after`, at most ``chunkSize`` in seq order, as one row: seq and
+    /// duration as arrays; the flags (completed, finished, and which nullable texts are NULL) as
+    /// an array of bit sets; the texts joined (``ServerArrayChunk``), or as arrays when not `joined`.
+    private static func eventChunk(_ log: TeamLogConnection, after: Int64, joined: Bool = true) async throws(TeamLogError) -> PostgresRow? {
+        func text(_ column: String, nullable: Bool) -> String {
+            guard joined else { return "array_agg(\(column)) AS \(column)" }
+            return "string_agg(\(nullable ? "coalesce(\(column), '')" : column), E'\\x01') AS \(column)"
+        }
+        let aggregates = """
+            array_agg(seq) AS seq, \(text("skill_name", nullable: false)), \(text("invoked_at", nullable: false)),
+            \(text("workflow_path", nullable: true)),
+            array_agg((completed <> 0)::int + 2 * (finished <> 0)::int + 4 * (workflow_path IS NULL)::int
+                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int) AS flags,
+            array_agg(duration_seconds) AS duration_seconds, \(text("error_type", nullable: true)),
+            \(text("session_id", nullable: true)), \(text("follow_up_actions", nullable: false))
+            """
+        return try await log.rows("""
+            SELECT \(unescaped: aggregates)
+            FROM (SELECT seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
+                         session_id, follow_up_actions, finished
+                  FROM skill_invocation WHERE seq > \(after) ORDER BY seq LIMIT \(chunkSize)) AS e
+            """, "reading the team log").first
+    }
+
+    /// Each skill's duration count and its durations at the sorted positions the percentiles
+    /// read, keyed by the skill name's bytes.
+    typealias Durations = [[UInt8]: (count: Int, at: [Int: Double])]
+
+    /// ``durations(_:)`` on a second connection to the same server, in a read-only transaction
+    /// on `snapshot` (exported by `log`'s transaction, so both read the same log). Nil when a
+    /// second connection cannot be made (the caller then reads them on its own connection).
+    private static func durationsOnSecondConnection(_ log: TeamLogConnection, snapshot: String) async throws -> Durations? {
+        guard let second = try? await TeamLogConnection.connect(log.url, logger: log.logger) else { return nil }
+        do {
+            let read = try await second.transaction("reading durations") {
+                try await second.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "reading durations")
+                try await second.importSnapshot(snapshot)
+                return try await durations(second)
+            }
+            await second.close()
+            return read
+        } catch {
+            await second.close()
+            throw error
+        }
+    }
+
+    /// Every skill's duration count and the durations at the sorted positions
+    /// ``percentilePositions(count:)`` lists, in one scan of the duration index: the server
+    /// numbers each skill's durations in the order (duration, seq) and computes the positions
+    /// from the count with the same double arithmetic (k = (n-1)·p, its floor and the next).
+    static func durations(_ log: TeamLogConnection) async throws -> Durations {
+        var values: Durations = [:]
+        var cells = ServerCells("durations")
         try await log.stream("""
             SELECT d.skill_name, d.pos, d.n, d.duration_seconds
             FROM (SELECT i.skill_name, i.duration_seconds,
@@ -74,29 +174,19 @@ public struct TeamLogProjections: Sendable {
                          count(*) OVER (PARTITION BY i.skill_name) AS n
                   FROM skill_invocation i
                   WHERE i.completed = 1 AND i.finished = 1 AND i.duration_seconds IS NOT NULL) AS d
-            JOIN unnest(\(askedSkills)::text[], \(askedPositions)::bigint[]) AS w(skill_name, pos)
-                 ON w.skill_name = d.skill_name AND w.pos = d.pos
+            WHERE d.pos IN (0, d.n - 1,
+                            floor((d.n - 1)::float8 * '0.5'::float8), floor((d.n - 1)::float8 * '0.5'::float8) + 1,
+                            floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
+                            floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
             """, "reading durations") { postgresRow in
-            let (skill, position, count, value): (String, Int, Int, Double)
-            do {
-                (skill, position, count, value) = try postgresRow.decode((String, Int, Int, Double).self)
-            } catch {
-                throw TeamLogError.invalidRow("durations: \(error)")
-            }
+            try cells.load(postgresRow)
+            let position = Int(truncatingIfNeeded: try cells.integer(1))
+            let count = Int(truncatingIfNeeded: try cells.integer(2))
+            let value = try cells.real(3)
+            let skill = try cells.withTexts { Array(try $0.text(0)) }
             values[skill, default: (count, [:])].at[position] = value
         }
-        for row in counted {
-            let found = values[row.skillName]
-            guard let found, found.count == row.durationCount else {
-                throw TeamLogError.invalidRow("skill \(JSONWriter.quoted(row.skillName)): \(found?.count ?? 0) durations, the fold counted \(row.durationCount)")
-            }
-            var stream = SortedDurationStream(count: row.durationCount)
-            for position in 0..<row.durationCount {
-                stream.offer(found.at[position] ?? .nan)
-            }
-            recomputed.percentiles[row.skillName] = stream.result
-        }
-        return recomputed
+        return values
     }
 
     /// The sorted positions numpy's linear method reads for min, max, p50, p95 and p99 of
@@ -267,43 +357,81 @@ public struct TeamLogProjections: Sendable {
         }
     }
 
+    /// Compares the stored `session_skill` rows with the recomputed ones in one pass over the
+    /// table, in whatever order the server returns them: each stored row finds its recomputed
+    /// row by the bytes of its key (no `String` is made for a row that matches). Differences
+    /// come in the order of the recomputed rows (missing rows included), then the stored rows
+    /// that should not exist, sorted by key.
     private func compareSessions(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
-        var stored: [SessionSkillKey: SessionSkillRow] = [:]
-        stored.reserveCapacity(recomputed.projections.sessionSkills.rowCount)
-        try await log.stream("""
-            SELECT session_id, skill_name, invocation_count, first_invoked_at, last_invoked_at,
-                   total_duration_seconds, first_seq, last_seq
-            FROM session_skill
-            """, "reading session_skill") { postgresRow in
-            let (session, skill, count, first, last, total, firstSeq, lastSeq): (String, String, Int, String, String, Double, Int64, Int64)
-            do {
-                (session, skill, count, first, last, total, firstSeq, lastSeq) =
-                    try postgresRow.decode((String, String, Int, String, String, Double, Int64, Int64).self)
-            } catch {
-                throw TeamLogError.invalidRow("session_skill: \(error)")
+        let projector = recomputed.projections.sessionSkills
+        var matched = [Bool](repeating: false, count: projector.rowCount)
+        var differing: [Int: SessionSkillRow] = [:]
+        var extra: [SessionSkillRow] = []
+        var chunk = ServerArrayChunk("session_skill")
+        var after: (session: [UInt8], skill: [UInt8])?
+        var next = try await sessionChunk(log, after: nil)
+        while let row = next {
+            try chunk.load(row)
+            if chunk.isAmbiguous, let arrays = try await sessionChunk(log, after: after, joined: false) {
+                try chunk.load(arrays)
             }
-            stored[SessionSkillKey(session: session, skill: skill)] = SessionSkillRow.stored(
-                sessionID: session, skillName: skill, invocationCount: count, firstInvokedAt: first,
-                lastInvokedAt: last, totalDurationSeconds: total, firstSeq: firstSeq, lastSeq: lastSeq)
+            guard chunk.count > 0 else { break }
+            let last = try chunk.withColumns { columns in
+                (session: Array(try columns.lastText(0)), skill: Array(try columns.lastText(1)))
+            }
+            let full = chunk.count == Self.chunkSize
+            async let following = full ? sessionChunk(log, after: last) : nil
+            try chunk.withColumns { columns in
+                for _ in 0..<chunk.count {
+                    let session = try columns.text(0), skill = try columns.text(1)
+                    let count = try columns.int8(2)
+                    let first = try columns.text(3), last = try columns.text(4)
+                    let total = try columns.float8(5)
+                    let firstSeq = try columns.int8(6), lastSeq = try columns.int8(7)
+                    if let previous = after {
+                        let ordered = previous.session.elementsEqual(session)
+                            ? previous.skill.lexicographicallyPrecedes(skill)
+                            : previous.session.lexicographicallyPrecedes(session)
+                        guard ordered else { throw TeamLogError.invalidRow("session_skill: rows out of key order") }
+                    }
+                    after = (Array(session), Array(skill))
+                    func storedRow() -> SessionSkillRow {
+                        SessionSkillRow.stored(
+                            sessionID: String(decoding: session, as: UTF8.self), skillName: String(decoding: skill, as: UTF8.self),
+                            invocationCount: Int(truncatingIfNeeded: count), firstInvokedAt: String(decoding: first, as: UTF8.self),
+                            lastInvokedAt: String(decoding: last, as: UTF8.self), totalDurationSeconds: total,
+                            firstSeq: firstSeq, lastSeq: lastSeq)
+                    }
+                    guard let position = projector.position(session: session, skill: skill) else {
+                        extra.append(storedRow())
+                        continue
+                    }
+                    matched[position] = true
+                    if !projector.row(at: position, hasInvocationCount: count, firstInvokedAt: first, lastInvokedAt: last,
+                                      totalDurationSeconds: total, firstSeq: firstSeq, lastSeq: lastSeq) {
+                        differing[position] = storedRow()
+                    }
+                }
+            }
+            next = try await following
         }
-        // Each stored row is taken out as its recomputed row meets it; what is left has no
-        // recomputed row.
-        for row in recomputed.projections.sessionSkills.rows {
+        for position in 0..<projector.rowCount where !matched[position] || differing[position] != nil {
+            let row = projector.row(at: position)
             let key = [row.sessionID, row.skillName]
             func difference(_ field: String, _ a: String, _ b: String) {
                 differences.append(ProjectionDifference.make(table: "session_skill", key: key, field: field, stored: a, recomputed: b))
             }
-            guard let other = stored.removeValue(forKey: SessionSkillKey(session: row.sessionID, skill: row.skillName)) else {
+            guard let other = differing[position] else {
                 difference("(row)", "(missing)", "(present)")
                 continue
             }
             if other.invocationCount != row.invocationCount {
                 difference("invocation_count", String(other.invocationCount), String(row.invocationCount))
             }
-            if other.firstInvokedAt != row.firstInvokedAt {
+            if !Self.sameBytes(other.firstInvokedAt, row.firstInvokedAt) {
                 difference("first_invoked_at", JSONWriter.quoted(other.firstInvokedAt), JSONWriter.quoted(row.firstInvokedAt))
             }
-            if other.lastInvokedAt != row.lastInvokedAt {
+            if !Self.sameBytes(other.lastInvokedAt, row.lastInvokedAt) {
                 difference("last_invoked_at", JSONWriter.quoted(other.lastInvokedAt), JSONWriter.quoted(row.lastInvokedAt))
             }
             if other.totalDurationSeconds.bitPattern != row.totalDurationSeconds.bitPattern {
@@ -312,16 +440,55 @@ public struct TeamLogProjections: Sendable {
             if other.firstSeq != row.firstSeq { difference("first_seq", String(other.firstSeq), String(row.firstSeq)) }
             if other.lastSeq != row.lastSeq { difference("last_seq", String(other.lastSeq), String(row.lastSeq)) }
         }
-        for key in stored.keys.sorted(by: { ($0.session, $0.skill) < ($1.session, $1.skill) }) {
+        let byKey = extra.sorted { a, b in
+            a.sessionID.utf8.elementsEqual(b.sessionID.utf8)
+                ? a.skillName.utf8.lexicographicallyPrecedes(b.skillName.utf8)
+                : a.sessionID.utf8.lexicographicallyPrecedes(b.sessionID.utf8)
+        }
+        for row in byKey {
             differences.append(ProjectionDifference.make(
-                table: "session_skill", key: [key.session, key.skill], field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                table: "session_skill", key: [row.sessionID, row.skillName], field: "(row)", stored: "(present)", recomputed: "(missing)"))
         }
     }
 
-    /// A `session_skill` row's key (hashing two strings, not an array of them).
-    private struct SessionSkillKey: Hashable {
-        var session: String
-        var skill: String
+    /// The `session_skill` rows after the key `after` (all from the first when nil), at most
+    /// ``chunkSize`` in key order (keyset on the primary key), as one row: numbers as arrays,
+    /// texts joined (``ServerArrayChunk``), or as arrays when not `joined`.
+    private func sessionChunk(
+        _ log: TeamLogConnection, after: (session: [UInt8], skill: [UInt8])?, joined: Bool = true
+    ) async throws(TeamLogError) -> PostgresRow? {
+        func text(_ column: String) -> String {
+            joined ? "string_agg(\(column), E'\\x01') AS \(column)" : "array_agg(\(column)) AS \(column)"
+        }
+        let columns = """
+            \(text("session_id")), \(text("skill_name")),
+            array_agg(invocation_count) AS invocation_count, \(text("first_invoked_at")),
+            \(text("last_invoked_at")), array_agg(total_duration_seconds) AS total_duration_seconds,
+            array_agg(first_seq) AS first_seq, array_agg(last_seq) AS last_seq
+            """
+        guard let after else {
+            return try await log.rows("""
+                SELECT \(unescaped: columns)
+                FROM (SELECT \(unescaped: Self.sessionColumns) FROM session_skill ORDER BY session_id, skill_name LIMIT \(Self.chunkSize)) AS s
+                """, "reading session_skill").first
+        }
+        let session = String(decoding: after.session, as: UTF8.self), skill = String(decoding: after.skill, as: UTF8.self)
+        return try await log.rows("""
+            SELECT \(unescaped: columns)
+            FROM (SELECT \(unescaped: Self.sessionColumns) FROM session_skill
+                  WHERE (session_id, skill_name) > (\(session)::text COLLATE "C", \(skill)::text COLLATE "C")
+                  ORDER BY session_id, skill_name LIMIT \(Self.chunkSize)) AS s
+            """, "reading session_skill").first
+    }
+
+    private static let sessionColumns = """
+        session_id, skill_name, invocation_count, first_invoked_at, last_invoked_at, total_duration_seconds, \
+        first_seq, last_seq
+        """
+
+    /// Same UTF-8 bytes (Swift's `==` on strings would equate canonically equivalent texts).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
     }
 
     static func render(_ value: Double?) -> String {

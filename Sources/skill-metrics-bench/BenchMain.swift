@@ -6,7 +6,7 @@ import SkillMetrics
 @main
 enum BenchMain {
     static func main() {
-        if RSSProbe.runIfAsked() || ProfileMode.runIfAsked() || writeLegacyIfAsked() { return }
+        if RSSProbe.runIfAsked() || ProfileMode.runIfAsked() || writeLegacyIfAsked() || writeDatabaseIfAsked() { return }
         let configuration: BenchConfiguration
         do {
             configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
@@ -54,6 +54,32 @@ enum BenchMain {
         }
         do {
             try LegacyJSONGenerator.write(kind, invocations: n, to: arguments[3])
+        } catch {
+            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            exit(1)
+        }
+        return true
+    }
+
+    /// `--write-db N PATH [WORKLOAD]`: writes a database of N generated events (projections
+    /// built) to PATH and exits, for timing commands by hand on the benchmark's workloads
+    /// (`verify --db postgres://…` after a `push`, say).
+    static func writeDatabaseIfAsked() -> Bool {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--write-db",
+              let n = Int(arguments[2]), n > 0,
+              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
+        else {
+            return false
+        }
+        do {
+            let scratch = try BenchDirectory()
+            defer { scratch.remove() }
+            let file = try scratch.populatedDatabase(kind, "written", events: n)
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: file + suffix) {
+                throw BenchError("\(file)\(suffix) is still there after the last connection closed")
+            }
+            try FileManager.default.moveItem(atPath: file, toPath: arguments[3])
         } catch {
             FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
             exit(1)

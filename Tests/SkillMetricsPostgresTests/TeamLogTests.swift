@@ -150,6 +150,57 @@ struct TeamLogTests {
         try log.ok(["verify", "--db", log.url])
     }
 
+    /// Verify reads the log and `session_skill` in chunks of 5,000 rows, texts joined with U+0001:
+    /// more rows than two chunks, texts that hold the separator (and empty texts beside NULL
+    /// ones) verify clean; `session_skill` rows changed, removed or added are each named.
+    @Test func chunkedReadsNameSessionDifferences() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        // 12,000 events, each of its own (session, skill) pair, a tenth of them with U+0001 in
+        // every text and a tenth with empty texts.
+        var lines: [String] = []
+        for index in 0..<12_000 {
+            let odd = index % 10 == 3 ? "\\u0001" : ""
+            let path = index % 10 == 5 ? "\"\"" : "\"p\(odd)\(index % 7)\""
+            let error = index % 10 == 5 ? ", \"error_type\": \"\"" : index % 3 == 0 ? ", \"error_type\": \"E\(odd)\"" : ""
+            lines.append("""
+                {"id": "c-\(index)", "skill_name": "skill\(odd)-\(index % 5)", "invoked_at": "2026-02-01T00:00:\(String(format: "%02d", index % 60)).\(String(format: "%06d", index))Z", \
+                "completed": \(index % 4 != 0), "duration_seconds": \(Double(index % 97) / 8), "workflow_path": \(path)\(error), \
+                "session_id": "s\(odd)-\(index)", "follow_up_actions": ["a\(odd)", "b"]}
+                """)
+        }
+        let jsonl = log.scratch.path + "/chunks.jsonl"
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: jsonl))
+        let db = log.scratch.path + "/chunks.db"
+        try log.ok(["append", "--db", db, "--jsonl", jsonl, "--batch-size", "5000"])
+        try log.ok(["push", "--db", db, "--to", log.url])
+        let clean = try log.ok(["verify", "--db", log.url])
+        #expect(clean.stdout.contains("12000 events"), "\(clean.stdout)")
+        #expect(clean.stdout.contains("12000 session × skill rows"), "\(clean.stdout)")
+
+        try log.sql("""
+            UPDATE session_skill SET invocation_count = invocation_count + 1 WHERE session_id = 's' || chr(1) || '-11003';
+            DELETE FROM session_skill WHERE session_id = 's-7';
+            INSERT INTO session_skill SELECT 'zz-extra', skill_name, invocation_count, first_invoked_at, last_invoked_at,
+                total_duration_seconds, first_seq, last_seq FROM session_skill WHERE session_id = 's-8';
+            """)
+        let found = try log.cli(["verify", "--db", log.url, "--json"])
+        #expect(found.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(found.stdout.utf8)) as? [String: Any])
+        let differences = try #require(report["differences"] as? [[String: Any]], "\(found.stdout)")
+        let named = differences.map { difference -> [String] in
+            [(difference["table"] as? String) ?? ""] + ((difference["key"] as? [String]) ?? [])
+                + [(difference["field"] as? String) ?? ""]
+        }
+        #expect(named.count == 3, "\(named)")
+        #expect(named.contains(["session_skill", "s\u{1}-11003", "skill\u{1}-3", "invocation_count"]), "\(named)")
+        #expect(named.contains(["session_skill", "s-7", "skill-2", "(row)"]), "\(named)")
+        #expect(named.contains(["session_skill", "zz-extra", "skill-3", "(row)"]), "\(named)")
+        try log.ok(["rebuild", "--db", log.url])
+        try log.ok(["verify", "--db", log.url])
+    }
+
     /// The push role of docs/scale-out.md can insert events and read the cursor, nothing else.
     @Test func pushRoleIsLeastPrivilege() throws {
         guard let server = PostgresTestServer.available() else { return }

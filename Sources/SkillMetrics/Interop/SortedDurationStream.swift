@@ -19,6 +19,14 @@ public struct SortedDurationStream: Sendable {
         offered += 1
     }
 
+    /// Offers the value at sorted position `position`, for a reader that has only the positions
+    /// the percentiles read (in any order; other positions and positions past `count` are
+    /// ignored). Not to be mixed with ``offer(_:)``.
+    public mutating func offer(_ value: Double, at position: Int) {
+        guard position >= 0, position < selector.count else { return }
+        selector.offer(value, at: position)
+    }
+
     /// The number of values offered so far.
     public var offeredCount: Int { offered }
 

@@ -54,6 +54,25 @@ struct FoldVocabulary: Sendable {
         id(bytes: buffer, validUTF8: false)
     }
 
+    /// The id of the text whose UTF-8 bytes are `buffer`, or nil when the vocabulary does not
+    /// hold it (nothing is added).
+    func existingID(bytes buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        let (hash, isASCII) = Self.hash(buffer, seed: seed)
+        if !isASCII {
+            // Looked up as the String the bytes decode to, as ``id(bytes:)`` adds them.
+            var text = String(decoding: buffer, as: UTF8.self)
+            if !text.utf8.elementsEqual(buffer) { return text.withUTF8 { existingID(bytes: $0) } }
+        }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let existing = slots[slot]
+            if existing < 0 { return nil }
+            if hashes[existing] == hash && holds(existing, buffer) { return existing }
+            slot = (slot + 1) & mask
+        }
+    }
+
     private mutating func id(bytes buffer: UnsafeBufferPointer<UInt8>, validUTF8: Bool) -> Int {
         let (hash, isASCII) = Self.hash(buffer, seed: seed)
         // Bytes that are not ASCII may not be valid UTF-8: they are looked up as the `String`

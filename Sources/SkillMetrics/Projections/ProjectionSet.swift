@@ -13,6 +13,8 @@ public struct ProjectionSet: Sendable {
     private var skillFold = SkillMetricsProjector()
     private var sessionFold = SessionSkillProjector()
     private var pathFold = WorkflowPathProjector()
+    /// The follow-up list of the event being folded by ``apply(_:)-(StoredEventBytes)``, kept for its capacity.
+    private var actionScratch: [Int] = []
 
     public var skillMetrics: SkillMetricsProjector {
         var projector = skillFold
@@ -42,6 +44,27 @@ public struct ProjectionSet: Sendable {
     public mutating func apply(_ event: ProjectionEvent) {
         let interned = vocabulary.intern(event)
         apply(interned)
+    }
+
+    /// Folds one event read as bytes, its texts interned straight from the caller's buffers
+    /// (no `String` is made). Returns false, folding nothing, when its follow-up list is not a
+    /// JSON array of strings.
+    package mutating func apply(_ event: StoredEventBytes) -> Bool {
+        var actions = actionScratch
+        actionScratch = []  // held uniquely while the list is refilled
+        defer { actionScratch = actions }
+        actions.removeAll(keepingCapacity: true)
+        guard EventLog.scanActions(event.followUpActions, into: &actions, { vocabulary.id(bytes: $0) }) else {
+            return false
+        }
+        let interned = InternedEvent(
+            seq: event.seq, skill: vocabulary.id(bytes: event.skillName), invokedAt: vocabulary.time(bytes: event.invokedAt),
+            workflowPath: event.workflowPath.map { vocabulary.id(bytes: $0) } ?? -1, completed: event.completed,
+            durationSeconds: event.durationSeconds, errorType: event.errorType.map { vocabulary.id(bytes: $0) } ?? -1,
+            session: event.sessionID.map { vocabulary.id(bytes: $0) } ?? -1, followUpActions: actions,
+            finished: event.finished)
+        apply(interned)
+        return true
     }
 
     /// Folds one event whose texts are ids of the set's vocabulary.

@@ -69,6 +69,34 @@ public struct SessionSkillProjector: Sendable {
     /// The number of rows.
     public var rowCount: Int { entries.count }
 
+    /// The position among ``rows`` of the pair whose texts have these UTF-8 bytes, or nil when
+    /// the fold has no such pair (looked up without making a `String`).
+    package func position(session: UnsafeBufferPointer<UInt8>, skill: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let session = vocabulary.existingID(bytes: session), let skill = vocabulary.existingID(bytes: skill) else {
+            return nil
+        }
+        return positions[Key(session: session, skill: skill)]
+    }
+
+    /// Row `position` of ``rows`` (made when asked).
+    package func row(at position: Int) -> SessionSkillRow {
+        lazyRows[position]
+    }
+
+    /// True when row `position` holds exactly these values: texts by bytes, the total by bit
+    /// pattern (the pair's own texts are matched by ``position(session:skill:)``).
+    package func row(
+        at position: Int, hasInvocationCount invocationCount: Int64, firstInvokedAt: UnsafeBufferPointer<UInt8>,
+        lastInvokedAt: UnsafeBufferPointer<UInt8>, totalDurationSeconds: Double, firstSeq: Int64, lastSeq: Int64
+    ) -> Bool {
+        let entry = entries[position]
+        return Int64(entry.invocationCount) == invocationCount
+            && entry.totalDurationSeconds.bitPattern == totalDurationSeconds.bitPattern
+            && entry.firstSeq == firstSeq && entry.lastSeq == lastSeq
+            && vocabulary.withBytes(of: entry.firstInvokedAt) { $0.elementsEqual(firstInvokedAt) }
+            && vocabulary.withBytes(of: entry.lastInvokedAt) { $0.elementsEqual(lastInvokedAt) }
+    }
+
     public mutating func apply(_ event: ProjectionEvent) {
         guard event.finished, event.sessionID != nil else { return }
         let interned = vocabulary.intern(event)
