@@ -19,7 +19,8 @@ public struct TeamLogProjections: Sendable {
     /// The recomputed projections (fold and percentiles) as of the end of the log.
     struct Recomputed {
         var projections = ProjectionSet()
-        var percentiles: [String: DurationPercentiles] = [:]
+        /// Keyed by the skill name's bytes (Swift's `==` equates canonically equivalent names).
+        var percentiles: [[UInt8]: DurationPercentiles] = [:]
     }
 
     public init() {}
@@ -58,7 +59,7 @@ public struct TeamLogProjections: Sendable {
             for position in Self.percentilePositions(count: row.durationCount).sorted() {
                 stream.offer(found.at[position] ?? .nan, at: position)
             }
-            recomputed.percentiles[row.skillName] = stream.result
+            recomputed.percentiles[Array(row.skillName.utf8)] = stream.result
         }
         return recomputed
     }
@@ -166,7 +167,6 @@ public struct TeamLogProjections: Sendable {
     /// from the count with the same double arithmetic (k = (n-1)·p, its floor and the next).
     static func durations(_ log: TeamLogConnection) async throws -> Durations {
         var values: Durations = [:]
-        var cells = ServerCells("durations")
         try await log.stream("""
             SELECT d.skill_name, d.pos, d.n, d.duration_seconds
             FROM (SELECT i.skill_name, i.duration_seconds,
@@ -179,12 +179,11 @@ public struct TeamLogProjections: Sendable {
                             floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
                             floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
             """, "reading durations") { postgresRow in
-            try cells.load(postgresRow)
-            let position = Int(truncatingIfNeeded: try cells.integer(1))
-            let count = Int(truncatingIfNeeded: try cells.integer(2))
-            let value = try cells.real(3)
-            let skill = try cells.withTexts { Array(try $0.text(0)) }
-            values[skill, default: (count, [:])].at[position] = value
+            // One row per skill and position read (a few per skill): decoded cell by cell.
+            let row = ServerRow(postgresRow, "durations")
+            let skill = Array(try row.value(0, String.self).utf8)
+            let count = try row.value(2, Int.self), position = try row.value(1, Int.self)
+            values[skill, default: (count, [:])].at[position] = try row.value(3, Double.self)
         }
         return values
     }
@@ -229,7 +228,7 @@ public struct TeamLogProjections: Sendable {
             try await log.execute("DELETE FROM session_skill", "rebuilding")
             try await log.execute("DELETE FROM skill_totals", "rebuilding")
             for row in recomputed.projections.skillMetrics.rows {
-                let p = recomputed.percentiles[row.skillName]
+                let p = recomputed.percentiles[Array(row.skillName.utf8)]
                 try await log.execute("""
                     INSERT INTO skill_totals (skill_name, total_invocations, completed_invocations,
                         abandoned_invocations, total_duration_seconds, first_invoked, last_invoked, first_seq,
@@ -277,7 +276,8 @@ public struct TeamLogProjections: Sendable {
     }
 
     private func compareSkills(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
-        var stored: [String: ServerSkill] = [:]
+        // Keyed by the name's bytes, as the server's "C" collation tells names apart.
+        var stored: [[UInt8]: ServerSkill] = [:]
         try await log.stream("""
             SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
                    total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq, duration_count,
@@ -286,7 +286,7 @@ public struct TeamLogProjections: Sendable {
             FROM skill_totals
             """, "reading skill_totals") { postgresRow in
             let skill = try ServerSkill(postgresRow)
-            stored[skill.name] = skill
+            stored[Array(skill.name.utf8)] = skill
         }
         try await log.stream("""
             SELECT skill_name, field, key, count FROM skill_key_count
@@ -298,21 +298,23 @@ public struct TeamLogProjections: Sendable {
             } catch {
                 throw TeamLogError.invalidRow("skill_key_count: \(error)")
             }
-            if stored[name] == nil { stored[name] = ServerSkill(orphan: name) }
-            stored[name]?.counts[field, default: OrderedCounts()].add(key, count: count)
+            let nameBytes = Array(name.utf8)
+            if stored[nameBytes] == nil { stored[nameBytes] = ServerSkill(orphan: name) }
+            stored[nameBytes]?.counts[field, default: OrderedCounts()].add(key, count: count)
         }
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         for row in recomputed.projections.skillMetrics.rows {
-            seen.insert(row.skillName)
+            let nameBytes = Array(row.skillName.utf8)
+            seen.insert(nameBytes)
             func difference(_ field: String, _ storedText: String, _ recomputedText: String) {
                 differences.append(ProjectionDifference.make(
                     table: "skill_metrics", key: [row.skillName], field: field, stored: storedText, recomputed: recomputedText))
             }
-            guard let skill = stored[row.skillName], !skill.isOrphan else {
+            guard let skill = stored[nameBytes], !skill.isOrphan else {
                 difference("(row)", "(missing)", "(present)")
                 continue
             }
-            let p = recomputed.percentiles[row.skillName]
+            let p = recomputed.percentiles[nameBytes]
             let integers: [(String, Int, Int)] = [
                 ("total_invocations", skill.total, row.totalInvocations),
                 ("completed_invocations", skill.completed, row.completedInvocations),
@@ -351,9 +353,9 @@ public struct TeamLogProjections: Sendable {
                 }
             }
         }
-        for name in stored.keys.sorted() where !seen.contains(name) {
+        for (nameBytes, skill) in stored.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !seen.contains(nameBytes) {
             differences.append(ProjectionDifference.make(
-                table: "skill_metrics", key: [name], field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                table: "skill_metrics", key: [skill.name], field: "(row)", stored: "(present)", recomputed: "(missing)"))
         }
     }
 

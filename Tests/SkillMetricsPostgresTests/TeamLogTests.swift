@@ -201,6 +201,34 @@ struct TeamLogTests {
         try log.ok(["verify", "--db", log.url])
     }
 
+    /// Skill names that differ only in Unicode normalisation are two skills on the server, as
+    /// in SQLite and in the legacy tracker: verify compares them by bytes, not as equal Strings.
+    @Test func canonicallyEquivalentNamesStayApart() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let lines = (0..<5).map { index in
+            let name = index < 3 ? "caf\\u00e9" : "cafe\\u0301"
+            return """
+                {"id": "n-\(index)", "skill_name": "\(name)", "invoked_at": "2026-03-01T00:00:0\(index).000000Z", \
+                "completed": true, "duration_seconds": \(index + 1).5, "workflow_path": "\(name)", "session_id": "s"}
+                """
+        }
+        let jsonl = log.scratch.path + "/names.jsonl"
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: jsonl))
+        let db = log.scratch.path + "/names.db"
+        try log.ok(["append", "--db", db, "--jsonl", jsonl])
+        try log.ok(["push", "--db", db, "--to", log.url])
+        let verified = try log.ok(["verify", "--db", log.url])
+        #expect(verified.stdout.contains("5 events, 2 skills, 2 session × skill rows"), "\(verified.stdout)")
+        let list = try log.ok(["list", "--db", log.url, "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        let counts = rows.map { (Array((($0["skill_name"] as? String) ?? "").utf8), ($0["total_invocations"] as? Int) ?? -1) }
+        #expect(counts.count == 2)
+        #expect(counts.contains { $0.0 == Array("caf\u{E9}".utf8) && $0.1 == 3 }, "\(counts)")
+        #expect(counts.contains { $0.0 == Array("cafe\u{301}".utf8) && $0.1 == 2 }, "\(counts)")
+    }
+
     /// The push role of docs/scale-out.md can insert events and read the cursor, nothing else.
     @Test func pushRoleIsLeastPrivilege() throws {
         guard let server = PostgresTestServer.available() else { return }
