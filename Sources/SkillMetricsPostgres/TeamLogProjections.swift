@@ -43,7 +43,7 @@ public struct TeamLogProjections: Sendable {
         // as the core does, so the query does not wait for the fold).
         let snapshot = try await log.exportSnapshot()
         async let durationsAlongside = Self.durationsOnSecondConnection(log, snapshot: snapshot)
-        try await Self.foldEvents(log, into: &recomputed.projections)
+        try await Self.foldEvents(log, snapshot: snapshot, into: &recomputed.projections)
         let durations: Durations
         if let read = try await durationsAlongside {
             durations = read
@@ -67,57 +67,126 @@ public struct TeamLogProjections: Sendable {
     /// Events per chunk of a bulk read (one row of arrays from the server).
     static let chunkSize = 5_000
 
-    /// Folds every event, in seq order, reading them in chunks of ``chunkSize`` (keyset on seq,
-    /// the primary key), each one row of aggregates (``ServerArrayChunk``); the next chunk is
-    /// fetched while this one folds.
-    private static func foldEvents(_ log: TeamLogConnection, into projections: inout ProjectionSet) async throws {
-        var chunk = ServerArrayChunk("skill_invocation")
-        var after = Int64.min
-        var next = try await eventChunk(log, after: after)
-        while let row = next {
-            try chunk.load(row)
-            if chunk.isAmbiguous, let arrays = try await eventChunk(log, after: after, joined: false) {
-                try chunk.load(arrays)
-            }
-            guard chunk.count > 0 else { break }
-            let last = try chunk.lastInt8(0)
-            let full = chunk.count == chunkSize
-            async let following = full ? eventChunk(log, after: last) : nil
-            try chunk.withColumns { columns in
-                for _ in 0..<chunk.count {
-                    let seq = try columns.int8(0)
-                    guard seq > after else {
-                        throw TeamLogError.invalidRow("skill_invocation: seq \(seq) came after seq \(after)")
-                    }
-                    after = seq
-                    let skill = try columns.text(1), invokedAt = try columns.text(2)
-                    let path = try columns.optionalText(3)
-                    let flags = try columns.int4(4)
-                    let duration = try columns.optionalFloat8(5)
-                    let error = try columns.optionalText(6), session = try columns.optionalText(7)
-                    let actions = try columns.text(8)
-                    func nullable(_ text: UnsafeBufferPointer<UInt8>?, _ nullFlag: Int64, _ column: String) throws -> UnsafeBufferPointer<UInt8>? {
-                        if flags & nullFlag != 0 { return nil }
-                        guard let text else { throw TeamLogError.invalidRow("skill_invocation seq \(seq): \(column) NULL in one column and not in the other") }
-                        return text
-                    }
-                    let folded = projections.apply(StoredEventBytes(
-                        seq: seq, skillName: skill, invokedAt: invokedAt, workflowPath: try nullable(path, 4, "workflow_path"),
-                        completed: flags & 1 != 0, durationSeconds: duration, errorType: try nullable(error, 8, "error_type"),
-                        sessionID: try nullable(session, 16, "session_id"), followUpActions: actions, finished: flags & 2 != 0))
-                    guard folded else {
-                        throw TeamLogError.invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
-                    }
+    /// Folds every event, in seq order, in chunks of at most ``chunkSize`` events, each one row
+    /// of aggregates (``ServerArrayChunk``).
+    ///
+    /// When the seqs are dense enough (at most twice as many seq values as events between the
+    /// first and the last), the chunks are seq ranges known in advance: two connections on the
+    /// same snapshot (`log` and a helper that imports `snapshot`) fetch alternate ranges, two
+    /// chunks in flight while one folds, so that the server's work for a chunk overlaps the
+    /// fold of the one before. Otherwise (or without a helper connection), a keyset on seq, one
+    /// chunk fetched while the other folds.
+    private static func foldEvents(_ log: TeamLogConnection, snapshot: String, into projections: inout ProjectionSet) async throws {
+        guard let boundsRow = try await log.rows(
+            "SELECT min(seq), max(seq), count(*) FROM skill_invocation", "reading the team log").first else { return }
+        let bounds = ServerRow(boundsRow, "skill_invocation bounds")
+        guard let first = try bounds.value(0, Int64?.self), let last = try bounds.value(1, Int64?.self) else { return }
+        let count = try bounds.value(2, Int64.self)
+        let (span, overflow) = last.subtractingReportingOverflow(first)
+        let chunk = Int64(chunkSize)
+        guard !overflow, span / 2 <= count, last < Int64.max - 2 * chunk, let helper = try? await TeamLogConnection.connect(log.url, logger: log.logger) else {
+            try await foldEventsByKeyset(log, into: &projections)
+            return
+        }
+        do {
+            try await helper.transaction("reading the team log") {
+                try await helper.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "reading the team log")
+                try await helper.importSnapshot(snapshot)
+                let connections = [log, helper]
+                let ranges = Int(span / chunk) + 1
+                func request(_ index: Int) -> Task<ServerArrayChunk, any Error> {
+                    let connection = connections[index % connections.count]
+                    let low = first + Int64(index) * chunk
+                    return Task { try await eventChunk(connection, .between(low, low + chunk)) }
+                }
+                var pending: [Task<ServerArrayChunk, any Error>] = (0..<min(ranges, connections.count)).map(request)
+                defer { for task in pending { task.cancel() } }
+                var after = Int64.min
+                var index = 0
+                while !pending.isEmpty {
+                    let chunk = try await pending.removeFirst().value
+                    // Its connection is free: the range after the one in flight goes to it.
+                    if index + connections.count < ranges { pending.append(request(index + connections.count)) }
+                    try fold(chunk, after: &after, into: &projections)
+                    index += 1
                 }
             }
+            await helper.close()
+        } catch {
+            await helper.close()
+            throw error
+        }
+    }
+
+    /// ``foldEvents(_:snapshot:into:)`` on one connection: a keyset on seq, the next chunk
+    /// fetched while this one folds.
+    private static func foldEventsByKeyset(_ log: TeamLogConnection, into projections: inout ProjectionSet) async throws {
+        var after = Int64.min
+        var next = try await eventChunk(log, .after(after))
+        while next.count > 0 {
+            let chunk = next
+            let last = try chunk.lastInt8(0)
+            let full = chunk.count == chunkSize
+            async let following = full ? eventChunk(log, .after(last)) : ServerArrayChunk("skill_invocation")
+            try fold(chunk, after: &after, into: &projections)
             next = try await following
         }
     }
 
-    /// The events with seq > `after`, at most ``chunkSize`` in seq order, as one row: seq and
-    /// duration as arrays; the flags (completed, finished, and which nullable texts are NULL) as
-    /// an array of bit sets; the texts joined (``ServerArrayChunk``), or as arrays when not `joined`.
-    private static func eventChunk(_ log: TeamLogConnection, after: Int64, joined: Bool = true) async throws(TeamLogError) -> PostgresRow? {
+    /// Folds a chunk's events (their seqs must rise from `after` on; `after` ends at the last).
+    private static func fold(_ chunk: ServerArrayChunk, after: inout Int64, into projections: inout ProjectionSet) throws {
+        try chunk.withColumns { columns in
+            for _ in 0..<chunk.count {
+                let seq = try columns.int8(0)
+                guard seq > after else {
+                    throw TeamLogError.invalidRow("skill_invocation: seq \(seq) came after seq \(after)")
+                }
+                after = seq
+                let skill = try columns.text(1), invokedAt = try columns.text(2)
+                let path = try columns.optionalText(3)
+                let flags = try columns.int4(4)
+                let duration = try columns.optionalFloat8(5)
+                let error = try columns.optionalText(6), session = try columns.optionalText(7)
+                let actions = try columns.text(8)
+                func nullable(_ text: UnsafeBufferPointer<UInt8>?, _ nullFlag: Int64, _ column: String) throws -> UnsafeBufferPointer<UInt8>? {
+                    if flags & nullFlag != 0 { return nil }
+                    guard let text else { throw TeamLogError.invalidRow("skill_invocation seq \(seq): \(column) NULL in one column and not in the other") }
+                    return text
+                }
+                let folded = projections.apply(StoredEventBytes(
+                    seq: seq, skillName: skill, invokedAt: invokedAt, workflowPath: try nullable(path, 4, "workflow_path"),
+                    completed: flags & 1 != 0, durationSeconds: duration, errorType: try nullable(error, 8, "error_type"),
+                    sessionID: try nullable(session, 16, "session_id"), followUpActions: actions, finished: flags & 2 != 0))
+                guard folded else {
+                    throw TeamLogError.invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
+                }
+            }
+        }
+    }
+
+    /// Which events a chunk holds.
+    private enum EventRange: Sendable {
+        /// The first ``chunkSize`` with seq > the value.
+        case after(Int64)
+        /// Those with low ≤ seq < high (at most ``chunkSize`` when high − low is that).
+        case between(Int64, Int64)
+    }
+
+    /// The events of `range` in seq order, as one row read into a chunk: seq and duration as
+    /// arrays; the flags (completed, finished, and which nullable texts are NULL) as an array
+    /// of bit sets; the texts joined (``ServerArrayChunk``), read again as arrays when a text
+    /// holds the separator. Empty (count 0) when the range holds no event.
+    private static func eventChunk(_ log: TeamLogConnection, _ range: EventRange) async throws(TeamLogError) -> ServerArrayChunk {
+        var chunk = ServerArrayChunk("skill_invocation")
+        guard let row = try await eventChunkRow(log, range, joined: true) else { return chunk }
+        try chunk.load(row)
+        if chunk.isAmbiguous, let arrays = try await eventChunkRow(log, range, joined: false) {
+            try chunk.load(arrays)
+        }
+        return chunk
+    }
+
+    private static func eventChunkRow(_ log: TeamLogConnection, _ range: EventRange, joined: Bool) async throws(TeamLogError) -> PostgresRow? {
         func text(_ column: String, nullable: Bool) -> String {
             guard joined else { return "array_agg(\(column)) AS \(column)" }
             return "string_agg(\(nullable ? "coalesce(\(column), '')" : column), E'\\x01') AS \(column)"
@@ -130,12 +199,23 @@ public struct TeamLogProjections: Sendable {
             array_agg(duration_seconds) AS duration_seconds, \(text("error_type", nullable: true)),
             \(text("session_id", nullable: true)), \(text("follow_up_actions", nullable: false))
             """
-        return try await log.rows("""
-            SELECT \(unescaped: aggregates)
-            FROM (SELECT seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
-                         session_id, follow_up_actions, finished
-                  FROM skill_invocation WHERE seq > \(after) ORDER BY seq LIMIT \(chunkSize)) AS e
-            """, "reading the team log").first
+        let columns = """
+            seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id,
+            follow_up_actions, finished
+            """
+        switch range {
+        case .after(let after):
+            return try await log.rows("""
+                SELECT \(unescaped: aggregates)
+                FROM (SELECT \(unescaped: columns) FROM skill_invocation WHERE seq > \(after) ORDER BY seq LIMIT \(chunkSize)) AS e
+                """, "reading the team log").first
+        case .between(let low, let high):
+            return try await log.rows("""
+                SELECT \(unescaped: aggregates)
+                FROM (SELECT \(unescaped: columns) FROM skill_invocation WHERE seq >= \(low) AND seq < \(high)
+                      ORDER BY seq LIMIT \(chunkSize)) AS e
+                """, "reading the team log").first
+        }
     }
 
     /// Each skill's duration count and its durations at the sorted positions the percentiles

@@ -199,6 +199,26 @@ struct TeamLogTests {
         #expect(named.contains(["session_skill", "zz-extra", "skill-3", "(row)"]), "\(named)")
         try log.ok(["rebuild", "--db", log.url])
         try log.ok(["verify", "--db", log.url])
+
+        // Seqs far apart (the identity restarted): verify reads by keyset instead of by seq ranges.
+        try log.sql("ALTER TABLE skill_invocation ALTER COLUMN seq RESTART WITH 1000000000")
+        let more = (0..<300).map { index in
+            """
+            {"id": "d-\(index)", "skill_name": "skill\\u0001-\(index % 3)", "invoked_at": "2026-02-02T00:00:00.\(String(format: "%06d", index))Z", \
+            "completed": true, "duration_seconds": \(index).25, "session_id": "s-\(index)"}
+            """
+        }
+        let moreFile = log.scratch.path + "/more.jsonl"
+        try Data((more.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: moreFile))
+        try log.ok(["append", "--db", db, "--jsonl", moreFile])
+        try log.ok(["push", "--db", db, "--to", log.url])
+        #expect(try log.sql("SELECT max(seq) > 1000000000 FROM skill_invocation") == "t")
+        let sparse = try log.ok(["verify", "--db", log.url])
+        #expect(sparse.stdout.contains("12300 events"), "\(sparse.stdout)")
+        try log.sql("UPDATE skill_totals SET total_invocations = total_invocations + 1 WHERE skill_name = 'skill' || chr(1) || '-2'")
+        let tampered = try log.cli(["verify", "--db", log.url])
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.contains("total_invocations"), "\(tampered.stdout)")
     }
 
     /// Skill names that differ only in Unicode normalisation are two skills on the server, as
