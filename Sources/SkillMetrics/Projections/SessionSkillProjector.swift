@@ -5,10 +5,6 @@
 /// compact while folding (text ids and packed timestamps, no strings: about 60 bytes) and
 /// becomes a ``SessionSkillRow`` only when read.
 public struct SessionSkillProjector: Sendable {
-    private struct Key: Hashable, Sendable {
-        var session: Int
-        var skill: Int
-    }
 
     /// A row as the fold keeps it.
     struct Entry: Sendable {
@@ -24,9 +20,17 @@ public struct SessionSkillProjector: Sendable {
 
     /// The texts the folded events carried (shared with the other projectors of a ``ProjectionSet``).
     var vocabulary = FoldVocabulary()
-    /// The rows in order of first appearance, and each key's position among them.
-    private(set) var entries: [Entry] = []
-    private var positions: [Key: Int] = [:]
+    /// The rows in order of first appearance (in blocks: the rows are most of the fold's memory
+    /// on a log whose sessions keep arriving, and an `Array` would copy them as it grows).
+    private(set) var entries = ChunkedArray<Entry>()
+    /// Each pair's position among `entries` plus one (0: an empty slot), by open addressing
+    /// (linear probing, at most half full) on a hash of the pair's two ids. Four bytes a slot:
+    /// on a log whose sessions keep arriving this index is a large part of the fold's memory
+    /// (a `Dictionary` of two-`Int` keys took 24 bytes a bucket, hashed with SipHash). Positions
+    /// fit in 32 bits: 2³¹ entries of 64 bytes would need 128 GiB.
+    private var slots = [Int32](repeating: 0, count: 64)
+    /// Chosen per projector, so that no log can be crafted to make the pairs collide.
+    private let seed = UInt64.random(in: 1...UInt64.max)
 
     public init() {}
 
@@ -35,7 +39,7 @@ public struct SessionSkillProjector: Sendable {
 
     /// The rows in order of first appearance, each made when read (a table of them is never
     /// held whole: rebuild and verify stream it).
-    var lazyRows: LazyMapCollection<[Entry], SessionSkillRow> {
+    var lazyRows: LazyMapCollection<ChunkedArray<Entry>, SessionSkillRow> {
         let names = vocabulary
         return entries.lazy.map { entry in
             SessionSkillRow(
@@ -75,7 +79,7 @@ public struct SessionSkillProjector: Sendable {
         guard let session = vocabulary.existingID(bytes: session), let skill = vocabulary.existingID(bytes: skill) else {
             return nil
         }
-        return positions[Key(session: session, skill: skill)]
+        return find(session: session, skill: skill).position
     }
 
     /// Row `position` of ``rows`` (made when asked).
@@ -106,9 +110,9 @@ public struct SessionSkillProjector: Sendable {
     /// Folds one event whose texts are ids of the vocabulary the rows will be read with.
     mutating func apply(_ event: InternedEvent) {
         guard event.finished, event.session >= 0 else { return }
-        let key = Key(session: event.session, skill: event.skill)
-        // One hash of the key (two integers) per event; the row is updated in place.
-        if let position = positions[key] {
+        // One hash of the pair (two integers) per event; the row is updated in place.
+        let (found, slot) = find(session: event.session, skill: event.skill)
+        if let position = found {
             entries[position].invocationCount += 1
             entries[position].lastInvokedAt = event.invokedAt
             entries[position].lastSeq = event.seq
@@ -116,12 +120,47 @@ public struct SessionSkillProjector: Sendable {
                 entries[position].totalDurationSeconds += duration
             }
         } else {
-            positions[key] = entries.count
             entries.append(Entry(
                 session: event.session, skill: event.skill, invocationCount: 1,
                 firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
                 totalDurationSeconds: 0.0 + (event.durationSeconds ?? 0.0),
                 firstSeq: event.seq, lastSeq: event.seq))
+            slots[slot] = Int32(truncatingIfNeeded: entries.count)
+            if entries.count * 2 > slots.count { grow() }
         }
+    }
+
+    /// The position of the pair among `entries` (nil when new) and the slot it has or would take.
+    private func find(session: Int, skill: Int) -> (position: Int?, slot: Int) {
+        let mask = slots.count - 1
+        var slot = Self.slot(session: session, skill: skill, seed: seed, mask: mask)
+        while true {
+            let stored = Int(slots[slot])
+            if stored == 0 { return (nil, slot) }
+            let entry = entries[stored - 1]
+            if entry.session == session && entry.skill == skill { return (stored - 1, slot) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Doubles the slots and places every entry again (only the new table is allocated).
+    private mutating func grow() {
+        var larger = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = larger.count - 1
+        for (index, entry) in entries.enumerated() {
+            var slot = Self.slot(session: entry.session, skill: entry.skill, seed: seed, mask: mask)
+            while larger[slot] != 0 { slot = (slot + 1) & mask }
+            larger[slot] = Int32(truncatingIfNeeded: index + 1)
+        }
+        slots = larger
+    }
+
+    private static func slot(session: Int, skill: Int, seed: UInt64, mask: Int) -> Int {
+        var hash = seed ^ UInt64(truncatingIfNeeded: session) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ UInt64(truncatingIfNeeded: skill)) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 31
+        hash = hash &* 0x94D0_49BB_1331_11EB
+        hash ^= hash >> 29
+        return Int(truncatingIfNeeded: hash) & mask
     }
 }
