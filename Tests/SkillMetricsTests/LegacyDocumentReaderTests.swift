@@ -39,6 +39,79 @@ struct LegacyDocumentReaderTests {
         #expect(accepted > 0, "seed \(Self.seed): no mutated document was valid")
     }
 
+    /// The reader over `bytes` written to a file, a window of `lookahead` / `chunk` bytes at a time.
+    static func windowed(_ bytes: [UInt8], lookahead: Int, chunk: Int, dialect: LegacyDialect? = nil) throws -> LegacyDocument? {
+        let directory = TemporaryDirectory()
+        let path = directory.file("legacy.json")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let descriptor = open(path, O_RDONLY)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        return LegacyDocumentReader.read(descriptor: descriptor, dialect: dialect, lookahead: lookahead, chunk: chunk)
+    }
+
+    /// Windows far smaller than the file (the 5 MB fixture in chunks of 1,000 bytes): the input is
+    /// replaced thousands of times between two values and the document is still the tree's.
+    @Test("read from a file a window at a time: every fixture gives the tree's document", arguments: legacyFixtures.map(\.name))
+    func windowsAgree(name: String) throws {
+        let bytes = try legacyFixtureBytes(name)
+        let tree = try LegacyDocument.parseTree(bytes, file: name)
+        for (lookahead, chunk) in [(4_096, 1_000), (65_536, 7), (1 << 20, 1 << 22)] {
+            let windowed = try Self.windowed(bytes, lookahead: lookahead, chunk: chunk)
+            #expect(windowed == tree, "\(name), lookahead \(lookahead), chunk \(chunk)")
+        }
+        let directory = TemporaryDirectory()
+        let path = directory.file("\(name).json")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try LegacyDocument.load(path: path) == tree)
+    }
+
+    /// A value longer than the window, or anything after the document beyond it: the reader gives
+    /// up and `load` reads the whole file, so what is accepted and the errors stay the tree's.
+    @Test("a value longer than the window, or data after the document, is left to the whole-file path")
+    func windowLimits() throws {
+        let bytes = try legacyFixtureBytes("overlap")
+        #expect(try Self.windowed(bytes, lookahead: 64, chunk: 16) == nil)
+        let directory = TemporaryDirectory()
+        let path = directory.file("overlap.json")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try LegacyDocument.load(path: path) == (try LegacyDocument.parseTree(bytes, file: "overlap")))
+
+        // Trailing data ten chunks past the end of the document's last window.
+        let trailing = bytes + Array(repeating: UInt8(ascii: " "), count: 50_000) + Array("x".utf8)
+        #expect(try Self.windowed(trailing, lookahead: 4_096, chunk: 1_000) == nil)
+        let bad = directory.file("trailing.json")
+        try Data(trailing).write(to: URL(fileURLWithPath: bad))
+        var loadMessage = ""
+        do { _ = try LegacyDocument.load(path: bad) } catch { loadMessage = "\(error)" }
+        var parseMessage = ""
+        do { _ = try LegacyDocument.parse(trailing, file: bad) } catch { parseMessage = "\(error)" }
+        #expect(loadMessage.contains("unexpected data after the JSON value"), "\(loadMessage)")
+        #expect(loadMessage == parseMessage)
+
+        // Trailing whitespace only, past the windows: still the document.
+        let padded = bytes + Array(repeating: UInt8(ascii: "\n"), count: 50_000)
+        #expect(try Self.windowed(padded, lookahead: 4_096, chunk: 1_000) == (try LegacyDocument.parseTree(bytes, file: "overlap")))
+    }
+
+    /// Mutated fixtures through small windows: never a document the tree path rejects or
+    /// decodes differently.
+    @Test("mutated fixtures through small windows: never accepted where the tree rejects, never different")
+    func mutatedWindowsAgree() throws {
+        let documents = try legacyFixtures.map { try legacyFixtureBytes($0.name) }.filter { $0.count <= 100_000 }
+        var mutator = FuzzMutator(random: FuzzGenerator(seed: Self.seed ^ 0x3D))
+        var accepted = 0
+        for iteration in 0..<300 {
+            let (kind, bytes) = mutator.mutate(documents[iteration % documents.count])
+            let tree = try? LegacyDocument.parseTree(bytes, file: "fuzz.json")
+            if let windowed = try Self.windowed(bytes, lookahead: 2_048, chunk: 333) {
+                accepted += 1
+                #expect(windowed == tree, "seed \(Self.seed), iteration \(iteration) (\(kind)): windowed reader and tree differ")
+            }
+        }
+        #expect(accepted > 0, "seed \(Self.seed): no mutated document was valid")
+    }
+
     @Test("a valid file the reader leaves to the tree path (escaped key) still parses the same")
     func escapedKeyFallsBack() throws {
         let text = String(decoding: try legacyFixtureBytes("basic"), as: UTF8.self)

@@ -29,8 +29,18 @@ public struct LegacyDocument: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SkillMetricsError.fileAccess(path: path, reason: "no such file")
         }
-        guard !isDirectory.boolValue, let bytes = readBytes(path) else {
-            throw SkillMetricsError.fileAccess(path: path, reason: isDirectory.boolValue ? "is a directory, not a JSON file" : "cannot read the file")
+        guard !isDirectory.boolValue else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "is a directory, not a JSON file")
+        }
+        // A valid file is read a window at a time into the document; anything else (or a
+        // value longer than the window) is read whole and decided as before.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            defer { close(descriptor) }
+            if let document = LegacyDocumentReader.read(descriptor: descriptor, dialect: dialect) { return document }
+        }
+        guard let bytes = readBytes(path) else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "cannot read the file")
         }
         return try parse(bytes, file: path, dialect: dialect)
     }

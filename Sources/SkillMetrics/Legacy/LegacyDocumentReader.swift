@@ -11,14 +11,114 @@ import Foundation
 /// ``LegacyDocument/parse(_:file:dialect:)`` runs the tree parser and the decoder, whose
 /// errors name the line and column or the JSON path. A valid file therefore gives the same
 /// document either way, an invalid one the same error.
+///
+/// From an open file it reads a window at a time (``read(descriptor:dialect:lookahead:chunk:)``):
+/// the file's bytes are never all in memory beside the document they become, which is most of
+/// an import's peak memory otherwise.
 struct LegacyDocumentReader {
     private var cursor: JSONParser.Cursor
+    /// The file the rest of the input comes from; nil when `cursor` holds all of it.
+    private var source: FileWindow?
+    /// A guess at the whole input's size (to reserve the invocation list).
+    private let sizeHint: Int
 
     /// The document in `bytes`, or nil when the file is not a valid legacy document (or is
     /// valid in a way this reader does not handle; the caller's tree path then decides).
     static func read(_ bytes: [UInt8], dialect: LegacyDialect?) -> LegacyDocument? {
-        var reader = LegacyDocumentReader(cursor: JSONParser.Cursor(bytes: bytes, maximumDepth: JSONParser().maximumDepth))
+        var reader = LegacyDocumentReader(
+            cursor: JSONParser.Cursor(bytes: bytes, maximumDepth: JSONParser().maximumDepth), source: nil,
+            sizeHint: bytes.count)
         return reader.document(dialect: dialect)
+    }
+
+    /// Bytes kept ahead of the cursor between two values of a list when reading from a file.
+    static let defaultLookahead = 1 << 20
+    /// Bytes read from the file at a time.
+    static let defaultChunk = 1 << 22
+
+    /// The document in the open file `descriptor` (read from its current offset to its end,
+    /// a window at a time), or nil as ``read(_:dialect:)`` — also when one value of a list
+    /// (an invocation, a skill, a count) is longer than `lookahead` bytes, or reading fails:
+    /// the caller then reads the whole file and lets ``read(_:dialect:)`` and the tree path
+    /// decide, so a window never changes what is accepted or how an error is named.
+    static func read(
+        descriptor: Int32, dialect: LegacyDialect?, lookahead: Int = defaultLookahead, chunk: Int = defaultChunk
+    ) -> LegacyDocument? {
+        var info = stat()
+        let size = fstat(descriptor, &info) == 0 && info.st_size > 0 ? Int(clamping: info.st_size) : 0
+        var window = FileWindow(descriptor: descriptor, lookahead: max(lookahead, 1), chunk: max(chunk, 1))
+        var first: [UInt8] = []
+        window.append(to: &first, atLeast: window.lookahead + window.chunk)
+        var reader = LegacyDocumentReader(
+            cursor: JSONParser.Cursor(bytes: first, maximumDepth: JSONParser().maximumDepth), source: window,
+            sizeHint: size)
+        guard let document = reader.document(dialect: dialect), reader.source?.failed != true else { return nil }
+        return document
+    }
+
+    /// The part of a file not yet in the cursor's input.
+    private struct FileWindow {
+        let descriptor: Int32
+        let lookahead: Int
+        let chunk: Int
+        /// The end of the file was read.
+        var atEnd = false
+        /// A read failed (the reader then gives up: the caller's whole-file read reports it).
+        var failed = false
+
+        /// Appends at least `count` more bytes of the file to `bytes` (fewer at its end).
+        mutating func append(to bytes: inout [UInt8], atLeast count: Int) {
+            let target = bytes.count + count
+            while !atEnd, bytes.count < target {
+                let start = bytes.count
+                let room = target - start
+                bytes.append(contentsOf: repeatElement(0, count: room))
+                let got = bytes.withUnsafeMutableBytes { buffer -> Int in
+                    guard let base = buffer.baseAddress else { return -1 }
+                    return readFromFile(descriptor, base + start, room)
+                }
+                if got > 0 {
+                    bytes.removeLast(room - got)
+                } else {
+                    bytes.removeLast(room)
+                    if got == 0 {
+                        atEnd = true
+                    } else if errno != EINTR {
+                        failed = true
+                        atEnd = true
+                    }
+                }
+            }
+        }
+    }
+
+    /// Between two values of a list (where nothing holds a position into the input): when
+    /// fewer than `lookahead` bytes are left ahead of the cursor and the file has more, the
+    /// input becomes those bytes followed by the file's next bytes, `lookahead + chunk` in all.
+    private mutating func refill() {
+        let ahead = cursor.bytes.count - cursor.index
+        guard var window = source, !window.atEnd, ahead < window.lookahead else { return }
+        source = nil
+        var next: [UInt8] = []
+        next.reserveCapacity(window.lookahead + window.chunk)
+        next.append(contentsOf: cursor.bytes[cursor.index...])
+        cursor.bytes = []
+        window.append(to: &next, atLeast: window.lookahead + window.chunk - ahead)
+        cursor.bytes = next
+        cursor.index = 0
+        source = window
+    }
+
+    /// The rest of the file, whatever its size (after the document's last value).
+    private mutating func readToEnd() {
+        guard var window = source, !window.atEnd else { return }
+        source = nil
+        var rest = Array(cursor.bytes[cursor.index...])
+        cursor.bytes = []
+        while !window.atEnd { window.append(to: &rest, atLeast: window.chunk) }
+        cursor.bytes = rest
+        cursor.index = 0
+        source = window
     }
 
     // MARK: keys
@@ -166,6 +266,7 @@ struct LegacyDocumentReader {
         var counts = OrderedCounts()
         if consume(UInt8(ascii: "}")) { return counts }
         while true {
+            refill()
             guard let name = string(), consume(UInt8(ascii: ":")), let count = int() else { return nil }
             let before = counts.entries.count
             counts.add(name, count: count)
@@ -203,6 +304,7 @@ struct LegacyDocumentReader {
                 break
             }
         }
+        readToEnd()
         cursor.skipWhitespace()
         guard cursor.index == bytes.count, let invocations else { return nil }
         let dialect: LegacyDialect
@@ -239,9 +341,10 @@ struct LegacyDocumentReader {
         var list: [LegacyInvocation] = []
         if consume(UInt8(ascii: "]")) { return list }
         // A first guess at the count from the file's size (about 250 bytes per entry).
-        list.reserveCapacity(min(bytes.count / 250, 1 << 22))
+        list.reserveCapacity(min(sizeHint / 250, 1 << 22))
         masks.reserveCapacity(list.capacity)
         while true {
+            refill()
             var mask: UInt16 = 0
             guard let invocation = invocation(mask: &mask) else { return nil }
             list.append(invocation)
@@ -338,6 +441,7 @@ struct LegacyDocumentReader {
         var seen = Set<String>()
         if consume(UInt8(ascii: "}")) { return entries }
         while true {
+            refill()
             guard let name = string(), seen.insert(name).inserted, consume(UInt8(ascii: ":")),
                   let skill = skill(named: name)
             else { return nil }
@@ -454,4 +558,9 @@ struct LegacyDocumentReader {
         let exponent = integerDigits - 1 - firstSignificant
         return exponent >= -4 && exponent < 16
     }
+}
+
+/// `read(2)` (named apart from the reader's own `read` functions).
+private func readFromFile(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }

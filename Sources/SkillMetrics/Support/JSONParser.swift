@@ -44,7 +44,9 @@ public struct JSONParser: Sendable {
     /// value. `LegacyDocumentReader` decodes legacy files with the same scanning, so both
     /// accept exactly the same JSON.
     struct Cursor {
-        let bytes: [UInt8]
+        /// The input. `LegacyDocumentReader` replaces it with the next window of a file at
+        /// points where it holds no position into it (between two values of a list).
+        var bytes: [UInt8]
         let maximumDepth: Int
         var index = 0
 
