@@ -85,6 +85,9 @@ import Testing
     static let refusedByTheSchema: [SkillInvocation] = [
         // The six characters \u0000 in the follow-up JSON (an escaped backslash before "u0000").
         event("backslash-u0000", actions: [#"\u0000"#]),
+        // The same followed by a combining mark: the last "0" and U+0301 are one Character, so a
+        // Character-wise search misses the six characters; SQLite's instr compares bytes.
+        event("backslash-u0000-combining", actions: ["\\u0000\u{301}"]),
         // A user context that is not JSON to SQLite (a non-finite number).
         event("nan-context", context: JSONObject([("x", .number(JSONNumber(double: .nan)))])),
     ]
