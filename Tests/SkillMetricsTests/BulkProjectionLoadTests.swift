@@ -26,10 +26,19 @@ struct BulkProjectionLoadTests {
         }
     }
 
+    /// The triggers and the indexes with their SQL (a bulk load suspends the projection
+    /// triggers and, into an empty or smaller log, the event table's secondary indexes).
     static func triggerNames(_ store: SkillMetricsStore) throws -> [String] {
         try store.read { db in
-            try String.fetchAll(db, sql: "SELECT name || ':' || sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            try String.fetchAll(db, sql: """
+                SELECT type || ' ' || name || ':' || coalesce(sql, '') FROM sqlite_master
+                WHERE type IN ('trigger', 'index') ORDER BY type, name
+                """)
         }
+    }
+
+    static func integrityCheck(_ store: SkillMetricsStore) throws -> [String] {
+        try store.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
     }
 
     @Test("bulk import writes exactly what the per-event triggers write", arguments: ["large.json", "session-buddy.json"])
@@ -48,7 +57,8 @@ struct BulkProjectionLoadTests {
             document, source: path, options: DataMigrator.Options(timeZone: zone, projection: .perEvent))
         #expect(bulkReport.appended == perEventReport.appended)
         #expect(try Self.storedProjections(bulk.store) == Self.storedProjections(perEvent.store))
-        #expect(try Self.triggerNames(bulk.store) == triggersBefore, "the projection triggers are back, unchanged")
+        #expect(try Self.triggerNames(bulk.store) == triggersBefore, "the projection triggers and the indexes are back, unchanged")
+        #expect(try Self.integrityCheck(bulk.store) == ["ok"], "every index holds every row")
         // The triggers work again afterwards.
         try bulk.store.append(SkillInvocation(
             id: "after-bulk", skillName: "after", invokedAt: ts("2030-01-01T00:00:00Z"), durationSeconds: 1.5, sessionID: "s"))
@@ -76,5 +86,46 @@ struct BulkProjectionLoadTests {
         #expect(try Self.triggerNames(database.store) == triggers)
         #expect(try Self.storedProjections(database.store) == before)
         #expect(try SkillMetricsQueries(store: database.store).eventCount() == 1)
+    }
+
+    /// Into an empty log the event indexes are dropped for the load: a failure must roll that
+    /// back too, and a load that succeeds must leave every index complete and used.
+    @Test("a bulk load into an empty log: indexes back after a failure and after a success")
+    func emptyLogIndexes() throws {
+        let database = try TestDatabase()
+        let schema = try Self.triggerNames(database.store)
+        #expect(schema.contains { $0.hasPrefix("index idx_skill_invocation_durations:") })
+        #expect(throws: SkillMetricsError.self) {
+            try database.store.write { db in
+                try BulkProjectionLoad.run(db, loading: 3) {
+                    _ = try EventLog.append(SkillInvocation(id: "a", skillName: "s", invokedAt: ts("2026-01-02T00:00:00Z")), in: db)
+                    _ = try EventLog.append(SkillInvocation(id: "a", skillName: "t", invokedAt: ts("2026-01-02T00:00:00Z")), in: db)
+                }
+            }
+        }
+        #expect(try Self.triggerNames(database.store) == schema)
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 0)
+
+        let start = ts("2026-01-02T00:00:00Z")
+        var events: [SkillInvocation] = []
+        for index in 0..<3_000 {
+            let completed = index % 5 != 0
+            let duration: Double? = completed ? Double(index % 97) / 8 : nil
+            events.append(SkillInvocation(
+                id: "e\(index)", skillName: "skill-\(index % 7)", invokedAt: start,
+                completed: completed, durationSeconds: duration, sessionID: "s\(index / 10)"))
+        }
+        try database.store.append(events)
+        #expect(try Self.triggerNames(database.store) == schema)
+        #expect(try Self.integrityCheck(database.store) == ["ok"])
+        #expect(try database.store.verify().isConsistent)
+        let plan = try database.store.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT duration_seconds FROM skill_invocation
+                WHERE skill_name = 'skill-3' AND completed = 1 AND finished = 1 AND duration_seconds IS NOT NULL
+                ORDER BY duration_seconds
+                """).map { try $0.decode(String.self, atIndex: 3) }.joined(separator: " ")
+        }
+        #expect(plan.contains("idx_skill_invocation_durations"), "\(plan)")
     }
 }

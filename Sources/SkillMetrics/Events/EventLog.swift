@@ -163,12 +163,12 @@ enum EventLog {
         case .perEvent:
             try appendAll()
         case .bulk:
-            try BulkProjectionLoad.run(db, appendAllUnchecked)
+            try BulkProjectionLoad.run(db, loading: events.count, appendAllUnchecked)
         case .automatic:
             if events.count >= BulkProjectionLoad.minimumCount,
                try BulkProjectionLoad.isWorthwhile(loading: events.count, existing: SkillMetricsStore.maxSeq(db)) {
                 // As large as the log: one fold of the whole log.
-                try BulkProjectionLoad.run(db, appendAllUnchecked)
+                try BulkProjectionLoad.run(db, loading: events.count, appendAllUnchecked)
             } else if events.count >= BulkProjectionLoad.incrementalMinimumCount,
                       try BulkProjectionLoad.supportsIncrementalFold(db) {
                 appended = []

@@ -106,7 +106,7 @@ public struct DataMigrator: Sendable {
                 }
                 switch options.projection {
                 case .automatic where BulkProjectionLoad.isWorthwhile(loading: count, existing: existing), .bulk:
-                    try BulkProjectionLoad.run(db, appendAllUnchecked)
+                    try BulkProjectionLoad.run(db, loading: count, appendAllUnchecked)
                 case .automatic where count >= BulkProjectionLoad.incrementalMinimumCount:
                     if try BulkProjectionLoad.supportsIncrementalFold(db) {
                         try BulkProjectionLoad.runIncremental(db, appendAllUnchecked)

@@ -31,14 +31,45 @@ enum BulkProjectionLoad {
 
     /// Runs `body` (which appends events) with the projection triggers suspended, restores
     /// them, and rewrites both projections from the whole log. Must run inside a transaction.
-    static func run<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try suspendingTriggers(db) {
-            let result = try body()
+    ///
+    /// When the log is empty, or `count` (the events `body` will append, when the caller knows
+    /// it) makes the load ``isWorthwhile(loading:existing:)``, the event table's secondary
+    /// indexes are suspended too: dropped before `body` and created again from their own
+    /// `sqlite_master` text after it (one sort each instead of a B-tree insert per event and
+    /// index: for 200k real-shaped events about 3× faster), before the fold.
+    static func run<T>(_ db: Database, loading count: Int? = nil, _ body: () throws -> T) throws -> T {
+        let existing = try SkillMetricsStore.maxSeq(db)
+        let indexes = existing == 0 || count.map { isWorthwhile(loading: $0, existing: existing) } == true
+        return try suspendingTriggers(db) {
+            let result = try indexes ? suspendingEventIndexes(db, body) : body()
             var projections = ProjectionSet()
             try projections.fold(db)
             try projections.write(to: db)
             return result
         }
+    }
+
+    /// Drops `skill_invocation`'s secondary indexes (those with SQL text: never the UNIQUE id
+    /// index, which the duplicate checks read), runs `body`, and creates them again from their
+    /// own `sqlite_master` text, in their original order — all in the caller's transaction, so
+    /// a failure or a crash rolls back to the schema with the indexes.
+    private static func suspendingEventIndexes<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let saved = try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_master
+            WHERE type = 'index' AND tbl_name = 'skill_invocation' AND sql IS NOT NULL
+            ORDER BY rowid
+            """)
+            .map { row -> (name: String, sql: String) in
+                (try row.decode(String.self, atIndex: 0), try row.decode(String.self, atIndex: 1))
+            }
+        for index in saved {
+            try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)")
+        }
+        let result = try body()
+        for index in saved {
+            try db.execute(sql: index.sql)
+        }
+        return result
     }
 
     /// Below this many events a batch on a V5 database uses the triggers; from it on, the
