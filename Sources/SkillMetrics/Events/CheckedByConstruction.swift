@@ -31,25 +31,12 @@ enum CheckedByConstruction {
 
     /// True when the UTF-8 bytes of `text` contain the six characters `\u0000` (as the
     /// CHECK's `instr(follow_up_actions, '\u0000')` compares them: bytes, no normalisation).
-    private static let escapedNUL: [UInt8] = Array(#"\u0000"#.utf8)
-
     static func containsEscapedNUL(_ text: String) -> Bool {
-        let pattern = escapedNUL
         var text = text
-        return text.withUTF8 { bytes in
-            guard bytes.count >= pattern.count else { return false }
-            var index = 0
-            let last = bytes.count - pattern.count
-            while index <= last {
-                if bytes[index] == pattern[0] && bytes[index + 1] == pattern[1] && bytes[index + 2] == pattern[2]
-                    && bytes[index + 3] == pattern[3] && bytes[index + 4] == pattern[4] && bytes[index + 5] == pattern[5] {
-                    return true
-                }
-                index += 1
-            }
-            return false
-        }
+        return text.withUTF8 { $0.firstRange(of: escapedNUL) != nil }
     }
+
+    private static let escapedNUL: [UInt8] = Array(#"\u0000"#.utf8)
 
     /// Nesting kept far below SQLite's JSON depth limit (2,000 in 3.40).
     static let maximumDepth = 500

@@ -52,38 +52,7 @@ public struct LegacyDocument: Sendable, Equatable {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_size >= 0, info.st_size < Int.max / 4 else { return nil }
-        var failed = false
-        // One byte more than the size, so a file that grew is noticed and read to its end.
-        var bytes = [UInt8](unsafeUninitializedCapacity: Int(info.st_size) + 1) { buffer, count in
-            count = 0
-            guard let base = buffer.baseAddress else { return }
-            while count < buffer.count {
-                let got = read(descriptor, base + count, buffer.count - count)
-                if got > 0 {
-                    count += got
-                } else if got == 0 {
-                    return
-                } else if errno != EINTR {
-                    failed = true
-                    return
-                }
-            }
-        }
-        guard !failed else { return nil }
-        if bytes.count == Int(info.st_size) + 1 {
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if got > 0 {
-                    bytes.append(contentsOf: chunk[0..<got])
-                } else if got == 0 {
-                    break
-                } else if errno != EINTR {
-                    return nil
-                }
-            }
-        }
-        return bytes
+        return LegacyDocumentReader.readAll(descriptor: descriptor, sizeHint: Int(info.st_size))
     }
 
     /// Parses legacy JSON bytes; `file` names the source in error messages.

@@ -95,30 +95,35 @@ struct LegacyDocumentReader {
     /// Between two values of a list (where nothing holds a position into the input): when
     /// fewer than `lookahead` bytes are left ahead of the cursor and the file has more, the
     /// input becomes those bytes followed by the file's next bytes, `lookahead + chunk` in all.
-    private mutating func refill() {
+    /// `toEnd` (after the document's last value): the rest of the file, whatever its size.
+    private mutating func refill(toEnd: Bool = false) {
         let ahead = cursor.bytes.count - cursor.index
-        guard var window = source, !window.atEnd, ahead < window.lookahead else { return }
+        guard var window = source, !window.atEnd, toEnd || ahead < window.lookahead else { return }
         source = nil
         var next: [UInt8] = []
         next.reserveCapacity(window.lookahead + window.chunk)
         next.append(contentsOf: cursor.bytes[cursor.index...])
         cursor.bytes = []
-        window.append(to: &next, atLeast: window.lookahead + window.chunk - ahead)
+        repeat {
+            window.append(to: &next, atLeast: toEnd ? window.chunk : window.lookahead + window.chunk - ahead)
+        } while toEnd && !window.atEnd
         cursor.bytes = next
         cursor.index = 0
         source = window
     }
 
-    /// The rest of the file, whatever its size (after the document's last value).
-    private mutating func readToEnd() {
-        guard var window = source, !window.atEnd else { return }
-        source = nil
-        var rest = Array(cursor.bytes[cursor.index...])
-        cursor.bytes = []
-        while !window.atEnd { window.append(to: &rest, atLeast: window.chunk) }
-        cursor.bytes = rest
-        cursor.index = 0
-        source = window
+    /// The whole of the open file `descriptor` (from its current offset), or nil when a read
+    /// fails. `sizeHint`: the expected size, reserved up front (a file that grew is still read
+    /// to its end).
+    static func readAll(descriptor: Int32, sizeHint: Int) -> [UInt8]? {
+        var window = FileWindow(descriptor: descriptor, lookahead: 0, chunk: defaultChunk)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sizeHint + 1)
+        while !window.atEnd {
+            // Fill what is reserved (no reallocation at the end of a file of the expected size).
+            window.append(to: &bytes, atLeast: max(bytes.capacity - bytes.count, 1))
+        }
+        return window.failed ? nil : bytes
     }
 
     // MARK: keys
@@ -304,7 +309,7 @@ struct LegacyDocumentReader {
                 break
             }
         }
-        readToEnd()
+        refill(toEnd: true)
         cursor.skipWhitespace()
         guard cursor.index == bytes.count, let invocations else { return nil }
         let dialect: LegacyDialect

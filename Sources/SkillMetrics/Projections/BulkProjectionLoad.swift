@@ -50,26 +50,10 @@ enum BulkProjectionLoad {
     }
 
     /// Drops `skill_invocation`'s secondary indexes (those with SQL text: never the UNIQUE id
-    /// index, which the duplicate checks read), runs `body`, and creates them again from their
-    /// own `sqlite_master` text, in their original order — all in the caller's transaction, so
-    /// a failure or a crash rolls back to the schema with the indexes.
+    /// index, which the duplicate checks read), runs `body`, and creates them again (see
+    /// ``suspending(_:_:where:arguments:_:)``).
     private static func suspendingEventIndexes<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        let saved = try Row.fetchAll(db, sql: """
-            SELECT name, sql FROM sqlite_master
-            WHERE type = 'index' AND tbl_name = 'skill_invocation' AND sql IS NOT NULL
-            ORDER BY rowid
-            """)
-            .map { row -> (name: String, sql: String) in
-                (try row.decode(String.self, atIndex: 0), try row.decode(String.self, atIndex: 1))
-            }
-        for index in saved {
-            try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)")
-        }
-        let result = try body()
-        for index in saved {
-            try db.execute(sql: index.sql)
-        }
-        return result
+        try suspending(db, "INDEX", where: "tbl_name = 'skill_invocation' AND sql IS NOT NULL", body)
     }
 
     /// Below this many events a batch on a V5 database uses the triggers; from it on, the
@@ -101,26 +85,38 @@ enum BulkProjectionLoad {
         }
     }
 
-    /// Drops the projection triggers, runs `body`, and re-creates them from their own
-    /// `sqlite_master` text (in their original order), all in the caller's transaction.
+    /// Drops the projection triggers, runs `body`, and re-creates them (see
+    /// ``suspending(_:_:where:arguments:_:)``).
     private static func suspendingTriggers<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         guard db.isInsideTransaction else {
             throw SkillMetricsError.database(operation: "bulk load", message: "must run inside a transaction")
         }
         let placeholders = Array(repeating: "?", count: projectionTriggers.count).joined(separator: ", ")
+        return try suspending(
+            db, "TRIGGER", where: "name IN (\(placeholders))", arguments: StatementArguments(projectionTriggers), body)
+    }
+
+    /// Drops the schema objects of `type` (`TRIGGER`, `INDEX`) that `condition` selects in
+    /// `sqlite_master`, runs `body`, and creates them again from their own `sqlite_master` text
+    /// in their original order — all in the caller's transaction, so a failure or a crash rolls
+    /// back to the schema with them.
+    private static func suspending<T>(
+        _ db: Database, _ type: String, where condition: String, arguments: StatementArguments = StatementArguments(),
+        _ body: () throws -> T
+    ) throws -> T {
         let saved = try Row.fetchAll(db, sql: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (\(placeholders))
+            SELECT name, sql FROM sqlite_master WHERE type = '\(type.lowercased())' AND \(condition)
             ORDER BY rowid
-            """, arguments: StatementArguments(projectionTriggers))
+            """, arguments: arguments)
             .map { row -> (name: String, sql: String) in
                 (try row.decode(String.self, atIndex: 0), try row.decode(String.self, atIndex: 1))
             }
-        for trigger in saved {
-            try db.execute(sql: "DROP TRIGGER \(trigger.name.quotedDatabaseIdentifier)")
+        for object in saved {
+            try db.execute(sql: "DROP \(type) \(object.name.quotedDatabaseIdentifier)")
         }
         let result = try body()
-        for trigger in saved {
-            try db.execute(sql: trigger.sql)
+        for object in saved {
+            try db.execute(sql: object.sql)
         }
         return result
     }
