@@ -56,8 +56,11 @@ public struct TeamLogPull: Sendable {
         var localIsEmpty = replicaWasEmpty
         var batch: [TeamLogEvent] = []
         batch.reserveCapacity(Swift.min(batchSize, 100_000))
+        var flushTime = 0.0
+        let t0 = Date()
         func flush() throws {
             guard let last = batch.last else { return }
+            let f0 = Date(); defer { flushTime += Date().timeIntervalSince(f0); FileHandle.standardError.write("flush \(batch.count) \(Date().timeIntervalSince(f0))\n".data(using: .utf8)!) }
             let projection: SkillMetricsStore.BulkProjection? = batch.count < Self.bulkMinimumCount ? nil
                 : localIsEmpty ? .wholeLogFold : .incrementalFold
             let appended = try Self.append(
@@ -77,6 +80,7 @@ public struct TeamLogPull: Sendable {
             if batch.count >= batchSize { try flush() }
         }
         try flush()
+        FileHandle.standardError.write("total \(Date().timeIntervalSince(t0)) flush \(flushTime)\n".data(using: .utf8)!)
         return result
     }
 

@@ -6,6 +6,7 @@ import SkillMetrics
 /// around the measured call (`valgrind --tool=callgrind --collect-atstart=no`), so that
 /// instruction counts before and after an optimisation compare like for like.
 /// Tasks: `append` (N single-event appends), `batch` (N events, 1,000 per transaction),
+/// `bulk` (N events in one append into an empty log: the bulk path of an import or a pull),
 /// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` (N calls at 1k events),
 /// `parse` (`LegacyDocument.load` of an N-invocation legacy file), `import` (`DataMigrator`
 /// import of such a file, end to end). An optional last argument names the workload
@@ -24,11 +25,11 @@ enum ProfileMode {
             defer { directory.remove() }
             let seconds: Double
             switch task {
-            case "append", "batch":
+            case "append", "batch", "bulk":
                 let file = try directory.freshDatabase("profile")
                 let store = try SkillMetricsStore(path: file)
                 let events = Workload.events(kind, "p-0000-4000-8000", count: n)
-                let batches = task == "append" ? events.map { [$0] } : stride(from: 0, to: n, by: 1000).map { Array(events[$0..<min($0 + 1000, n)]) }
+                let batches = task == "append" ? events.map { [$0] } : task == "bulk" ? [events] : stride(from: 0, to: n, by: 1000).map { Array(events[$0..<min($0 + 1000, n)]) }
                 seconds = try region {
                     for batch in batches { try store.append(batch) }
                 }

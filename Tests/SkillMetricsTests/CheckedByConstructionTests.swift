@@ -49,6 +49,17 @@ import Testing
         #expect(result.appended == 1)
     }
 
+    /// The six characters `\u0000` are found by bytes wherever they sit, as the CHECK's `instr`
+    /// finds them (a combining mark after them, an escaped backslash before them, at either end).
+    @Test(arguments: [
+        (#""#, false), (#"\u0000"#, true), (#"["\u0000"]"#, true), (#"["a\u0000"#, true),
+        (#"\u000"#, false), (#"\u00000"#, true), (#"["\u0000\u0301"]"#, true), ("[\"\\u0000\u{301}\"]", true),
+        (#"["\\u0000"]"#, true), (#"["\u0001", "u0000"]"#, false), (#"\\\\\"#, false),
+    ])
+    func escapedNULIsFoundByItsBytes(_ text: String, _ expected: Bool) {
+        #expect(CheckedByConstruction.containsEscapedNUL(text) == expected)
+    }
+
     /// The stored rows (all content columns) of a store, in seq order.
     static func storedRows(_ store: SkillMetricsStore) throws -> [[DatabaseValue]] {
         try store.read { db in

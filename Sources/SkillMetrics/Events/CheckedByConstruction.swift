@@ -31,9 +31,18 @@ enum CheckedByConstruction {
 
     /// True when the UTF-8 bytes of `text` contain the six characters `\u0000` (as the
     /// CHECK's `instr(follow_up_actions, '\u0000')` compares them: bytes, no normalisation).
+    /// A plain scan for the backslash, the six bytes compared only there: Foundation's generic
+    /// `firstRange(of:)` cost ~12k instructions a call, 12% of a bulk append.
     static func containsEscapedNUL(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { $0.firstRange(of: escapedNUL) != nil }
+        return text.withUTF8 { bytes in
+            let length = escapedNUL.count
+            guard bytes.count >= length else { return false }
+            for start in 0...(bytes.count - length) where bytes[start] == UInt8(ascii: "\\") {
+                if bytes[start..<(start + length)].elementsEqual(escapedNUL) { return true }
+            }
+            return false
+        }
     }
 
     private static let escapedNUL: [UInt8] = Array(#"\u0000"#.utf8)
