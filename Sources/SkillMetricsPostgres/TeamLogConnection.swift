@@ -48,7 +48,7 @@ public final class TeamLogConnection: Sendable {
     }
 
     /// Runs one statement, its rows (if any) streamed to `body` as they arrive.
-    func stream(_ query: PostgresQuery, _ operation: String, _ body: (PostgresRow) throws -> Void) async throws {
+    func stream(_ query: PostgresQuery, _ operation: String, _ body: (PostgresRow) async throws -> Void) async throws {
         let sequence: PostgresRowSequence
         do {
             sequence = try await connection.query(query, logger: logger)
@@ -56,7 +56,7 @@ public final class TeamLogConnection: Sendable {
             throw TeamLogError.server(operation: operation, reason: TeamLogError.reason(error))
         }
         do {
-            for try await row in sequence { try body(row) }
+            for try await row in sequence { try await body(row) }
         } catch let error as TeamLogError {
             throw error
         } catch let error as PSQLError {

@@ -10,12 +10,16 @@ import SkillMetrics
 /// seq appended, written in the same transaction as the events; an id already in the local log
 /// with the same content is skipped, with other content it is a conflict.
 ///
-/// The events go in batches (default 50,000), each one write transaction with the projection
-/// triggers suspended (``SkillMetricsStore/appendInBulk(_:_:)``): into an empty log the batch is
-/// folded with the whole-log fold, later batches with the incremental fold (a batch under 64
-/// events keeps the triggers). Rows are bound through the SQLite C API in 50-row INSERTs
-/// (``LocalEventInserter``); when the replica was empty as the pull began, no id can be there
-/// already and the per-id check is skipped.
+/// Into a replica that holds no event yet (a clone) the whole pull is ONE write transaction
+/// with the projection triggers and the event indexes suspended and one whole-log fold at the
+/// end (``SkillMetricsStore/appendInBulk(_:_:)``): the rows are written while the next ones
+/// still arrive (the server's rows are read on a task of their own and handed over in chunks
+/// of 5,000 through a ``ChunkChannel`` of bounded size, so memory does not grow with the log),
+/// and no per-id check is needed. A clone that fails or is killed leaves the replica empty; run
+/// again, it starts over. Into a replica that already has events the events go in batches
+/// (default 50,000), each one write transaction with the projection triggers suspended and the
+/// incremental fold (a batch under 64 events keeps the triggers). Rows are bound through the
+/// SQLite C API in 50-row INSERTs (``LocalEventInserter``).
 public struct TeamLogPull: Sendable {
     /// What a pull did.
     public struct Result: Sendable, Equatable {
@@ -53,50 +57,111 @@ public struct TeamLogPull: Sendable {
         let replicaWasEmpty = try store.read { db in
             try Row.fetchOne(db, sql: "SELECT 1 FROM skill_invocation LIMIT 1") == nil
         }
-        var localIsEmpty = replicaWasEmpty
+        let query: PostgresQuery = """
+            SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE seq > \(cursor) ORDER BY seq
+            """
+        if replicaWasEmpty {
+            let (appended, last) = try await Self.clone(query, from: log, serverID: serverID, into: store)
+            result.appended = appended
+            result.lastServerSeq = last ?? cursor
+            return result
+        }
         var batch: [TeamLogEvent] = []
         batch.reserveCapacity(Swift.min(batchSize, 100_000))
-        var flushTime = 0.0
-        let t0 = Date()
         func flush() throws {
             guard let last = batch.last else { return }
-            let f0 = Date(); defer { flushTime += Date().timeIntervalSince(f0); FileHandle.standardError.write("flush \(batch.count) \(Date().timeIntervalSince(f0))\n".data(using: .utf8)!) }
-            let projection: SkillMetricsStore.BulkProjection? = batch.count < Self.bulkMinimumCount ? nil
-                : localIsEmpty ? .wholeLogFold : .incrementalFold
+            let projection: SkillMetricsStore.BulkProjection? = batch.count < Self.bulkMinimumCount ? nil : .incrementalFold
             let appended = try Self.append(
-                batch, serverID: serverID, lastServerSeq: last.seq, checkingExisting: !replicaWasEmpty,
-                projection: projection, to: store)
+                batch, serverID: serverID, lastServerSeq: last.seq, projection: projection, to: store)
             result.appended += appended
             result.skipped += batch.count - appended
             result.lastServerSeq = last.seq
-            if appended > 0 { localIsEmpty = false }
             batch.removeAll(keepingCapacity: true)
         }
-        try await log.stream(
-            "SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE seq > \(cursor) ORDER BY seq",
-            "reading the team log"
-        ) { row in
+        try await log.stream(query, "reading the team log") { row in
             batch.append(try TeamLogEvent(server: row))
             if batch.count >= batchSize { try flush() }
         }
         try flush()
-        FileHandle.standardError.write("total \(Date().timeIntervalSince(t0)) flush \(flushTime)\n".data(using: .utf8)!)
         return result
+    }
+
+    /// Events handed from the reading task to the writing transaction at a time.
+    static let cloneChunkSize = 5_000
+
+    /// Pulls every event of `query` into the empty `store` in one write transaction (see the
+    /// type's documentation); returns the count appended and the last server seq.
+    private static func clone(
+        _ query: PostgresQuery, from log: TeamLogConnection, serverID: String, into store: SkillMetricsStore
+    ) async throws -> (appended: Int, last: Int64?) {
+        let channel = ChunkChannel<TeamLogEvent>(capacity: 4)
+        async let written = onOwnThread {
+            do {
+                return try store.appendInBulk(.wholeLogFold) { db -> (Int, Int64?) in
+                    let inserter = try LocalEventInserter(db)
+                    var appended = 0
+                    var last: Int64?
+                    while let chunk = try channel.next() {
+                        appended += try inserter.append(chunk[...], checkingExisting: false)
+                        last = chunk.last?.seq
+                    }
+                    if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
+                    return (appended, last)
+                }
+            } catch {
+                channel.cancel()
+                throw error
+            }
+        }
+        do {
+            var chunk: [TeamLogEvent] = []
+            chunk.reserveCapacity(cloneChunkSize)
+            try await log.stream(query, "reading the team log") { row in
+                chunk.append(try TeamLogEvent(server: row))
+                if chunk.count >= cloneChunkSize {
+                    try await channel.send(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            if !chunk.isEmpty { try await channel.send(chunk) }
+            channel.finish()
+        } catch is ChunkChannel<TeamLogEvent>.Cancelled {
+            // The writer failed: its error is the one to report (below).
+        } catch {
+            channel.finish(throwing: error)
+        }
+        return try await written
+    }
+
+    /// Runs `body` on a thread of its own (it blocks: a write transaction waiting for chunks),
+    /// not on one of Swift concurrency's few threads.
+    private static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Swift.Result { try body() })
+            }
+            thread.start()
+        }
+    }
+
+    /// Records `lastServerSeq` as the last server seq pulled from `serverID`.
+    private static func moveCursor(serverID: String, to lastServerSeq: Int64, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO sync_pull (server_id, last_server_seq) VALUES (?, ?)
+            ON CONFLICT (server_id) DO UPDATE SET last_server_seq = excluded.last_server_seq
+            """, arguments: [serverID, lastServerSeq])
     }
 
     /// Appends one batch and moves the cursor, in one write transaction (the projection
     /// triggers suspended and the batch folded as `projection` says, or live when nil); returns
-    /// the count appended.
+    /// the count appended. An id already here with the same content is skipped.
     private static func append(
-        _ events: [TeamLogEvent], serverID: String, lastServerSeq: Int64, checkingExisting: Bool,
+        _ events: [TeamLogEvent], serverID: String, lastServerSeq: Int64,
         projection: SkillMetricsStore.BulkProjection?, to store: SkillMetricsStore
     ) throws -> Int {
         func body(_ db: Database) throws -> Int {
-            let appended = try LocalEventInserter(db).append(events[...], checkingExisting: checkingExisting)
-            try db.execute(sql: """
-                INSERT INTO sync_pull (server_id, last_server_seq) VALUES (?, ?)
-                ON CONFLICT (server_id) DO UPDATE SET last_server_seq = excluded.last_server_seq
-                """, arguments: [serverID, lastServerSeq])
+            let appended = try LocalEventInserter(db).append(events[...], checkingExisting: true)
+            try moveCursor(serverID: serverID, to: lastServerSeq, db)
             return appended
         }
         if let projection {

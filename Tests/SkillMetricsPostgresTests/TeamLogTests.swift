@@ -51,6 +51,58 @@ struct TeamLogTests {
         try log.ok(["health", "--db", log.url])
     }
 
+    /// `pull` into a file with no event clones the log in one transaction: a clone that fails
+    /// part-way leaves the file without any event or cursor, and the next pull starts over.
+    /// Later pulls append only what is new (the incremental path), and pulling into a file that
+    /// already holds some of the server's events (the source's own file) skips those.
+    @Test func pullClonesThenAppendsIncrementally() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let first = try log.localDatabase("first", count: 12_000, prefix: "a", seed: 21)
+        try log.ok(["push", "--db", first, "--to", log.url])
+
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["migrate", "--db", replica])
+        func local(_ sql: String, _ db: String = replica) throws -> String {
+            try PostgresTestServer.shell("sqlite3 '\(db)' \"\(sql)\"").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // The writer fails on an event of the first chunk while the reader is still sending.
+        _ = try local("""
+            CREATE TRIGGER test_refuses BEFORE INSERT ON skill_invocation WHEN NEW.id = 'a-100'
+            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+            """)
+        let failed = try log.cli(["pull", "--db", replica, "--from", log.url])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("refused by the test"), "\(failed.stderr)")
+        #expect(try local("SELECT count(*) FROM skill_invocation") == "0")
+        #expect(try local("SELECT count(*) FROM sync_pull") == "0")
+        #expect(try local("SELECT count(*) FROM skill_totals") == "0")
+        _ = try local("DROP TRIGGER test_refuses")
+
+        let cloned = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
+        #expect(cloned.stdout.contains("\"appended\": 12000"), "\(cloned.stdout)")
+        try log.ok(["verify", "--db", replica])
+
+        let second = try log.localDatabase("second", count: 3_000, prefix: "b", seed: 22)
+        try log.ok(["push", "--db", second, "--to", log.url])
+        let incremental = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
+        #expect(incremental.stdout.contains("\"appended\": 3000"), "\(incremental.stdout)")
+        #expect(incremental.stdout.contains("\"skipped\": 0"), "\(incremental.stdout)")
+        try log.ok(["verify", "--db", replica])
+        let localList = try log.ok(["list", "--db", replica, "--json"])
+        let serverList = try log.ok(["list", "--db", log.url, "--json"])
+        #expect(Array(localList.stdout.utf8) == Array(serverList.stdout.utf8))
+        #expect(try local("SELECT group_concat(id) FROM (SELECT id FROM skill_invocation ORDER BY seq)")
+                == (try log.sql("SELECT string_agg(id, ',' ORDER BY seq) FROM skill_invocation")))
+
+        let intoSource = try log.ok(["pull", "--db", first, "--from", log.url, "--json"])
+        #expect(intoSource.stdout.contains("\"appended\": 3000"), "\(intoSource.stdout)")
+        #expect(intoSource.stdout.contains("\"skipped\": 12000"), "\(intoSource.stdout)")
+        #expect(try local("SELECT count(*) FROM skill_invocation", first) == "15000")
+        try log.ok(["verify", "--db", first])
+    }
+
     /// 8 processes push 5,000 events each at once: exactly 40,000 events, verify 0.
     @Test func concurrentPushers() throws {
         guard let server = PostgresTestServer.available() else { return }
