@@ -50,6 +50,44 @@ import Testing
         #expect(try SkillMetricsQueries(store: db.store).metrics(for: "s")?.totalInvocations == 2)
     }
 
+    /// Batches large enough for the bulk paths (whole-log fold: `stored` small, the batch
+    /// larger; incremental fold: the batch smaller than the log), which suspend the insert
+    /// guard triggers: a stored id is still skipped or refused exactly as by the guard, a
+    /// duplicate inside the batch still counts once, a conflict still writes nothing, and the
+    /// triggers come back unchanged either way.
+    @Test(arguments: [(stored: 10, batch: 2_500), (stored: 500, batch: 200)])
+    func bulkBatchesKeepIdempotencyAndConflicts(stored: Int, batch: Int) throws {
+        let db = try TestDatabase()
+        try db.store.append((0..<stored).map { event("old-\($0)") })
+        let schemaBefore = try BulkProjectionLoadTests.triggerNames(db.store)
+        var events = (0..<batch).map { event("new-\($0)", skill: "s\($0 % 7)") }
+        events.insert(event("old-3"), at: batch / 3)  // stored, same content: skipped
+        events.append(event("new-5", skill: "s5"))  // twice in the batch: counted once
+        let result = try db.store.append(events)
+        #expect(result.appended == batch)
+        #expect(result.alreadyPresent == 2)
+        #expect(try BulkProjectionLoadTests.triggerNames(db.store) == schemaBefore)
+        #expect(try db.store.verify().isConsistent)
+
+        var conflicting = (0..<batch).map { event("more-\($0)") }
+        conflicting.insert(event("old-4", duration: 99), at: batch / 2)
+        #expect(throws: SkillMetricsError.conflictingEvent(id: "old-4", fields: ["duration_seconds"])) {
+            try db.store.append(conflicting)
+        }
+        #expect(try SkillMetricsQueries(store: db.store).eventCount() == stored + batch)
+        #expect(try BulkProjectionLoadTests.triggerNames(db.store) == schemaBefore)
+        // The guards are live again for a plain client's INSERT OR REPLACE of a stored id.
+        #expect(throws: DatabaseError.self) {
+            try db.store.write { db in
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO skill_invocation (id, skill_name, invoked_at, completed, follow_up_actions)
+                    VALUES ('old-1', 's', '2026-03-01T10:00:00.000001Z', 0, '[]')
+                    """)
+            }
+        }
+        #expect(try db.store.verify().isConsistent)
+    }
+
     @Test func conflictLateInABatchWritesNothingAndLeavesTheStoreUsable() throws {
         let db = try TestDatabase()
         try db.store.append(event("a"))

@@ -73,8 +73,14 @@ enum CheckedByConstruction {
         return try body()
     }
 
-    /// Runs `body` with the CHECK constraints off (the bulk paths, in their transaction).
+    /// Runs `body` with the CHECK constraints off and the insert guard triggers suspended
+    /// (``BulkProjectionLoad/suspendingInsertGuards(_:_:)``): the bulk paths' typed INSERTs, in
+    /// their transaction.
     static func withoutChecks<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try BulkProjectionLoad.suspendingInsertGuards(db) { try withCheckConstraintsOff(db, body) }
+    }
+
+    private static func withCheckConstraintsOff<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
         do {
             let result = try body()
