@@ -4,7 +4,10 @@ import GRDBSQLite
 /// Appends server events to the local `skill_invocation`, text byte for byte, with prepared
 /// multi-row INSERTs bound through the SQLite C API (one statement per ``rowsPerStatement``
 /// events instead of one per event, no per-value boxing). Runs inside the caller's write
-/// transaction; the schema's constraints and integrity triggers check every row.
+/// transaction; the schema's constraints check every row. Its INSERTs are plain and bind no
+/// seq, so `pull` runs it with the insert guard triggers suspended
+/// (``SkillMetricsStore/InsertGuards/checkedAfterwards``): a stored id is refused by the
+/// UNIQUE index, and the follow-ups of unfinished events are checked after the batch.
 struct LocalEventInserter {
     /// Events per multi-row INSERT.
     static let rowsPerStatement = 50

@@ -12,7 +12,7 @@ import SkillMetrics
 ///
 /// Into a replica that holds no event yet (a clone) the whole pull is ONE write transaction
 /// with the projection triggers and the event indexes suspended and one whole-log fold at the
-/// end (``SkillMetricsStore/appendInBulk(_:_:)``): the rows are written while the next ones
+/// end (``SkillMetricsStore/appendInBulk(_:insertGuards:_:)``): the rows are written while the next ones
 /// still arrive (the server's rows are read on a task of their own and handed over in chunks
 /// of 5,000 through a ``ChunkChannel`` of bounded size, so memory does not grow with the log),
 /// and no per-id check is needed. A clone that fails or is killed leaves the replica empty; run
@@ -97,7 +97,7 @@ public struct TeamLogPull: Sendable {
         let channel = ChunkChannel<TeamLogEvent>(capacity: 4)
         async let written = onOwnThread {
             do {
-                return try store.appendInBulk(.wholeLogFold) { db -> (Int, Int64?) in
+                return try store.appendInBulk(.wholeLogFold, insertGuards: .checkedAfterwards) { db -> (Int, Int64?) in
                     let inserter = try LocalEventInserter(db)
                     var appended = 0
                     var last: Int64?
@@ -165,7 +165,7 @@ public struct TeamLogPull: Sendable {
             return appended
         }
         if let projection {
-            return try store.appendInBulk(projection, body)
+            return try store.appendInBulk(projection, insertGuards: .checkedAfterwards, body)
         }
         return try store.write(body)
     }

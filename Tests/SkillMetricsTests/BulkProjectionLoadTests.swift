@@ -128,4 +128,54 @@ struct BulkProjectionLoadTests {
         }
         #expect(plan.contains("idx_skill_invocation_durations"), "\(plan)")
     }
+
+    /// `appendInBulk` with the insert guards live or checked afterwards refuses the same rows
+    /// (a stored id; an unfinished event with a follow-up that is not a string, with the
+    /// guard's own message), writes nothing then, and accepts the same good rows.
+    @Test(arguments: [SkillMetricsStore.InsertGuards.live, .checkedAfterwards],
+          [SkillMetricsStore.BulkProjection.wholeLogFold, .incrementalFold])
+    func insertGuardsLiveOrCheckedAfterwardsRefuseTheSameRows(
+        guards: SkillMetricsStore.InsertGuards, projection: SkillMetricsStore.BulkProjection
+    ) throws {
+        let database = try TestDatabase()
+        try database.store.append((0..<100).map {
+            SkillInvocation(id: "e\($0)", skillName: "s\($0 % 3)", invokedAt: ts("2026-03-01T10:00:00.000001Z"),
+                            durationSeconds: Double($0), sessionID: "x")
+        })
+        let schemaBefore = try Self.triggerNames(database.store)
+        func insert(_ db: Database, _ id: String, finished: Int, actions: String) throws {
+            try db.execute(sql: """
+                INSERT INTO skill_invocation (id, skill_name, invoked_at, completed, follow_up_actions, finished)
+                VALUES (?, 's1', '2026-03-02T10:00:00.000001Z', 0, ?, ?)
+                """, arguments: [id, actions, finished])
+        }
+        let refusals: [(String, (Database) throws -> Void)] = [
+            ("follow_up_actions must be a JSON array of strings", { db in
+                try insert(db, "new-1", finished: 1, actions: #"["a"]"#)
+                try insert(db, "new-2", finished: 0, actions: #"["a", 1]"#)
+            }),
+            ("", { db in  // a stored id: the guard's message, or the UNIQUE index's
+                try insert(db, "new-1", finished: 1, actions: "[]")
+                try insert(db, "e7", finished: 1, actions: "[]")
+            }),
+        ]
+        for (message, body) in refusals {
+            do {
+                try database.store.appendInBulk(projection, insertGuards: guards, body)
+                Issue.record("appendInBulk accepted rows its guards refuse (\(message))")
+            } catch let error as DatabaseError {
+                #expect(error.resultCode == .SQLITE_CONSTRAINT)
+                if !message.isEmpty { #expect(error.message?.contains(message) == true, "\(error)") }
+            }
+            #expect(try SkillMetricsQueries(store: database.store).eventCount() == 100)
+            #expect(try Self.triggerNames(database.store) == schemaBefore)
+        }
+        try database.store.appendInBulk(projection, insertGuards: guards) { db in
+            try insert(db, "new-1", finished: 1, actions: #"["a", "b"]"#)
+            try insert(db, "new-2", finished: 0, actions: #"["c"]"#)
+        }
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 102)
+        #expect(try Self.triggerNames(database.store) == schemaBefore)
+        #expect(try database.store.verify().isConsistent)
+    }
 }

@@ -37,6 +37,23 @@ enum BulkProjectionLoad {
         try suspendingTriggers(insertGuardTriggers, db, body)
     }
 
+    /// What `skill_invocation_check_unfinished` checks, once over the rows after seq `after`:
+    /// an unfinished event's follow-ups must all be strings (a finished event's are read by
+    /// the fold, which refuses them too). Fails with the guard's own message.
+    static func checkUnfinishedFollowUps(_ db: Database, after: Int64) throws {
+        let offending = try Row.fetchOne(db, sql: """
+            SELECT 1 FROM skill_invocation
+            WHERE seq > ? AND finished <> 1 AND follow_up_actions <> '[]'
+              AND EXISTS (SELECT 1 FROM json_each(follow_up_actions) WHERE type <> 'text')
+            LIMIT 1
+            """, arguments: [after])
+        if offending != nil {
+            throw DatabaseError(
+                resultCode: .SQLITE_CONSTRAINT_TRIGGER,
+                message: "skill_invocation: follow_up_actions must be a JSON array of strings")
+        }
+    }
+
     /// Below this many events a load always uses the triggers.
     static let minimumCount = 2_000
 

@@ -1,7 +1,7 @@
 import GRDB
 
 extension SkillMetricsStore {
-    /// How ``appendInBulk(_:_:)`` brings the projections up to date after its body's INSERTs.
+    /// How ``appendInBulk(_:insertGuards:_:)`` brings the projections up to date after its body's INSERTs.
     public enum BulkProjection: Sendable, Equatable {
         /// Recompute every projection from the whole log (the fold `rebuild` runs): the
         /// cheapest for a load as large as the log, such as one into an empty file.
@@ -11,21 +11,45 @@ extension SkillMetricsStore {
         case incrementalFold
     }
 
+    /// What checks the rows ``appendInBulk(_:insertGuards:_:)``'s body inserts, besides the
+    /// schema's constraints.
+    public enum InsertGuards: Sendable, Equatable {
+        /// The insert guard triggers stay live: the body's INSERTs are checked as any client's.
+        case live
+        /// For a body whose INSERTs are plain (never `OR REPLACE` or `OR IGNORE`) and bind no
+        /// `seq`, so that the UNIQUE index refuses a stored id as the guard would: the guard
+        /// triggers are suspended while it runs (a row trigger that may RAISE costs a trigger
+        /// program and statement-journal writes per row), and what they check beyond that —
+        /// the follow-ups of an unfinished event must be strings — is checked once over the
+        /// appended rows afterwards, failing with the guard's own message.
+        case checkedAfterwards
+    }
+
     /// Runs `body` — which appends rows to `skill_invocation` with plain INSERTs, as any SQLite
-    /// client may (the integrity triggers and constraints still check every row) — in one write
-    /// transaction with the projection triggers suspended, then brings the projections up to
-    /// date as `projection` says, in the same transaction: a failure rolls everything back.
+    /// client may (the constraints and, unless `insertGuards` says otherwise, the integrity
+    /// triggers still check every row) — in one write transaction with the projection triggers
+    /// suspended, then brings the projections up to date as `projection` says, in the same
+    /// transaction: a failure rolls everything back.
     ///
     /// For writers that keep rows byte for byte as another log holds them (a replica pulled
     /// from the team log) and so cannot go through `append(_:)`'s typed events.
-    public func appendInBulk<T>(_ projection: BulkProjection, _ body: (Database) throws -> T) throws -> T {
+    public func appendInBulk<T>(
+        _ projection: BulkProjection, insertGuards: InsertGuards = .live, _ body: (Database) throws -> T
+    ) throws -> T {
         try write { db in
+            func guarded() throws -> T {
+                guard insertGuards == .checkedAfterwards else { return try body(db) }
+                let before = try SkillMetricsStore.maxSeq(db)
+                let result = try BulkProjectionLoad.suspendingInsertGuards(db) { try body(db) }
+                try BulkProjectionLoad.checkUnfinishedFollowUps(db, after: before)
+                return result
+            }
             switch projection {
             case .wholeLogFold:
-                return try BulkProjectionLoad.run(db) { try body(db) }
+                return try BulkProjectionLoad.run(db, guarded)
             case .incrementalFold:
-                guard try BulkProjectionLoad.supportsIncrementalFold(db) else { return try body(db) }
-                return try BulkProjectionLoad.runIncremental(db) { try body(db) }
+                guard try BulkProjectionLoad.supportsIncrementalFold(db) else { return try guarded() }
+                return try BulkProjectionLoad.runIncremental(db, guarded)
             }
         }
     }
