@@ -42,8 +42,11 @@ public struct TeamLogPull: Sendable {
         self.batchSize = Swift.max(1, batchSize)
     }
 
-    /// Pulls `log`'s events into `store`.
-    public func run(from log: TeamLogConnection, into store: SkillMetricsStore) async throws -> Result {
+    /// Pulls `log`'s events into `store`. `progress`, when given, is told the number of the
+    /// server's events read so far (every 5,000 into an empty file, every batch otherwise).
+    public func run(
+        from log: TeamLogConnection, into store: SkillMetricsStore, progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> Result {
         let identity = try await log.rows("SELECT server_id FROM team_log_identity", "reading the team log's id")
         guard let identityRow = identity.first else { throw TeamLogError.schema("team_log_identity is empty") }
         let serverID = try ServerRow(identityRow, "team_log_identity").value(0, UUID.self).uuidString.lowercased()
@@ -61,7 +64,7 @@ public struct TeamLogPull: Sendable {
             SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE seq > \(cursor) ORDER BY seq
             """
         if replicaWasEmpty {
-            let (appended, last) = try await Self.clone(query, from: log, serverID: serverID, into: store)
+            let (appended, last) = try await Self.clone(query, from: log, serverID: serverID, into: store, progress: progress)
             result.appended = appended
             result.lastServerSeq = last ?? cursor
             return result
@@ -77,6 +80,7 @@ public struct TeamLogPull: Sendable {
             result.skipped += batch.count - appended
             result.lastServerSeq = last.seq
             batch.removeAll(keepingCapacity: true)
+            progress?(result.appended + result.skipped)
         }
         try await log.stream(query, "reading the team log") { row in
             batch.append(try TeamLogEvent(server: row))
@@ -92,7 +96,8 @@ public struct TeamLogPull: Sendable {
     /// Pulls every event of `query` into the empty `store` in one write transaction (see the
     /// type's documentation); returns the count appended and the last server seq.
     private static func clone(
-        _ query: PostgresQuery, from log: TeamLogConnection, serverID: String, into store: SkillMetricsStore
+        _ query: PostgresQuery, from log: TeamLogConnection, serverID: String, into store: SkillMetricsStore,
+        progress: (@Sendable (Int) -> Void)?
     ) async throws -> (appended: Int, last: Int64?) {
         let channel = ChunkChannel<TeamLogEvent>(capacity: 4)
         async let written = onOwnThread {
@@ -116,10 +121,13 @@ public struct TeamLogPull: Sendable {
         do {
             var chunk: [TeamLogEvent] = []
             chunk.reserveCapacity(cloneChunkSize)
+            var read = 0
             try await log.stream(query, "reading the team log") { row in
                 chunk.append(try TeamLogEvent(server: row))
                 if chunk.count >= cloneChunkSize {
                     try await channel.send(chunk)
+                    read += chunk.count
+                    progress?(read)
                     chunk.removeAll(keepingCapacity: true)
                 }
             }

@@ -45,7 +45,7 @@ enum Console {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// A progress printer for long work, or nil when stderr is not a terminal.
-    static func progress(_ label: String) -> ((Int) -> Void)? {
+    static func progress(_ label: String) -> (@Sendable (Int) -> Void)? {
         guard stderrIsTerminal else { return nil }
         return { count in
             FileHandle.standardError.write(Data("\r\(label): \(count) events…".utf8))

@@ -9,7 +9,10 @@ struct Pull: ParsableCommand {
         abstract: "Append the PostgreSQL team log's events, in its order, to the local database.",
         discussion: """
             Incremental and idempotent: the local table sync_pull keeps the last server seq \
-            pulled. The replica holds the whole team's log, so every local command works on it.
+            pulled. The replica holds the whole team's log, so every local command works on it. \
+            Into a file with no event the whole pull is one transaction (a failed or killed \
+            clone leaves the file empty; run again, it starts over). Progress goes to stderr \
+            when it is a terminal.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -24,7 +27,11 @@ struct Pull: ParsableCommand {
             throw ValidationError("--from must be a postgres:// URL")
         }
         let metrics = try store.openStore()
-        let result = try PostgresDispatch.withLog(url) { log in try await TeamLogPull().run(from: log, into: metrics) }
+        let progress = Console.progress("pulling")
+        let result = try PostgresDispatch.withLog(url) { log in
+            try await TeamLogPull().run(from: log, into: metrics, progress: progress)
+        }
+        if progress != nil { Console.endProgress() }
         if output.json {
             Console.printJSON(.object(JSONObject([
                 ("cursor", .int(Int(result.cursor))),

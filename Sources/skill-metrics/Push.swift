@@ -14,7 +14,7 @@ struct Push: ParsableCommand {
             The cursor is the server's max(source_seq) for this database, so a push killed at \
             any point and run again sends the rest, never twice. An id already on the server \
             with other content is a conflict: nothing of that batch is written, exit status 2. \
-            See docs/scale-out.md.
+            Progress goes to stderr when it is a terminal. See docs/scale-out.md.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -40,7 +40,14 @@ struct Push: ParsableCommand {
         }
         let metrics = try store.openStore()
         let push = TeamLogPush(batchSize: batchSize)
-        let result = try PostgresDispatch.withLog(url) { log in try await push.run(from: metrics, to: log) }
+        let progress = Console.progress("pushing")
+        let report: (@Sendable (TeamLogPush.Result) -> Void)? = progress.map { tell in
+            { @Sendable result in tell(result.pushed + result.skipped) }
+        }
+        let result = try PostgresDispatch.withLog(url) { log in
+            try await push.run(from: metrics, to: log, progress: report)
+        }
+        if progress != nil { Console.endProgress() }
         if output.json {
             Console.printJSON(.object(JSONObject([
                 ("source_id", .string(result.sourceID.uuidString.lowercased())),

@@ -103,6 +103,33 @@ struct TeamLogTests {
         try log.ok(["verify", "--db", first])
     }
 
+    /// `push` and `pull` show progress on stderr when it is a terminal (run under `script`,
+    /// which gives them a pseudo-terminal), and print nothing there when it is not.
+    @Test func pushAndPullShowProgressOnlyOnATerminal() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let local = try log.localDatabase("progress", count: 12_000, prefix: "p", seed: 31)
+        func onTerminal(_ arguments: [String]) throws -> String {
+            let command = ([PostgresCLI.executable] + arguments).map { "'\($0)'" }.joined(separator: " ")
+            return try PostgresTestServer.shell("script -qec \"\(command)\" /dev/null")
+        }
+        let pushed = try onTerminal(["push", "--db", local, "--to", log.url, "--batch-size", "2000"])
+        #expect(pushed.contains("\rpushing: 2000 events…"), "\(pushed.debugDescription)")
+        #expect(pushed.contains("\rpushing: 12000 events…\r\u{1B}[K"), "\(pushed.debugDescription)")
+        #expect(pushed.contains("pushed 12000 event(s)"), "\(pushed.debugDescription)")
+        let replica = log.scratch.path + "/replica.db"
+        let pulled = try onTerminal(["pull", "--db", replica, "--from", log.url])
+        #expect(pulled.contains("\rpulling: 5000 events…\rpulling: 10000 events…"), "\(pulled.debugDescription)")
+        #expect(pulled.contains("pulled 12000 event(s)"), "\(pulled.debugDescription)")
+        #expect(try log.sql("SELECT count(*) FROM skill_invocation") == "12000")
+
+        let quiet = try log.ok(["pull", "--db", log.scratch.path + "/quiet.db", "--from", log.url])
+        #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+        #expect(quiet.stdout.hasPrefix("pulled 12000 event(s)"))
+        try log.ok(["verify", "--db", replica])
+    }
+
     /// 8 processes push 5,000 events each at once: exactly 40,000 events, verify 0.
     @Test func concurrentPushers() throws {
         guard let server = PostgresTestServer.available() else { return }
