@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// A bounded hand-over of chunks from an async producer (rows arriving from the server) to a
@@ -7,9 +8,10 @@ import Synchronization
 /// The producer ``send(_:)``s chunks and then calls ``finish(throwing:)`` once; ``send(_:)``
 /// suspends while ``capacity`` chunks wait, so memory stays bounded however slow the consumer
 /// is. The consumer calls ``next()`` until it returns nil (or throws the producer's error); it
-/// blocks its thread while nothing waits, so it must run on a thread of its own, never on a
-/// Swift concurrency thread. A consumer that gives up calls ``cancel()``: the producer's next
-/// ``send(_:)`` then throws ``Cancelled``.
+/// blocks its thread while nothing waits, so it runs on a thread of its own, never on a Swift
+/// concurrency thread: ``consume(_:)`` starts it there. A consumer that gives up (throws from
+/// ``consume(_:)``, or calls ``cancel()``) makes the producer's next ``send(_:)`` throw
+/// ``Cancelled``.
 final class ChunkChannel<Element: Sendable>: Sendable {
     /// Thrown to the producer when the consumer has cancelled.
     struct Cancelled: Error {}
@@ -30,6 +32,23 @@ final class ChunkChannel<Element: Sendable>: Sendable {
 
     init(capacity: Int) {
         self.capacity = Swift.max(1, capacity)
+    }
+
+    /// Runs the consumer `body` on a thread of its own and returns what it returns; when it
+    /// throws, the channel is cancelled first (the producer stops at its next ``send(_:)``).
+    func consume<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result {
+                    do {
+                        return try body()
+                    } catch {
+                        self.cancel()
+                        throw error
+                    }
+                })
+            }.start()
+        }
     }
 
     /// Hands `chunk` over, suspending while ``capacity`` chunks wait; throws ``Cancelled``

@@ -100,22 +100,17 @@ public struct TeamLogPull: Sendable {
         progress: (@Sendable (Int) -> Void)?
     ) async throws -> (appended: Int, last: Int64?) {
         let channel = ChunkChannel<TeamLogEvent>(capacity: 4)
-        async let written = onOwnThread {
-            do {
-                return try store.appendInBulk(.wholeLogFold, insertGuards: .checkedAfterwards) { db -> (Int, Int64?) in
-                    let inserter = try LocalEventInserter(db)
-                    var appended = 0
-                    var last: Int64?
-                    while let chunk = try channel.next() {
-                        appended += try inserter.append(chunk[...], checkingExisting: false)
-                        last = chunk.last?.seq
-                    }
-                    if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
-                    return (appended, last)
+        async let written = channel.consume {
+            try store.appendInBulk(.wholeLogFold, insertGuards: .checkedAfterwards) { db -> (Int, Int64?) in
+                let inserter = try LocalEventInserter(db)
+                var appended = 0
+                var last: Int64?
+                while let chunk = try channel.next() {
+                    appended += try inserter.append(chunk[...], checkingExisting: false)
+                    last = chunk.last?.seq
                 }
-            } catch {
-                channel.cancel()
-                throw error
+                if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
+                return (appended, last)
             }
         }
         do {
@@ -139,17 +134,6 @@ public struct TeamLogPull: Sendable {
             channel.finish(throwing: error)
         }
         return try await written
-    }
-
-    /// Runs `body` on a thread of its own (it blocks: a write transaction waiting for chunks),
-    /// not on one of Swift concurrency's few threads.
-    private static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Swift.Result { try body() })
-            }
-            thread.start()
-        }
     }
 
     /// Records `lastServerSeq` as the last server seq pulled from `serverID`.

@@ -8,20 +8,13 @@ import Testing
 @Suite struct ChunkChannelTests {
     struct ProducerFailed: Error {}
 
-    /// Runs `consume` on a thread of its own (it blocks), as `pull` runs its write transaction.
-    static func consumer<T: Sendable>(_ consume: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Swift.Result { try consume() }) }.start()
-        }
-    }
-
     @Test(arguments: [1, 3])
     func everyChunkArrivesInOrderAndTheProducerNeverRunsAheadOfTheCapacity(_ capacity: Int) async throws {
         let channel = ChunkChannel<Int>(capacity: capacity)
         let sent = Atomic<Int>(0)
         let taken = Atomic<Int>(0)
         let furthestAhead = Atomic<Int>(0)
-        async let received = Self.consumer { () throws -> [Int] in
+        async let received = channel.consume { () throws -> [Int] in
             var values: [Int] = []
             while let chunk = try channel.next() {
                 Thread.sleep(forTimeInterval: 0.001)  // a slow writer
@@ -43,7 +36,7 @@ import Testing
 
     @Test func theProducersErrorReachesTheConsumerAfterTheChunksSentBeforeIt() async throws {
         let channel = ChunkChannel<Int>(capacity: 4)
-        async let outcome = Self.consumer { () -> (values: [Int], failed: Bool) in
+        async let outcome = channel.consume { () -> (values: [Int], failed: Bool) in
             var values: [Int] = []
             do {
                 while let chunk = try channel.next() { values += chunk }
@@ -62,7 +55,7 @@ import Testing
 
     @Test func aConsumerThatGivesUpStopsAWaitingProducer() async throws {
         let channel = ChunkChannel<Int>(capacity: 1)
-        async let consumed = Self.consumer { () throws -> Int in
+        async let consumed = channel.consume { () throws -> Int in
             let first = try channel.next()
             channel.cancel()
             return first?.count ?? -1

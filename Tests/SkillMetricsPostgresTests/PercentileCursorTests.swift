@@ -13,8 +13,7 @@ struct PercentileCursorTests {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
         try log.ok(["migrate", "--to", "1", "--db", log.url])
-        let first = try log.localDatabase("first", count: 2_000, prefix: "first", seed: 21)
-        try log.ok(["push", "--db", first, "--to", log.url, "--batch-size", "300"])
+        try log.pushedDatabase("first", count: 2_000, prefix: "first", seed: 21, batchSize: 300)
         try log.ok(["verify", "--db", log.url])
 
         let migrated = try log.ok(["migrate", "--db", log.url])
@@ -29,8 +28,7 @@ struct PercentileCursorTests {
         try log.ok(["verify", "--db", log.url])
 
         for (name, count, batch, seed) in [("ones", 150, 1, UInt64(22)), ("odd", 1_500, 37, 23), ("large", 6_000, 5_000, 24)] {
-            let db = try log.localDatabase(name, count: count, prefix: name, seed: seed)
-            try log.ok(["push", "--db", db, "--to", log.url, "--batch-size", String(batch)])
+            try log.pushedDatabase(name, count: count, prefix: name, seed: seed, batchSize: batch)
             try log.ok(["verify", "--db", log.url])
         }
         // The local SQLite triggers agree (before the signed zeros: SQLite stores -0.0 as 0.0).
@@ -73,8 +71,7 @@ struct PercentileCursorTests {
         try log.ok(["verify", "--db", log.url])
         // And forward again: the cursors are positioned for the log as it is now.
         try log.ok(["migrate", "--db", log.url])
-        let more = try log.localDatabase("more", count: 800, prefix: "more", seed: 25)
-        try log.ok(["push", "--db", more, "--to", log.url, "--batch-size", "64"])
+        try log.pushedDatabase("more", count: 800, prefix: "more", seed: 25, batchSize: 64)
         try log.ok(["verify", "--db", log.url])
     }
 

@@ -60,6 +60,23 @@ struct TeamLogFixture {
         return db
     }
 
+    /// ``localDatabase(_:count:prefix:seed:)``, pushed to this log (expecting exit status 0).
+    @discardableResult
+    func pushedDatabase(
+        _ name: String, count: Int, prefix: String, seed: UInt64, batchSize: Int? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
+        let db = try localDatabase(name, count: count, prefix: prefix, seed: seed)
+        try ok(["push", "--db", db, "--to", url] + (batchSize.map { ["--batch-size", String($0)] } ?? []),
+               sourceLocation: sourceLocation)
+        return db
+    }
+
+    /// One SQL statement on a local SQLite file through the `sqlite3` shell, output trimmed.
+    func localSQL(_ db: String, _ sql: String) throws -> String {
+        try PostgresTestServer.shell("sqlite3 '\(db)' \"\(sql)\"").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The package's root directory (for the fixtures).
     static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)

@@ -19,8 +19,7 @@ struct TeamLogTests {
         let shaped = try log.localDatabase("shaped", count: 3_000, prefix: "shaped", seed: 11)
         var total = 0
         for db in [legacy, shaped, buddy] {
-            let local = Int(try PostgresTestServer.shell("sqlite3 '\(db)' 'SELECT count(*) FROM skill_invocation'")
-                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            let local = Int(try log.localSQL(db, "SELECT count(*) FROM skill_invocation")) ?? -1
             #expect(local > 0)
             total += local
             let pushed = try log.ok(["push", "--db", db, "--to", log.url, "--batch-size", "700", "--json"])
@@ -59,14 +58,11 @@ struct TeamLogTests {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
         try log.ok(["migrate", "--db", log.url])
-        let first = try log.localDatabase("first", count: 12_000, prefix: "a", seed: 21)
-        try log.ok(["push", "--db", first, "--to", log.url])
+        let first = try log.pushedDatabase("first", count: 12_000, prefix: "a", seed: 21)
 
         let replica = log.scratch.path + "/replica.db"
         try log.ok(["migrate", "--db", replica])
-        func local(_ sql: String, _ db: String = replica) throws -> String {
-            try PostgresTestServer.shell("sqlite3 '\(db)' \"\(sql)\"").trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func local(_ sql: String, _ db: String = replica) throws -> String { try log.localSQL(db, sql) }
         // The writer fails on an event of the first chunk while the reader is still sending.
         _ = try local("""
             CREATE TRIGGER test_refuses BEFORE INSERT ON skill_invocation WHEN NEW.id = 'a-100'
@@ -84,8 +80,7 @@ struct TeamLogTests {
         #expect(cloned.stdout.contains("\"appended\": 12000"), "\(cloned.stdout)")
         try log.ok(["verify", "--db", replica])
 
-        let second = try log.localDatabase("second", count: 3_000, prefix: "b", seed: 22)
-        try log.ok(["push", "--db", second, "--to", log.url])
+        try log.pushedDatabase("second", count: 3_000, prefix: "b", seed: 22)
         let incremental = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
         #expect(incremental.stdout.contains("\"appended\": 3000"), "\(incremental.stdout)")
         #expect(incremental.stdout.contains("\"skipped\": 0"), "\(incremental.stdout)")
@@ -186,8 +181,7 @@ struct TeamLogTests {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
         try log.ok(["migrate", "--db", log.url])
-        let first = try log.localDatabase("first", count: 500, prefix: "c", seed: 3)
-        try log.ok(["push", "--db", first, "--to", log.url])
+        try log.pushedDatabase("first", count: 500, prefix: "c", seed: 3)
         let before = try log.digest()
         // A new id and, in the same batch, an id already on the server with other content.
         let second = log.scratch.path + "/second.db"
@@ -205,8 +199,7 @@ struct TeamLogTests {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
         try log.ok(["migrate", "--db", log.url])
-        let db = try log.localDatabase("tamper", count: 800, prefix: "t", seed: 5)
-        try log.ok(["push", "--db", db, "--to", log.url])
+        try log.pushedDatabase("tamper", count: 800, prefix: "t", seed: 5)
         try log.ok(["verify", "--db", log.url])
         try log.sql("""
             ALTER TABLE skill_invocation DISABLE TRIGGER USER;
@@ -224,8 +217,7 @@ struct TeamLogTests {
         try log.ok(["rebuild", "--db", log.url])
         try log.ok(["verify", "--db", log.url])
         // The rebuilt projections keep growing correctly with new pushes.
-        let more = try log.localDatabase("more", count: 300, prefix: "m", seed: 6)
-        try log.ok(["push", "--db", more, "--to", log.url])
+        try log.pushedDatabase("more", count: 300, prefix: "m", seed: 6)
         try log.ok(["verify", "--db", log.url])
     }
 
