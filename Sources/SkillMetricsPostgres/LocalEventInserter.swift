@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import SkillMetrics
 
 /// Appends server events to the local `skill_invocation`, text byte for byte, with prepared
 /// multi-row INSERTs bound through the SQLite C API (one statement per ``rowsPerStatement``
@@ -62,6 +63,17 @@ struct LocalEventInserter {
             start = end
         }
         return appended
+    }
+
+    /// Appends `events` as ``append(_:checkingExisting:)`` does, with SQLite's CHECK
+    /// constraints off when every event of the slice is proven to meet them
+    /// (``TeamLogEvent/holdsChecksByConstruction``), on otherwise. Call it with slices of
+    /// thousands: switching the CHECKs makes SQLite prepare the statements again.
+    func appendCheckingWhereUnproven(_ events: ArraySlice<TeamLogEvent>, checkingExisting: Bool) throws -> Int {
+        guard events.allSatisfy(\.holdsChecksByConstruction) else {
+            return try append(events, checkingExisting: checkingExisting)
+        }
+        return try EventRowChecks.skippingChecks(db) { try append(events, checkingExisting: checkingExisting) }
     }
 
     private static var transient: sqlite3_destructor_type {

@@ -51,6 +51,16 @@ struct TeamLogEvent: Sendable, Equatable {
                 finished: try row.decode(Int.self, atIndex: 12))
     }
 
+    /// True when the local row of this event is proven to meet `skill_invocation`'s CHECK
+    /// constraints (``EventRowChecks``), so it may be inserted with them off.
+    var holdsChecksByConstruction: Bool {
+        EventRowChecks.holdByConstruction(
+            id: id, skillName: skillName, invokedAt: invokedAt, workflowPath: workflowPath, completed: completed,
+            durationSeconds: durationSeconds, errorType: errorType, sessionID: sessionID,
+            followUpActions: followUpActions, schemaVersion: schemaVersion, userContext: userContext,
+            finished: finished)
+    }
+
     /// Same content (everything but seq); doubles by bit pattern.
     func sameContent(as other: TeamLogEvent) -> Bool {
         id == other.id && skillName == other.skillName && invokedAt == other.invokedAt

@@ -106,7 +106,7 @@ public struct TeamLogPull: Sendable {
                 var appended = 0
                 var last: Int64?
                 while let chunk = try channel.next() {
-                    appended += try inserter.append(chunk[...], checkingExisting: false)
+                    appended += try inserter.appendCheckingWhereUnproven(chunk[...], checkingExisting: false)
                     last = chunk.last?.seq
                 }
                 if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
@@ -152,7 +152,7 @@ public struct TeamLogPull: Sendable {
         projection: SkillMetricsStore.BulkProjection?, to store: SkillMetricsStore
     ) throws -> Int {
         func body(_ db: Database) throws -> Int {
-            let appended = try LocalEventInserter(db).append(events[...], checkingExisting: true)
+            let appended = try LocalEventInserter(db).appendCheckingWhereUnproven(events[...], checkingExisting: true)
             try moveCursor(serverID: serverID, to: lastServerSeq, db)
             return appended
         }

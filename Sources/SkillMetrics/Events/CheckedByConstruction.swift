@@ -80,7 +80,7 @@ enum CheckedByConstruction {
         try BulkProjectionLoad.suspendingInsertGuards(db) { try withCheckConstraintsOff(db, body) }
     }
 
-    private static func withCheckConstraintsOff<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+    static func withCheckConstraintsOff<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
         do {
             let result = try body()
