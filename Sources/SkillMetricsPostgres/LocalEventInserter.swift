@@ -26,8 +26,18 @@ struct LocalEventInserter {
     }
 
     private static func insertSQL(rows: Int) -> String {
-        "INSERT INTO skill_invocation (\(TeamLogEvent.contentColumns)) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        "INSERT INTO skill_invocation (\(TeamLogEvent.contentColumns), recorded_at) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+
+    /// `recorded_at` as the column's DEFAULT writes it (`strftime('%Y-%m-%dT%H:%M:%fZ',
+    /// 'now')`: UTC, milliseconds), for the current time. Bound once per ``append(_:checkingExisting:)``
+    /// call rather than computed by SQLite for every row (~0.6 µs a row): the rows of one call
+    /// are appended within the same moment, as the rows of one statement share SQLite's 'now'.
+    static func recordedAt(_ now: Timestamp = .now()) -> String {
+        let milliseconds = now.microsecondsSinceEpoch - now.microsecondsSinceEpoch % 1_000
+        let canonical = Timestamp(microsecondsSinceEpoch: milliseconds).canonical  // …SS.ffffffZ
+        return String(canonical.dropLast(4)) + "Z"
     }
 
     /// Appends `events` in order; returns how many were appended. With `checkingExisting`, an
@@ -35,6 +45,7 @@ struct LocalEventInserter {
     /// content is a conflict; without it (a replica that was empty when the pull began, so no
     /// server id can be there already) a constraint failure is an error.
     func append(_ events: ArraySlice<TeamLogEvent>, checkingExisting: Bool) throws -> Int {
+        let recordedAt = Self.recordedAt()
         var appended = 0
         var start = events.startIndex
         while start < events.endIndex {
@@ -42,7 +53,7 @@ struct LocalEventInserter {
             let chunk = events[start..<end]
             if chunk.count == Self.rowsPerStatement {
                 do {
-                    try run(full, chunk)
+                    try run(full, chunk, recordedAt: recordedAt)
                     appended += chunk.count
                     start = end
                     continue
@@ -57,7 +68,7 @@ struct LocalEventInserter {
                     }
                     continue
                 }
-                try run(single, CollectionOfOne(event))
+                try run(single, CollectionOfOne(event), recordedAt: recordedAt)
                 appended += 1
             }
             start = end
@@ -80,8 +91,8 @@ struct LocalEventInserter {
         unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     }
 
-    /// Binds `events` to `statement` (12 parameters each) and steps it once.
-    private func run(_ statement: Statement, _ events: some Collection<TeamLogEvent>) throws {
+    /// Binds `events` to `statement` (13 parameters each) and steps it once.
+    private func run(_ statement: Statement, _ events: some Collection<TeamLogEvent>, recordedAt: String) throws {
         let sqlite = statement.sqliteStatement
         var index: CInt = 0
         func text(_ value: String?) {
@@ -122,6 +133,7 @@ struct LocalEventInserter {
             integer(event.schemaVersion)
             text(event.userContext)
             integer(event.finished)
+            text(recordedAt)
         }
         let code = sqlite3_step(sqlite)
         guard code == SQLITE_DONE else {

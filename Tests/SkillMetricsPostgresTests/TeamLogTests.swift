@@ -76,9 +76,19 @@ struct TeamLogTests {
         #expect(try local("SELECT count(*) FROM skill_totals") == "0")
         _ = try local("DROP TRIGGER test_refuses")
 
+        let now = "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+        let beforeClone = try local(now)
         let cloned = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
+        let afterClone = try local(now)
         #expect(cloned.stdout.contains("\"appended\": 12000"), "\(cloned.stdout)")
         try log.ok(["verify", "--db", replica])
+        // recorded_at, bound by the pull, reads as the column's DEFAULT writes it: the time of the
+        // append, UTC, milliseconds.
+        #expect(try local("""
+            SELECT count(*) FROM skill_invocation
+            WHERE recorded_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+              AND recorded_at BETWEEN '\(beforeClone)' AND '\(afterClone)'
+            """) == "12000")
 
         try log.pushedDatabase("second", count: 3_000, prefix: "b", seed: 22)
         let incremental = try log.ok(["pull", "--db", replica, "--from", log.url, "--json"])
