@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import PostgresNIO
 import SkillMetrics
@@ -94,31 +95,42 @@ public struct TeamLogPull: Sendable {
     static let cloneChunkSize = 5_000
 
     /// Pulls every event of `query` into the empty `store` in one write transaction (see the
-    /// type's documentation); returns the count appended and the last server seq.
+    /// type's documentation); returns the count appended and the last server seq. The reading
+    /// task also folds the events (local seqs 1, 2, … in server order) while the writer inserts
+    /// them, and hands the projections over when it is done
+    /// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:_:)``).
     private static func clone(
         _ query: PostgresQuery, from log: TeamLogConnection, serverID: String, into store: SkillMetricsStore,
         progress: (@Sendable (Int) -> Void)?
     ) async throws -> (appended: Int, last: Int64?) {
         let channel = ChunkChannel<TeamLogEvent>(capacity: 4)
-        async let written = channel.consume {
-            try store.appendInBulk(.wholeLogFold, insertGuards: .checkedAfterwards) { db -> (Int, Int64?) in
+        let folded = FoldedProjections()
+        async let written = channel.consume { () throws -> (Int, Int64?) in
+            var appended = 0
+            var last: Int64?
+            try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards) { db -> ProjectionSet in
                 let inserter = try LocalEventInserter(db)
-                var appended = 0
-                var last: Int64?
                 while let chunk = try channel.next() {
                     appended += try inserter.appendCheckingWhereUnproven(chunk[...], checkingExisting: false)
                     last = chunk.last?.seq
                 }
                 if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
-                return (appended, last)
+                guard let projections = folded.take() else {
+                    throw TeamLogError.invalidRow("skill_invocation: the reading task finished without its fold")
+                }
+                return projections
             }
+            return (appended, last)
         }
         do {
             var chunk: [TeamLogEvent] = []
             chunk.reserveCapacity(cloneChunkSize)
             var read = 0
+            var projections = ProjectionSet()
             try await log.stream(query, "reading the team log") { row in
-                chunk.append(try TeamLogEvent(server: row))
+                let event = try TeamLogEvent(server: row)
+                try event.fold(into: &projections, localSeq: Int64(read + chunk.count + 1))
+                chunk.append(event)
                 if chunk.count >= cloneChunkSize {
                     try await channel.send(chunk)
                     read += chunk.count
@@ -127,6 +139,7 @@ public struct TeamLogPull: Sendable {
                 }
             }
             if !chunk.isEmpty { try await channel.send(chunk) }
+            folded.put(projections)
             channel.finish()
         } catch is ChunkChannel<TeamLogEvent>.Cancelled {
             // The writer failed: its error is the one to report (below).
@@ -134,6 +147,16 @@ public struct TeamLogPull: Sendable {
             channel.finish(throwing: error)
         }
         return try await written
+    }
+
+    /// The projections the reading task of a clone folded, handed to the writer: put before
+    /// the channel finishes, taken after the writer's last ``ChunkChannel/next()``.
+    private final class FoldedProjections: Sendable {
+        private let value = Mutex<ProjectionSet?>(nil)
+
+        func put(_ projections: ProjectionSet) { value.withLock { $0 = projections } }
+
+        func take() -> ProjectionSet? { value.withLock { $0.take() } }
     }
 
     /// Records `lastServerSeq` as the last server seq pulled from `serverID`.

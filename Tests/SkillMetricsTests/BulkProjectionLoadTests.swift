@@ -179,3 +179,65 @@ struct BulkProjectionLoadTests {
         #expect(try database.store.verify().isConsistent)
     }
 }
+
+/// `appendInBulkToEmptyLog`: a clone whose caller folds the events itself (on another thread,
+/// while the rows are written) must store what the store's own fold stores, fall back to that
+/// fold when the caller's does not match the stored seqs, and refuse a log that has events.
+@Suite struct CallerFoldedLoadTests {
+    static let events: [SkillInvocation] = (0..<3_000).map { index in
+        let finished = index % 97 != 5
+        let completed = finished && index % 7 != 0
+        return SkillInvocation(
+            id: "c\(index)", skillName: "skill-\(index * 7 % 13)",
+            invokedAt: Timestamp(microsecondsSinceEpoch: 1_767_225_600_000_000 + Int64(index) * 1_000_003),
+            workflowPath: index % 5 == 0 ? nil : "path-\(index % 11)", completed: completed,
+            durationSeconds: completed ? Double(index % 17) * 0.25 : nil,
+            errorType: completed || !finished ? nil : "Error\(index % 3)",
+            sessionID: index % 4 == 0 ? nil : "session-\(index / 9)",
+            followUpActions: (0..<(index % 3)).map { "action-\(($0 + index) % 5)" }, finished: finished)
+    }
+
+    /// Inserts `events` with plain INSERTs and folds them (seqs 1, 2, …), leaving out the
+    /// last `unfolded` from the fold.
+    static func load(_ store: SkillMetricsStore, unfolded: Int = 0) throws {
+        try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards) { db -> ProjectionSet in
+            var projections = ProjectionSet()
+            for (index, event) in events.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed, duration_seconds,
+                                                  error_type, session_id, follow_up_actions, finished)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
+                                     event.completed, event.durationSeconds, event.errorType, event.sessionID,
+                                     EventLog.actionsJSON(event.followUpActions), event.finished])
+                if index < events.count - unfolded {
+                    projections.apply(ProjectionEvent(event, seq: Int64(index + 1)))
+                }
+            }
+            return projections
+        }
+    }
+
+    @Test(arguments: [0, 1])
+    func aLoadFoldedByItsCallerStoresTheStoresFold(unfolded: Int) throws {
+        let reference = try TestDatabase()
+        try reference.store.append(Self.events)
+        let database = try TestDatabase()
+        try Self.load(database.store, unfolded: unfolded)
+        #expect(try BulkProjectionLoadTests.storedProjections(database.store)
+            == BulkProjectionLoadTests.storedProjections(reference.store))
+        #expect(try BulkProjectionLoadTests.triggerNames(database.store)
+            == BulkProjectionLoadTests.triggerNames(reference.store))
+        #expect(try database.store.verify().isConsistent)
+        #expect(try BulkProjectionLoadTests.integrityCheck(database.store) == ["ok"])
+    }
+
+    @Test func aLogWithEventsIsRefusedAndUnchanged() throws {
+        let database = try TestDatabase()
+        try database.store.append(Array(Self.events.prefix(10)))
+        let before = try BulkProjectionLoadTests.storedProjections(database.store)
+        #expect(throws: SkillMetricsError.self) { try Self.load(database.store) }
+        #expect(try BulkProjectionLoadTests.storedProjections(database.store) == before)
+        #expect(try database.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") } == 10)
+    }
+}

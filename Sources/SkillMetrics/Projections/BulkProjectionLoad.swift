@@ -83,6 +83,36 @@ enum BulkProjectionLoad {
         }
     }
 
+    /// As ``run(_:loading:_:)`` for a log with no event, with the events folded by the caller:
+    /// `body` appends them (seqs 1, 2, … in order) and returns the projections folded over
+    /// exactly those events with those seqs. Used when the stored seqs are 1…`eventCount` and
+    /// the set's last seq is the last of them; otherwise (a log whose seq had moved before it
+    /// emptied) the log is folded here as ``run(_:loading:_:)`` does. Either way the
+    /// percentiles come from the stored durations. Must run inside a transaction.
+    static func loadIntoEmptyLog(_ db: Database, foldedByCaller body: () throws -> ProjectionSet) throws {
+        guard try SkillMetricsStore.maxSeq(db) == 0 else {
+            throw SkillMetricsError.invalidInput(
+                location: "skill_invocation", reason: "a load folded by its caller needs a log with no event")
+        }
+        try suspendingTriggers(db) {
+            var projections = try suspendingEventIndexes(db, body)
+            guard let stored = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM skill_invocation")
+            else { throw SkillMetricsError.database(operation: "bulk load", message: "no row for the count of events") }
+            let count = try stored.decode(Int64.self, atIndex: 0)
+            let first = try stored.decode(Int64.self, atIndex: 1)
+            let last = try stored.decode(Int64.self, atIndex: 2)
+            let matches = Int64(projections.eventCount) == count
+                && (count == 0 || (first == 1 && last == count && projections.lastSeq == last))
+            if matches {
+                try projections.completePercentiles(db)
+            } else {
+                projections = ProjectionSet()
+                try projections.fold(db)
+            }
+            try projections.write(to: db)
+        }
+    }
+
     /// Drops `skill_invocation`'s secondary indexes (those with SQL text: never the UNIQUE id
     /// index, which the duplicate checks read), runs `body`, and creates them again (see
     /// ``suspending(_:_:where:arguments:_:)``).

@@ -91,6 +91,16 @@ public struct ProjectionSet: Sendable {
         }
     }
 
+    /// Brings the percentiles up to date (schema V2 and later) from the stored durations of
+    /// the events up to ``lastSeq``, for a set folded by ``apply(_:)-(ProjectionEvent)`` or
+    /// ``apply(_:)-(StoredEventBytes)`` rather than read by `fold`: the fold counts durations,
+    /// their order comes from the duration index.
+    mutating func completePercentiles(_ db: Database) throws {
+        if try Self.hasPercentileColumns(db) {
+            try skillFold.computePercentiles(db, through: lastSeq, names: vocabulary)
+        }
+    }
+
     /// True when `skill_metrics` has the schema V2 percentile columns.
     static func hasPercentileColumns(_ db: Database) throws -> Bool {
         try db.columns(in: "skill_metrics").contains { $0.name == "p50_duration_seconds" }

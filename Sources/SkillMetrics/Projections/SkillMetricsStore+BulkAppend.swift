@@ -53,4 +53,25 @@ extension SkillMetricsStore {
             }
         }
     }
+
+    /// As `appendInBulk(.wholeLogFold, insertGuards:, body)` into a log with no event, with the
+    /// fold done by the caller — who may run it on another thread while `body` writes the rows.
+    ///
+    /// `body` appends the rows with plain INSERTs (they get seqs 1, 2, … in order) and returns
+    /// the projections folded over exactly those events, in that order, with those seqs
+    /// (``ProjectionSet/apply(_:)-(ProjectionEvent)``). The percentiles are computed here from
+    /// the stored durations, and everything is written in the same transaction. Should the
+    /// stored seqs not be 1…`eventCount` (a log whose seq had moved before it emptied), the
+    /// caller's fold is not used and the log is folded here. Throws `invalidInput` when the
+    /// log has an event.
+    public func appendInBulkToEmptyLog(insertGuards: InsertGuards = .live, _ body: (Database) throws -> ProjectionSet) throws {
+        try write { db in
+            try BulkProjectionLoad.loadIntoEmptyLog(db, foldedByCaller: {
+                guard insertGuards == .checkedAfterwards else { return try body(db) }
+                let result = try BulkProjectionLoad.suspendingInsertGuards(db) { try body(db) }
+                try BulkProjectionLoad.checkUnfinishedFollowUps(db, after: 0)
+                return result
+            })
+        }
+    }
 }
