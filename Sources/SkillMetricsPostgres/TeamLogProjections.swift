@@ -133,8 +133,15 @@ public struct TeamLogProjections: Sendable {
         }
     }
 
-    /// Folds a chunk's events (their seqs must rise from `after` on; `after` ends at the last).
-    private static func fold(_ chunk: ServerArrayChunk, after: inout Int64, into projections: inout ProjectionSet) throws {
+    /// Folds a chunk's events (their seqs must rise from `after` on; `after` ends at the last),
+    /// each as the seq `foldSeq` gives for its server seq. The chunk's first nine columns are
+    /// seq, skill_name, invoked_at, workflow_path, the flags (completed 1, finished 2, NULL
+    /// workflow_path 4, error_type 8, session_id 16), duration_seconds, error_type, session_id
+    /// and follow_up_actions.
+    static func fold(
+        _ chunk: ServerArrayChunk, after: inout Int64, into projections: inout ProjectionSet,
+        foldSeq: (Int64) -> Int64 = { $0 }
+    ) throws {
         try chunk.withColumns { columns in
             for _ in 0..<chunk.count {
                 let seq = try columns.int8(0)
@@ -154,7 +161,7 @@ public struct TeamLogProjections: Sendable {
                     return text
                 }
                 let folded = projections.apply(StoredEventBytes(
-                    seq: seq, skillName: skill, invokedAt: invokedAt, workflowPath: try nullable(path, 4, "workflow_path"),
+                    seq: foldSeq(seq), skillName: skill, invokedAt: invokedAt, workflowPath: try nullable(path, 4, "workflow_path"),
                     completed: flags & 1 != 0, durationSeconds: duration, errorType: try nullable(error, 8, "error_type"),
                     sessionID: try nullable(session, 16, "session_id"), followUpActions: actions, finished: flags & 2 != 0))
                 guard folded else {

@@ -65,7 +65,7 @@ public struct TeamLogPull: Sendable {
             SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE seq > \(cursor) ORDER BY seq
             """
         if replicaWasEmpty {
-            let (appended, last) = try await Self.clone(query, from: log, serverID: serverID, into: store, progress: progress)
+            let (appended, last) = try await Self.clone(from: log, after: cursor, serverID: serverID, into: store, progress: progress)
             result.appended = appended
             result.lastServerSeq = last ?? cursor
             return result
@@ -91,28 +91,29 @@ public struct TeamLogPull: Sendable {
         return result
     }
 
-    /// Events handed from the reading task to the writing transaction at a time.
-    static let cloneChunkSize = 5_000
-
-    /// Pulls every event of `query` into the empty `store` in one write transaction (see the
-    /// type's documentation); returns the count appended and the last server seq. The reading
-    /// task also folds the events (local seqs 1, 2, … in server order) while the writer inserts
-    /// them, and hands the projections over when it is done
+    /// Pulls every event after server seq `cursor` into the empty `store` in one write
+    /// transaction (see the type's documentation); returns the count appended and the last
+    /// server seq. The events come in chunks of ``TeamLogProjections/chunkSize``, each one row
+    /// of aggregates (``ServerArrayChunk``: no per-event row or `String`); the reading task
+    /// folds them (local seqs 1, 2, … in server order) while the writer inserts them from the
+    /// chunks' bytes, and hands the projections over when it is done
     /// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:_:)``).
     private static func clone(
-        _ query: PostgresQuery, from log: TeamLogConnection, serverID: String, into store: SkillMetricsStore,
+        from log: TeamLogConnection, after cursor: Int64, serverID: String, into store: SkillMetricsStore,
         progress: (@Sendable (Int) -> Void)?
     ) async throws -> (appended: Int, last: Int64?) {
-        let channel = ChunkChannel<TeamLogEvent>(capacity: 4)
+        let channel = ChunkChannel<ServerArrayChunk>(capacity: 4)
         let folded = FoldedProjections()
         async let written = channel.consume { () throws -> (Int, Int64?) in
             var appended = 0
             var last: Int64?
             try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards) { db -> ProjectionSet in
                 let inserter = try LocalEventInserter(db)
-                while let chunk = try channel.next() {
-                    appended += try inserter.appendCheckingWhereUnproven(chunk[...], checkingExisting: false)
-                    last = chunk.last?.seq
+                while let chunks = try channel.next() {
+                    for chunk in chunks where chunk.count > 0 {
+                        appended += try inserter.appendCheckingWhereUnproven(chunk)
+                        last = try chunk.lastInt8(0)
+                    }
                 }
                 if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
                 guard let projections = folded.take() else {
@@ -123,30 +124,70 @@ public struct TeamLogPull: Sendable {
             return (appended, last)
         }
         do {
-            var chunk: [TeamLogEvent] = []
-            chunk.reserveCapacity(cloneChunkSize)
-            var read = 0
             var projections = ProjectionSet()
-            try await log.stream(query, "reading the team log") { row in
-                let event = try TeamLogEvent(server: row)
-                try event.fold(into: &projections, localSeq: Int64(read + chunk.count + 1))
-                chunk.append(event)
-                if chunk.count >= cloneChunkSize {
-                    try await channel.send(chunk)
-                    read += chunk.count
-                    progress?(read)
-                    chunk.removeAll(keepingCapacity: true)
+            var after = cursor
+            var localSeq: Int64 = 0
+            var read = 0
+            var next = try await cloneChunk(log, after: after)
+            while next.count > 0 {
+                let chunk = next
+                let full = chunk.count == TeamLogProjections.chunkSize
+                let lastSeq = try chunk.lastInt8(0)
+                async let following = full ? cloneChunk(log, after: lastSeq) : ServerArrayChunk("skill_invocation")
+                try TeamLogProjections.fold(chunk, after: &after, into: &projections) { _ in
+                    localSeq += 1
+                    return localSeq
                 }
+                try await channel.send([chunk])
+                read += chunk.count
+                progress?(read)
+                next = try await following
             }
-            if !chunk.isEmpty { try await channel.send(chunk) }
             folded.put(projections)
             channel.finish()
-        } catch is ChunkChannel<TeamLogEvent>.Cancelled {
+        } catch is ChunkChannel<ServerArrayChunk>.Cancelled {
             // The writer failed: its error is the one to report (below).
         } catch {
             channel.finish(throwing: error)
         }
         return try await written
+    }
+
+    /// The first ``TeamLogProjections/chunkSize`` events with seq > `after`, as one row read
+    /// into a chunk in the columns ``LocalEventInserter/ChunkColumn`` lists: texts joined
+    /// (read again as arrays when a text holds the separator), the rest as arrays. Empty
+    /// (count 0) when there is none.
+    private static func cloneChunk(_ log: TeamLogConnection, after: Int64) async throws(TeamLogError) -> ServerArrayChunk {
+        var chunk = ServerArrayChunk("skill_invocation")
+        guard let row = try await cloneChunkRow(log, after: after, joined: true) else { return chunk }
+        try chunk.load(row)
+        if chunk.isAmbiguous, let arrays = try await cloneChunkRow(log, after: after, joined: false) {
+            try chunk.load(arrays)
+        }
+        return chunk
+    }
+
+    private static func cloneChunkRow(_ log: TeamLogConnection, after: Int64, joined: Bool) async throws(TeamLogError) -> PostgresRow? {
+        func text(_ column: String, nullable: Bool) -> String {
+            guard joined else { return "array_agg(\(column)) AS \(column)" }
+            return "string_agg(\(nullable ? "coalesce(\(column), '')" : column), E'\\x01') AS \(column)"
+        }
+        let aggregates = """
+            array_agg(seq) AS seq, \(text("skill_name", nullable: false)), \(text("invoked_at", nullable: false)),
+            \(text("workflow_path", nullable: true)),
+            array_agg((completed <> 0)::int + 2 * (finished <> 0)::int + 4 * (workflow_path IS NULL)::int
+                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int
+                      + 32 * (user_context IS NULL)::int) AS flags,
+            array_agg(duration_seconds) AS duration_seconds, \(text("error_type", nullable: true)),
+            \(text("session_id", nullable: true)), \(text("follow_up_actions", nullable: false)),
+            \(text("id", nullable: false)), array_agg(schema_version) AS schema_version,
+            \(text("user_context", nullable: true)), array_agg(completed) AS completed, array_agg(finished) AS finished
+            """
+        return try await log.rows("""
+            SELECT \(unescaped: aggregates)
+            FROM (SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation
+                  WHERE seq > \(after) ORDER BY seq LIMIT \(TeamLogProjections.chunkSize)) AS e
+            """, "reading the team log").first
     }
 
     /// The projections the reading task of a clone folded, handed to the writer: put before

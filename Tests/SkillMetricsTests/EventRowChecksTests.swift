@@ -47,7 +47,7 @@ import Testing
         (row("unfinished") { $0.finished = 0; $0.completed = 0; $0.durationSeconds = nil }, true),
         (row("id of 200 bytes") { $0.id = String(repeating: "x", count: 200) }, true),
         (row("id of 100 two-byte characters") { $0.id = String(repeating: "é", count: 100) }, true),
-        (row("id of 200 two-byte characters") { $0.id = String(repeating: "é", count: 200) }, true),
+        (row("id of 200 two-byte characters (400 bytes: not proven)") { $0.id = String(repeating: "é", count: 200) }, false),
         (row("id of 201 characters") { $0.id = String(repeating: "x", count: 201) }, false),
         (row("id of 201 two-byte characters") { $0.id = String(repeating: "é", count: 201) }, false),
         (row("empty id") { $0.id = "" }, false),

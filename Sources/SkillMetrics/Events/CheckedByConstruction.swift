@@ -35,17 +35,8 @@ enum CheckedByConstruction {
     /// `firstRange(of:)` cost ~12k instructions a call, 12% of a bulk append.
     static func containsEscapedNUL(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { bytes in
-            let length = escapedNUL.count
-            guard bytes.count >= length else { return false }
-            for start in 0...(bytes.count - length) where bytes[start] == UInt8(ascii: "\\") {
-                if bytes[start..<(start + length)].elementsEqual(escapedNUL) { return true }
-            }
-            return false
-        }
+        return text.withUTF8 { EventRowChecks.containsEscapedNUL($0) }
     }
-
-    private static let escapedNUL: [UInt8] = Array(#"\u0000"#.utf8)
 
     /// Nesting kept far below SQLite's JSON depth limit (2,000 in 3.40).
     static let maximumDepth = 500

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Proves in Swift that a plain `skill_invocation` row meets the table's CHECK constraints, so
@@ -13,7 +14,7 @@ import GRDB
 /// acceptance, is exactly as before.
 ///
 /// What it proves, column by column, for values bound as text, integer or double:
-/// - `id`: 1 to 200 characters, no U+0000; `skill_name`, `workflow_path`, `error_type`,
+/// - `id`: 1 to 200 bytes (so at most 200 characters), no U+0000; `skill_name`, `workflow_path`, `error_type`,
 ///   `session_id`: no U+0000.
 /// - `invoked_at`: the canonical `YYYY-MM-DDTHH:MM:SS.ffffffZ` (27 bytes) of a real calendar
 ///   date in years 0001–9999, hour 00–23, minutes and seconds 00–59 (so SQLite's `strftime`
@@ -32,15 +33,50 @@ public enum EventRowChecks {
         durationSeconds: Double?, errorType: String?, sessionID: String?, followUpActions: String,
         schemaVersion: Int, userContext: String?, finished: Int
     ) -> Bool {
+        func bytes(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> Bool) -> Bool {
+            guard var text else { return body(nil) }
+            return text.withUTF8 { body($0) }
+        }
+        var id = id, skillName = skillName, invokedAt = invokedAt, followUpActions = followUpActions
+        return id.withUTF8 { id in
+            skillName.withUTF8 { skill in
+                invokedAt.withUTF8 { time in
+                    followUpActions.withUTF8 { actions in
+                        bytes(workflowPath) { path in
+                            bytes(errorType) { error in
+                                bytes(sessionID) { session in
+                                    holdByConstruction(
+                                        id: id, skillName: skill, invokedAt: time, workflowPath: path,
+                                        completed: Int64(completed), durationSeconds: durationSeconds, errorType: error,
+                                        sessionID: session, followUpActions: actions, schemaVersion: Int64(schemaVersion),
+                                        hasUserContext: userContext != nil, finished: Int64(finished))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``holdByConstruction(id:skillName:invokedAt:workflowPath:completed:durationSeconds:errorType:sessionID:followUpActions:schemaVersion:userContext:finished:)``
+    /// for texts given as their UTF-8 bytes (bound as they are), and only whether a user
+    /// context is there.
+    package static func holdByConstruction(
+        id: UnsafeBufferPointer<UInt8>, skillName: UnsafeBufferPointer<UInt8>, invokedAt: UnsafeBufferPointer<UInt8>,
+        workflowPath: UnsafeBufferPointer<UInt8>?, completed: Int64, durationSeconds: Double?,
+        errorType: UnsafeBufferPointer<UInt8>?, sessionID: UnsafeBufferPointer<UInt8>?,
+        followUpActions: UnsafeBufferPointer<UInt8>, schemaVersion: Int64, hasUserContext: Bool, finished: Int64
+    ) -> Bool {
         guard completed == 0 || completed == 1, finished == 0 || finished == 1,
               finished == 1 || (completed == 0 && durationSeconds == nil),
-              schemaVersion >= 1, userContext == nil
+              schemaVersion >= 1, !hasUserContext
         else { return false }
         if let durationSeconds, !durationSeconds.isFinite { return false }
         guard isEventID(id), hasNoNUL(skillName), workflowPath.map(hasNoNUL) ?? true,
               errorType.map(hasNoNUL) ?? true, sessionID.map(hasNoNUL) ?? true,
               isCanonicalTimestamp(invokedAt), isArrayOfStrings(followUpActions),
-              !CheckedByConstruction.containsEscapedNUL(followUpActions)
+              !containsEscapedNUL(followUpActions)
         else { return false }
         return true
     }
@@ -56,22 +92,31 @@ public enum EventRowChecks {
         try CheckedByConstruction.withCheckConstraintsOff(db, body)
     }
 
-    /// 1 to 200 characters (SQLite's `length`: Unicode scalars), no U+0000.
-    static func isEventID(_ id: String) -> Bool {
-        let bytes = id.utf8.count
-        guard bytes >= 1, hasNoNUL(id) else { return false }
-        return bytes <= 200 || id.unicodeScalars.count <= 200
+    /// 1 to 200 bytes (so at most 200 characters, whatever SQLite's `length` counts), no U+0000.
+    static func isEventID(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
+        (1...200).contains(id.count) && hasNoNUL(id)
     }
 
-    static func hasNoNUL(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { !$0.contains(0) }
+    static func hasNoNUL(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress, !text.isEmpty else { return true }
+        return memchr(base, 0, text.count) == nil
     }
+
+    /// The six bytes `\u0000` anywhere (the CHECK's `instr`).
+    static func containsEscapedNUL(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = escapedNUL.count
+        guard text.count >= length else { return false }
+        for start in 0...(text.count - length) where text[start] == UInt8(ascii: "\\") {
+            if text[start..<(start + length)].elementsEqual(escapedNUL) { return true }
+        }
+        return false
+    }
+
+    private static let escapedNUL: [UInt8] = Array(#"\u0000"#.utf8)
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` of a real date in years 0001–9999.
-    static func isCanonicalTimestamp(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { b -> Bool in
+    static func isCanonicalTimestamp(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
             guard b.count == 27 else { return false }
             func digit(_ i: Int) -> Int? {
                 let v = Int(b[i]) - 48
@@ -100,9 +145,8 @@ public enum EventRowChecks {
     }
 
     /// A JSON array whose elements are all strings, RFC 8259 syntax.
-    static func isArrayOfStrings(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { b -> Bool in
+    static func isArrayOfStrings(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
             var i = 0
             func skipSpace() {
                 while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
