@@ -37,21 +37,26 @@ public struct TeamLogPush: Sendable {
         guard let cursorRow = cursorRows.first else { throw TeamLogError.invalidRow("push cursor: no row") }
         let cursor = try ServerRow(cursorRow, "push cursor").value(0, Int64.self)
         var result = Result(sourceID: sourceID, cursor: cursor)
-        var after = cursor
-        while true {
-            let batch = try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
-            guard let last = batch.last else { break }
+        let batchSize = self.batchSize
+        @Sendable func localBatch(after: Int64) throws -> [TeamLogEvent] {
+            try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
+        }
+        var batch = try localBatch(after: cursor)
+        while let last = batch.last {
+            // The next local batch is read while the server takes this one.
+            async let following = localBatch(after: last.seq)
+            let current = batch
             let written = try await log.transaction("pushing a batch") { () async throws -> Int in
                 try await log.lockWriters()
-                let fresh = try await freshEvents(of: batch, on: log)
+                let fresh = try await freshEvents(of: current, on: log)
                 if !fresh.isEmpty { try await insert(fresh, source: sourceID, on: log) }
                 return fresh.count
             }
             result.pushed += written
             result.skipped += batch.count - written
             result.batches += 1
-            after = last.seq
             progress?(result)
+            batch = try await following
         }
         return result
     }
