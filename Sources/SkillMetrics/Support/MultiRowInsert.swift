@@ -34,9 +34,13 @@ struct MultiRowInsert {
     func run(_ db: Database, count: Int, bind: (RawStatement, Int, CInt) -> Void) throws {
         var done = 0
         var size = rowsPerStatement
+        // The statement of the current size, made once per size (its text is long: building it
+        // and hashing it for GRDB's cache on every statement cost ~2% of a clone's writes).
+        var prepared: (size: Int, statement: RawStatement)?
         while done < count {
             while size > count - done { size /= 2 }
-            let statement = try RawStatement(db, sql(rows: size))
+            if prepared?.size != size { prepared = (size, try RawStatement(db, sql(rows: size))) }
+            guard let statement = prepared?.statement else { break }
             statement.reset()
             var parameter: CInt = 1
             for row in done..<(done + size) {
