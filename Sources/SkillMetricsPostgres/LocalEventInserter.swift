@@ -30,22 +30,12 @@ struct LocalEventInserter {
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
-    /// `recorded_at` as the column's DEFAULT writes it (`strftime('%Y-%m-%dT%H:%M:%fZ',
-    /// 'now')`: UTC, milliseconds), for the current time. Bound once per ``append(_:checkingExisting:)``
-    /// call rather than computed by SQLite for every row (~0.6 µs a row): the rows of one call
-    /// are appended within the same moment, as the rows of one statement share SQLite's 'now'.
-    static func recordedAt(_ now: Timestamp = .now()) -> String {
-        let milliseconds = now.microsecondsSinceEpoch - now.microsecondsSinceEpoch % 1_000
-        let canonical = Timestamp(microsecondsSinceEpoch: milliseconds).canonical  // …SS.ffffffZ
-        return String(canonical.dropLast(4)) + "Z"
-    }
-
     /// Appends `events` in order; returns how many were appended. With `checkingExisting`, an
     /// id already in the local log with the same content is skipped and one with other
     /// content is a conflict; without it (a replica that was empty when the pull began, so no
     /// server id can be there already) a constraint failure is an error.
     func append(_ events: ArraySlice<TeamLogEvent>, checkingExisting: Bool) throws -> Int {
-        let recordedAt = Self.recordedAt()
+        let recordedAt = Timestamp.now().recordedAtText
         var appended = 0
         var start = events.startIndex
         while start < events.endIndex {
@@ -149,7 +139,7 @@ struct LocalEventInserter {
             return true
         }
         func append() throws -> Int {
-            let recordedAt = Self.recordedAt()
+            let recordedAt = Timestamp.now().recordedAtText
             return try chunk.withColumns { columns -> Int in
                 var rows: [ChunkRow] = []
                 rows.reserveCapacity(Self.rowsPerStatement)

@@ -140,3 +140,37 @@ import Testing
         }
     }
 }
+
+/// The bulk paths bind `recorded_at` themselves; it must read as the column's DEFAULT writes it.
+@Suite struct RecordedAtTests {
+    @Test(arguments: [
+        ("2026-12-04T20:30:00.123999Z", "2026-12-04 20:30:00.123"),
+        ("2024-02-29T23:59:59.999999Z", "2024-02-29 23:59:59.999"),
+        ("1970-01-01T00:00:00.000000Z", "1970-01-01 00:00:00.000"),
+    ])
+    func theTextIsSQLitesStrftime(_ time: String, _ sqliteTime: String) throws {
+        let database = try TestDatabase()
+        let expected = try database.store.read { db in
+            try String.fetchOne(db, sql: "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?)", arguments: [sqliteTime])
+        }
+        #expect(try Timestamp.parse(time).recordedAtText == expected)
+    }
+
+    @Test func aBulkAppendRecordsTheTimeOfTheAppend() throws {
+        let database = try TestDatabase()
+        let now = "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+        let before = try database.store.read { db in try String.fetchOne(db, sql: now) } ?? ""
+        try database.store.append((0..<3_000).map {
+            SkillInvocation(id: "r\($0)", skillName: "s\($0 % 7)", invokedAt: ts("2026-03-01T10:00:00Z"), durationSeconds: 1)
+        })
+        let after = try database.store.read { db in try String.fetchOne(db, sql: now) } ?? ""
+        let matching = try database.store.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM skill_invocation
+                WHERE recorded_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+                  AND recorded_at BETWEEN ? AND ?
+                """, arguments: [before, after])
+        }
+        #expect(matching == 3_000)
+    }
+}

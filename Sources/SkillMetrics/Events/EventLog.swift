@@ -188,10 +188,18 @@ enum EventLog {
     /// (one statement, one statement journal and one bind pass per chunk instead of per event).
     static let rowsPerInsert = 50
 
-    /// `INSERT … VALUES (…), (…) …` of `rows` events.
+    /// `INSERT … VALUES (…), (…) …` of `rows` events, `recorded_at` bound too (13 values a row).
     static func insertSQL(rows: Int) -> String {
-        insertHeader + " " + Array(repeating: insertRow, count: rows).joined(separator: ", ")
+        """
+        INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
+            duration_seconds, error_type, session_id, follow_up_actions, schema_version,
+            user_context, finished, recorded_at)
+        VALUES
+        """ + " " + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
+
+    /// ``insertSQL(rows:)`` of ``rowsPerInsert`` rows, made once.
+    static let fullInsertSQL = insertSQL(rows: rowsPerInsert)
 
     /// Inserts validated events with one statement; the seq of the last one, or nil when the
     /// schema refused one of them (a constraint: the statement changed nothing).
@@ -201,8 +209,9 @@ enum EventLog {
         for (event, json) in zip(events, actions) where !CheckedByConstruction.satisfiesChecks(event, actionsJSON: json) {
             return nil
         }
-        let statement = try RawStatement(db, insertSQL(rows: events.count))
+        let statement = try RawStatement(db, events.count == rowsPerInsert ? fullInsertSQL : insertSQL(rows: events.count))
         statement.reset()
+        let recordedAt = Timestamp.now().recordedAtText
         var index: CInt = 0
         for (event, json) in zip(events, actions) {
             statement.bind(index + 1, event.id)
@@ -217,7 +226,8 @@ enum EventLog {
             statement.bind(index + 10, event.schemaVersion)
             statement.bind(index + 11, event.userContext.map { JSONWriter(style: .compact).string(.object($0)) })
             statement.bind(index + 12, event.finished ? 1 : 0)
-            index += 12
+            statement.bind(index + 13, recordedAt)
+            index += 13
         }
         do {
             let changed = try statement.execute(db)
