@@ -172,7 +172,7 @@ public struct TeamLogProjections: Sendable {
     }
 
     /// Which events a chunk holds.
-    private enum EventRange: Sendable {
+    enum EventRange: Sendable {
         /// The first ``chunkSize`` with seq > the value.
         case after(Int64)
         /// Those with low ≤ seq < high (at most ``chunkSize`` when high − low is that).
@@ -182,34 +182,45 @@ public struct TeamLogProjections: Sendable {
     /// The events of `range` in seq order, as one row read into a chunk: seq and duration as
     /// arrays; the flags (completed, finished, and which nullable texts are NULL) as an array
     /// of bit sets; the texts joined (``ServerArrayChunk``), read again as arrays when a text
-    /// holds the separator. Empty (count 0) when the range holds no event.
-    private static func eventChunk(_ log: TeamLogConnection, _ range: EventRange) async throws(TeamLogError) -> ServerArrayChunk {
+    /// holds the separator. Empty (count 0) when the range holds no event. With
+    /// `storedColumns` (a `pull` clone), also id, schema_version, user_context (flag 32 when
+    /// NULL), completed and finished as stored (``LocalEventInserter/ChunkColumn``).
+    static func eventChunk(_ log: TeamLogConnection, _ range: EventRange, storedColumns: Bool = false) async throws(TeamLogError) -> ServerArrayChunk {
         var chunk = ServerArrayChunk("skill_invocation")
-        guard let row = try await eventChunkRow(log, range, joined: true) else { return chunk }
+        guard let row = try await eventChunkRow(log, range, joined: true, storedColumns: storedColumns) else { return chunk }
         try chunk.load(row)
-        if chunk.isAmbiguous, let arrays = try await eventChunkRow(log, range, joined: false) {
+        if chunk.isAmbiguous, let arrays = try await eventChunkRow(log, range, joined: false, storedColumns: storedColumns) {
             try chunk.load(arrays)
         }
         return chunk
     }
 
-    private static func eventChunkRow(_ log: TeamLogConnection, _ range: EventRange, joined: Bool) async throws(TeamLogError) -> PostgresRow? {
+    private static func eventChunkRow(
+        _ log: TeamLogConnection, _ range: EventRange, joined: Bool, storedColumns: Bool
+    ) async throws(TeamLogError) -> PostgresRow? {
         func text(_ column: String, nullable: Bool) -> String {
             guard joined else { return "array_agg(\(column)) AS \(column)" }
             return "string_agg(\(nullable ? "coalesce(\(column), '')" : column), E'\\x01') AS \(column)"
         }
-        let aggregates = """
+        var aggregates = """
             array_agg(seq) AS seq, \(text("skill_name", nullable: false)), \(text("invoked_at", nullable: false)),
             \(text("workflow_path", nullable: true)),
             array_agg((completed <> 0)::int + 2 * (finished <> 0)::int + 4 * (workflow_path IS NULL)::int
-                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int) AS flags,
+                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int\(storedColumns ? " + 32 * (user_context IS NULL)::int" : "")) AS flags,
             array_agg(duration_seconds) AS duration_seconds, \(text("error_type", nullable: true)),
             \(text("session_id", nullable: true)), \(text("follow_up_actions", nullable: false))
             """
-        let columns = """
+        var columns = """
             seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id,
             follow_up_actions, finished
             """
+        if storedColumns {
+            aggregates += """
+                , \(text("id", nullable: false)), array_agg(schema_version) AS schema_version,
+                \(text("user_context", nullable: true)), array_agg(completed) AS completed, array_agg(finished) AS finished
+                """
+            columns += ", id, schema_version, user_context"
+        }
         switch range {
         case .after(let after):
             return try await log.rows("""

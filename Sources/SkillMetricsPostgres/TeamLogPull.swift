@@ -128,12 +128,13 @@ public struct TeamLogPull: Sendable {
             var after = cursor
             var localSeq: Int64 = 0
             var read = 0
-            var next = try await cloneChunk(log, after: after)
+            var next = try await TeamLogProjections.eventChunk(log, .after(after), storedColumns: true)
             while next.count > 0 {
                 let chunk = next
                 let full = chunk.count == TeamLogProjections.chunkSize
                 let lastSeq = try chunk.lastInt8(0)
-                async let following = full ? cloneChunk(log, after: lastSeq) : ServerArrayChunk("skill_invocation")
+                async let following = full
+                    ? TeamLogProjections.eventChunk(log, .after(lastSeq), storedColumns: true) : ServerArrayChunk("skill_invocation")
                 try TeamLogProjections.fold(chunk, after: &after, into: &projections) { _ in
                     localSeq += 1
                     return localSeq
@@ -151,43 +152,6 @@ public struct TeamLogPull: Sendable {
             channel.finish(throwing: error)
         }
         return try await written
-    }
-
-    /// The first ``TeamLogProjections/chunkSize`` events with seq > `after`, as one row read
-    /// into a chunk in the columns ``LocalEventInserter/ChunkColumn`` lists: texts joined
-    /// (read again as arrays when a text holds the separator), the rest as arrays. Empty
-    /// (count 0) when there is none.
-    private static func cloneChunk(_ log: TeamLogConnection, after: Int64) async throws(TeamLogError) -> ServerArrayChunk {
-        var chunk = ServerArrayChunk("skill_invocation")
-        guard let row = try await cloneChunkRow(log, after: after, joined: true) else { return chunk }
-        try chunk.load(row)
-        if chunk.isAmbiguous, let arrays = try await cloneChunkRow(log, after: after, joined: false) {
-            try chunk.load(arrays)
-        }
-        return chunk
-    }
-
-    private static func cloneChunkRow(_ log: TeamLogConnection, after: Int64, joined: Bool) async throws(TeamLogError) -> PostgresRow? {
-        func text(_ column: String, nullable: Bool) -> String {
-            guard joined else { return "array_agg(\(column)) AS \(column)" }
-            return "string_agg(\(nullable ? "coalesce(\(column), '')" : column), E'\\x01') AS \(column)"
-        }
-        let aggregates = """
-            array_agg(seq) AS seq, \(text("skill_name", nullable: false)), \(text("invoked_at", nullable: false)),
-            \(text("workflow_path", nullable: true)),
-            array_agg((completed <> 0)::int + 2 * (finished <> 0)::int + 4 * (workflow_path IS NULL)::int
-                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int
-                      + 32 * (user_context IS NULL)::int) AS flags,
-            array_agg(duration_seconds) AS duration_seconds, \(text("error_type", nullable: true)),
-            \(text("session_id", nullable: true)), \(text("follow_up_actions", nullable: false)),
-            \(text("id", nullable: false)), array_agg(schema_version) AS schema_version,
-            \(text("user_context", nullable: true)), array_agg(completed) AS completed, array_agg(finished) AS finished
-            """
-        return try await log.rows("""
-            SELECT \(unescaped: aggregates)
-            FROM (SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation
-                  WHERE seq > \(after) ORDER BY seq LIMIT \(TeamLogProjections.chunkSize)) AS e
-            """, "reading the team log").first
     }
 
     /// The projections the reading task of a clone folded, handed to the writer: put before

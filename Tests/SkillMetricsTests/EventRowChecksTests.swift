@@ -120,15 +120,7 @@ import Testing
             try? db.execute(sql: "RELEASE candidate")
         }
         do {
-            try db.execute(
-                sql: """
-                    INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
-                        duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [row.id, row.skillName, row.invokedAt, row.workflowPath, row.completed,
-                            row.durationSeconds, row.errorType, row.sessionID, row.followUpActions,
-                            row.schemaVersion, row.userContext, row.finished])
+            try insert(row, db)
             return false
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
             return true
