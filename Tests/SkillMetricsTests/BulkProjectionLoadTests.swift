@@ -198,8 +198,9 @@ struct BulkProjectionLoadTests {
     }
 
     /// Inserts `events` with plain INSERTs and folds them (seqs 1, 2, …), leaving out the
-    /// last `unfolded` from the fold.
-    static func load(_ store: SkillMetricsStore, unfolded: Int = 0) throws {
+    /// last `unfolded` from the fold; with `renaming`, the first event is folded under another
+    /// skill name than the one stored.
+    static func load(_ store: SkillMetricsStore, unfolded: Int = 0, renaming: Bool = false) throws {
         try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards) { db -> ProjectionSet in
             var projections = ProjectionSet()
             for (index, event) in events.enumerated() {
@@ -211,7 +212,9 @@ struct BulkProjectionLoadTests {
                                      event.completed, event.durationSeconds, event.errorType, event.sessionID,
                                      EventLog.actionsJSON(event.followUpActions), event.finished])
                 if index < events.count - unfolded {
-                    projections.apply(ProjectionEvent(event, seq: Int64(index + 1)))
+                    var folded = ProjectionEvent(event, seq: Int64(index + 1))
+                    if renaming, index == 0 { folded.skillName = "folded-by-the-caller" }
+                    projections.apply(folded)
                 }
             }
             return projections
@@ -230,6 +233,16 @@ struct BulkProjectionLoadTests {
             == BulkProjectionLoadTests.triggerNames(reference.store))
         #expect(try database.store.verify().isConsistent)
         #expect(try BulkProjectionLoadTests.integrityCheck(database.store) == ["ok"])
+    }
+
+    /// The caller's fold is what is written when the seqs match (no second fold from the
+    /// stored rows): a fold that differs from the rows shows up, and `verify` finds it.
+    @Test func theCallersFoldIsWrittenWhenTheSeqsMatch() throws {
+        let database = try TestDatabase()
+        try Self.load(database.store, renaming: true)
+        let skills = try database.store.read { db in try String.fetchAll(db, sql: "SELECT skill_name FROM skill_totals") }
+        #expect(skills.contains("folded-by-the-caller"))
+        #expect(try database.store.verify().isConsistent == false)
     }
 
     @Test func aLogWithEventsIsRefusedAndUnchanged() throws {
