@@ -1,12 +1,12 @@
 import GRDB
-import GRDBSQLite
 import SkillMetrics
 
 /// Appends server events to the local `skill_invocation`, text byte for byte, with prepared
-/// multi-row INSERTs bound through the SQLite C API (one statement per ``rowsPerStatement``
-/// events instead of one per event, no per-value boxing). Runs inside the caller's write
-/// transaction; the schema's constraints check every row. Its INSERTs are plain and bind no
-/// seq, so `pull` runs it with the insert guard triggers suspended
+/// multi-row INSERTs bound through the SQLite C API (``RawStatement``: one statement per
+/// ``rowsPerStatement`` events instead of one per event, no per-value boxing). Runs inside the
+/// caller's write transaction; the schema's constraints check every row, unless a whole batch
+/// is proven to meet them (``EventRowChecks``). Its INSERTs are plain and bind no seq, so
+/// `pull` runs it with the insert guard triggers suspended
 /// (``SkillMetricsStore/InsertGuards/checkedAfterwards``): a stored id is refused by the
 /// UNIQUE index, and the follow-ups of unfinished events are checked after the batch.
 struct LocalEventInserter {
@@ -14,27 +14,29 @@ struct LocalEventInserter {
     static let rowsPerStatement = 50
 
     private let db: Database
-    private let full: Statement
-    private let single: Statement
+    private let full: RawStatement
+    private let single: RawStatement
     private let existing: Statement
 
     init(_ db: Database) throws {
         self.db = db
-        full = try db.cachedStatement(sql: Self.insertSQL(rows: Self.rowsPerStatement))
-        single = try db.cachedStatement(sql: Self.insertSQL(rows: 1))
+        full = try RawStatement(db, EventLog.insertSQL(rows: Self.rowsPerStatement))
+        single = try RawStatement(db, EventLog.insertSQL(rows: 1))
         existing = try db.cachedStatement(sql: "SELECT 0, \(TeamLogEvent.contentColumns) FROM skill_invocation WHERE id = ?")
     }
 
-    private static func insertSQL(rows: Int) -> String {
-        "INSERT INTO skill_invocation (\(TeamLogEvent.contentColumns), recorded_at) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    /// Appends `events` in order (a pull into a log that has events); returns how many were
+    /// appended. An id already in the local log with the same content is skipped, one with
+    /// other content is a conflict. The CHECK constraints are off when every event of the
+    /// slice is proven to meet them (``TeamLogEvent/holdsChecksByConstruction``), on
+    /// otherwise: call it with slices of thousands, since switching them makes SQLite prepare
+    /// the statements again.
+    func appendCheckingWhereUnproven(_ events: ArraySlice<TeamLogEvent>) throws -> Int {
+        guard events.allSatisfy(\.holdsChecksByConstruction) else { return try append(events) }
+        return try EventRowChecks.skippingChecks(db) { try append(events) }
     }
 
-    /// Appends `events` in order; returns how many were appended. With `checkingExisting`, an
-    /// id already in the local log with the same content is skipped and one with other
-    /// content is a conflict; without it (a replica that was empty when the pull began, so no
-    /// server id can be there already) a constraint failure is an error.
-    func append(_ events: ArraySlice<TeamLogEvent>, checkingExisting: Bool) throws -> Int {
+    private func append(_ events: ArraySlice<TeamLogEvent>) throws -> Int {
         let recordedAt = Timestamp.now().recordedAtText
         var appended = 0
         var start = events.startIndex
@@ -43,38 +45,27 @@ struct LocalEventInserter {
             let chunk = events[start..<end]
             if chunk.count == Self.rowsPerStatement {
                 do {
-                    try run(full, chunk, recordedAt: recordedAt)
+                    try insert(chunk, with: full) { bind($0, to: full, from: $1, recordedAt: recordedAt) }
                     appended += chunk.count
                     start = end
                     continue
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT && checkingExisting {
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     // One of them is already here (the statement changed nothing): one by one.
                 }
             }
             for event in chunk {
-                if checkingExisting, let row = try Row.fetchOne(existing, arguments: [event.id]) {
+                if let row = try Row.fetchOne(existing, arguments: [event.id]) {
                     guard try TeamLogEvent.decode(row).sameContent(as: event) else {
                         throw TeamLogError.conflict(id: event.id)
                     }
                     continue
                 }
-                try run(single, CollectionOfOne(event), recordedAt: recordedAt)
+                try insert(CollectionOfOne(event), with: single) { bind($0, to: single, from: $1, recordedAt: recordedAt) }
                 appended += 1
             }
             start = end
         }
         return appended
-    }
-
-    /// Appends `events` as ``append(_:checkingExisting:)`` does, with SQLite's CHECK
-    /// constraints off when every event of the slice is proven to meet them
-    /// (``TeamLogEvent/holdsChecksByConstruction``), on otherwise. Call it with slices of
-    /// thousands: switching the CHECKs makes SQLite prepare the statements again.
-    func appendCheckingWhereUnproven(_ events: ArraySlice<TeamLogEvent>, checkingExisting: Bool) throws -> Int {
-        guard events.allSatisfy(\.holdsChecksByConstruction) else {
-            return try append(events, checkingExisting: checkingExisting)
-        }
-        return try EventRowChecks.skippingChecks(db) { try append(events, checkingExisting: checkingExisting) }
     }
 
     /// The columns of a clone's chunks (``TeamLogPull``): the nine that
@@ -141,17 +132,12 @@ struct LocalEventInserter {
         func append() throws -> Int {
             let recordedAt = Timestamp.now().recordedAtText
             return try chunk.withColumns { columns -> Int in
-                var rows: [ChunkRow] = []
-                rows.reserveCapacity(Self.rowsPerStatement)
                 var appended = 0
                 while appended < chunk.count {
-                    rows.removeAll(keepingCapacity: true)
-                    let size = Swift.min(Self.rowsPerStatement, chunk.count - appended)
-                    for _ in 0..<size { rows.append(try ChunkRow(&columns)) }
-                    if size == Self.rowsPerStatement {
-                        try run(full, rows, recordedAt: recordedAt)
-                    } else {
-                        for row in rows { try run(single, CollectionOfOne(row), recordedAt: recordedAt) }
+                    let size = chunk.count - appended >= Self.rowsPerStatement ? Self.rowsPerStatement : 1
+                    let statement = size == 1 ? single : full
+                    try insert(0..<size, with: statement) { _, first in
+                        bind(try ChunkRow(&columns), to: statement, from: first, recordedAt: recordedAt)
                     }
                     appended += size
                 }
@@ -161,116 +147,50 @@ struct LocalEventInserter {
         return proven ? try EventRowChecks.skippingChecks(db, append) : try append()
     }
 
-    /// Binds `rows` to `statement` (13 parameters each) and steps it once.
-    private func run(_ statement: Statement, _ rows: some Collection<ChunkRow>, recordedAt: String) throws {
-        let sqlite = statement.sqliteStatement
-        var index: CInt = 0
-        func text(_ value: UnsafeBufferPointer<UInt8>?) {
-            index += 1
-            guard let value else {
-                sqlite3_bind_null(sqlite, index)
-                return
-            }
-            _ = value.withMemoryRebound(to: CChar.self) { chars in
-                if let base = chars.baseAddress {
-                    sqlite3_bind_text(sqlite, index, base, CInt(chars.count), Self.transient)
-                } else {
-                    sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
-                }
-            }
+    /// Binds each of `rows` to `statement` (13 parameters each, from 1 on) and runs it once.
+    private func insert<Rows: Collection>(
+        _ rows: Rows, with statement: RawStatement, _ bind: (Rows.Element, CInt) throws -> Void
+    ) throws {
+        statement.reset()
+        var first: CInt = 1
+        for row in rows {
+            try bind(row, first)
+            first += 13
         }
-        func integer(_ value: Int64) {
-            index += 1
-            sqlite3_bind_int64(sqlite, index, value)
-        }
-        var recordedAt = recordedAt
-        try recordedAt.withUTF8 { recordedAt in
-            for row in rows {
-                text(row.id)
-                text(row.skillName)
-                text(row.invokedAt)
-                text(row.workflowPath)
-                integer(row.completed)
-                index += 1
-                if let duration = row.durationSeconds {
-                    sqlite3_bind_double(sqlite, index, duration)
-                } else {
-                    sqlite3_bind_null(sqlite, index)
-                }
-                text(row.errorType)
-                text(row.sessionID)
-                text(row.followUpActions)
-                integer(row.schemaVersion)
-                text(row.userContext)
-                integer(row.finished)
-                text(recordedAt)
-            }
-            try step(statement)
-        }
+        _ = try statement.execute(db)
     }
 
-    /// Steps `statement` once (an INSERT), throwing the statement's own error.
-    private func step(_ statement: Statement) throws {
-        let sqlite = statement.sqliteStatement
-        let code = sqlite3_step(sqlite)
-        guard code == SQLITE_DONE else {
-            // The statement's own error code (sqlite3_step may report only SQLITE_ERROR).
-            let failure = sqlite3_reset(sqlite)
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: failure),
-                message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-        }
-        sqlite3_reset(sqlite)
+    /// Binds an event's 13 values (EventLog's INSERT column order) from parameter `first` on.
+    private func bind(_ event: TeamLogEvent, to statement: RawStatement, from first: CInt, recordedAt: String) {
+        statement.bind(first, event.id)
+        statement.bind(first + 1, event.skillName)
+        statement.bind(first + 2, event.invokedAt)
+        statement.bind(first + 3, event.workflowPath)
+        statement.bind(first + 4, event.completed)
+        statement.bind(first + 5, event.durationSeconds)
+        statement.bind(first + 6, event.errorType)
+        statement.bind(first + 7, event.sessionID)
+        statement.bind(first + 8, event.followUpActions)
+        statement.bind(first + 9, event.schemaVersion)
+        statement.bind(first + 10, event.userContext)
+        statement.bind(first + 11, event.finished)
+        statement.bind(first + 12, recordedAt)
     }
 
-    private static var transient: sqlite3_destructor_type {
-        unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-    }
-
-    /// Binds `events` to `statement` (13 parameters each) and steps it once.
-    private func run(_ statement: Statement, _ events: some Collection<TeamLogEvent>, recordedAt: String) throws {
-        let sqlite = statement.sqliteStatement
-        var index: CInt = 0
-        func text(_ value: String?) {
-            index += 1
-            guard var value else {
-                sqlite3_bind_null(sqlite, index)
-                return
-            }
-            _ = value.withUTF8 { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { chars in
-                    if let base = chars.baseAddress {
-                        sqlite3_bind_text(sqlite, index, base, CInt(chars.count), Self.transient)
-                    } else {
-                        sqlite3_bind_text(sqlite, index, "", 0, Self.transient)
-                    }
-                }
-            }
-        }
-        func integer(_ value: Int) {
-            index += 1
-            sqlite3_bind_int64(sqlite, index, Int64(value))
-        }
-        for event in events {
-            text(event.id)
-            text(event.skillName)
-            text(event.invokedAt)
-            text(event.workflowPath)
-            integer(event.completed)
-            index += 1
-            if let duration = event.durationSeconds {
-                sqlite3_bind_double(sqlite, index, duration)
-            } else {
-                sqlite3_bind_null(sqlite, index)
-            }
-            text(event.errorType)
-            text(event.sessionID)
-            text(event.followUpActions)
-            integer(event.schemaVersion)
-            text(event.userContext)
-            integer(event.finished)
-            text(recordedAt)
-        }
-        try step(statement)
+    /// As above, for a chunk's event.
+    private func bind(_ row: ChunkRow, to statement: RawStatement, from first: CInt, recordedAt: String) {
+        statement.bind(first, bytes: row.id)
+        statement.bind(first + 1, bytes: row.skillName)
+        statement.bind(first + 2, bytes: row.invokedAt)
+        statement.bind(first + 3, bytes: row.workflowPath)
+        statement.bind(first + 4, row.completed)
+        statement.bind(first + 5, row.durationSeconds)
+        statement.bind(first + 6, bytes: row.errorType)
+        statement.bind(first + 7, bytes: row.sessionID)
+        statement.bind(first + 8, bytes: row.followUpActions)
+        statement.bind(first + 9, row.schemaVersion)
+        statement.bind(first + 10, bytes: row.userContext)
+        statement.bind(first + 11, row.finished)
+        statement.bind(first + 12, recordedAt)
     }
 }

@@ -19,11 +19,8 @@ struct TeamLogEvent: Sendable, Equatable {
     var userContext: String?
     var finished: Int
 
-    /// The content columns, in the order every statement here lists them.
-    static let contentColumns = """
-        id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, \
-        session_id, follow_up_actions, schema_version, user_context, finished
-        """
+    /// The content columns, in the order every statement here lists them (EventLog's INSERT order).
+    static let contentColumns = EventLog.insertColumns
 
     /// Local events with `seq > after`, at most `limit`, in seq order.
     static func local(_ db: Database, after: Int64, limit: Int) throws -> [TeamLogEvent] {
@@ -59,35 +56,6 @@ struct TeamLogEvent: Sendable, Equatable {
             durationSeconds: durationSeconds, errorType: errorType, sessionID: sessionID,
             followUpActions: followUpActions, schemaVersion: schemaVersion, userContext: userContext,
             finished: finished)
-    }
-
-    /// Folds this event into `projections` as the local event `localSeq` (its texts read in
-    /// place); throws when its follow-ups are not a JSON array of strings.
-    func fold(into projections: inout ProjectionSet, localSeq: Int64) throws(TeamLogError) {
-        func bytes<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
-            guard var text else { return body(nil) }
-            return text.withUTF8 { body($0) }
-        }
-        var skill = skillName, time = invokedAt, actions = followUpActions
-        let folded = skill.withUTF8 { skill in
-            time.withUTF8 { time in
-                actions.withUTF8 { actions in
-                    bytes(workflowPath) { path in
-                        bytes(errorType) { error in
-                            bytes(sessionID) { session in
-                                projections.apply(StoredEventBytes(
-                                    seq: localSeq, skillName: skill, invokedAt: time, workflowPath: path,
-                                    completed: completed == 1, durationSeconds: durationSeconds, errorType: error,
-                                    sessionID: session, followUpActions: actions, finished: finished == 1))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        guard folded else {
-            throw .invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
-        }
     }
 
     /// Same content (everything but seq); doubles by bit pattern.

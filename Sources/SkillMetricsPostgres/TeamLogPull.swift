@@ -12,15 +12,16 @@ import SkillMetrics
 /// with the same content is skipped, with other content it is a conflict.
 ///
 /// Into a replica that holds no event yet (a clone) the whole pull is ONE write transaction
-/// with the projection triggers and the event indexes suspended and one whole-log fold at the
-/// end (``SkillMetricsStore/appendInBulk(_:insertGuards:_:)``): the rows are written while the next ones
-/// still arrive (the server's rows are read on a task of their own and handed over in chunks
-/// of 5,000 through a ``ChunkChannel`` of bounded size, so memory does not grow with the log),
-/// and no per-id check is needed. A clone that fails or is killed leaves the replica empty; run
-/// again, it starts over. Into a replica that already has events the events go in batches
-/// (default 50,000), each one write transaction with the projection triggers suspended and the
-/// incremental fold (a batch under 64 events keeps the triggers). Rows are bound through the
-/// SQLite C API in 50-row INSERTs (``LocalEventInserter``).
+/// with the projection triggers and the event indexes suspended
+/// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:_:)``): the server's events are
+/// read on a task of their own in chunks of 5,000, each one row of aggregates, folded there and
+/// handed to the writer through a ``ChunkChannel`` of bounded size (memory does not grow with
+/// the log), which inserts them from the chunks' bytes; no per-id check is needed. A clone that
+/// fails or is killed leaves the replica empty; run again, it starts over. Into a replica that
+/// already has events the events go in batches (default 50,000), each one write transaction
+/// with the projection triggers suspended and the incremental fold (a batch under 64 events
+/// keeps the triggers). Rows are bound through the SQLite C API in 50-row INSERTs
+/// (``LocalEventInserter``).
 public struct TeamLogPull: Sendable {
     /// What a pull did.
     public struct Result: Sendable, Equatable {
@@ -180,7 +181,7 @@ public struct TeamLogPull: Sendable {
         projection: SkillMetricsStore.BulkProjection?, to store: SkillMetricsStore
     ) throws -> Int {
         func body(_ db: Database) throws -> Int {
-            let appended = try LocalEventInserter(db).appendCheckingWhereUnproven(events[...], checkingExisting: true)
+            let appended = try LocalEventInserter(db).appendCheckingWhereUnproven(events[...])
             try moveCursor(serverID: serverID, to: lastServerSeq, db)
             return appended
         }

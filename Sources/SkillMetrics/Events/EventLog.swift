@@ -4,22 +4,20 @@ import GRDB
 ///
 /// The store's public API wraps these in transactions; projectors, audit and export stream
 /// events through ``forEach(_:after:through:_:)`` in `seq` order without loading the log.
-enum EventLog {
+package enum EventLog {
     static let columns = """
         seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
         session_id, follow_up_actions, schema_version, user_context, finished, recorded_at
         """
 
-    static let insertHeader = """
-        INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
-            duration_seconds, error_type, session_id, follow_up_actions, schema_version,
-            user_context, finished)
-        VALUES
+    /// The content columns an append binds (`seq` and, but for ``insertSQL(rows:)``,
+    /// `recorded_at` are left to SQLite).
+    package static let insertColumns = """
+        id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, \
+        session_id, follow_up_actions, schema_version, user_context, finished
         """
 
-    static let insertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-    static let insertSQL = insertHeader + " " + insertRow
+    static let insertSQL = "INSERT INTO skill_invocation (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     /// Outcome of appending one event.
     enum AppendOutcome {
@@ -188,14 +186,11 @@ enum EventLog {
     /// (one statement, one statement journal and one bind pass per chunk instead of per event).
     static let rowsPerInsert = 50
 
-    /// `INSERT … VALUES (…), (…) …` of `rows` events, `recorded_at` bound too (13 values a row).
-    static func insertSQL(rows: Int) -> String {
-        """
-        INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
-            duration_seconds, error_type, session_id, follow_up_actions, schema_version,
-            user_context, finished, recorded_at)
-        VALUES
-        """ + " " + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    /// `INSERT … VALUES (…), (…) …` of `rows` events: ``insertColumns`` then `recorded_at`
+    /// (13 values a row).
+    package static func insertSQL(rows: Int) -> String {
+        "INSERT INTO skill_invocation (\(insertColumns), recorded_at) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// ``insertSQL(rows:)`` of ``rowsPerInsert`` rows, made once.

@@ -116,93 +116,93 @@ public enum EventRowChecks {
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` of a real date in years 0001–9999.
     static func isCanonicalTimestamp(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        do {
-            guard b.count == 27 else { return false }
-            func digit(_ i: Int) -> Int? {
-                let v = Int(b[i]) - 48
-                return v >= 0 && v <= 9 ? v : nil
+        guard b.count == 27 else { return false }
+        func digit(_ i: Int) -> Int? {
+            let v = Int(b[i]) - 48
+            return v >= 0 && v <= 9 ? v : nil
+        }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                guard let d = digit(i) else { return nil }
+                value = value * 10 + d
             }
-            func number(_ range: Range<Int>) -> Int? {
-                var value = 0
-                for i in range {
-                    guard let d = digit(i) else { return nil }
-                    value = value * 10 + d
-                }
-                return value
-            }
-            guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-                  b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
-                  b[26] == UInt8(ascii: "Z"),
-                  let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-                  let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-                  number(20..<26) != nil,
-                  year >= 1, (1...12).contains(month), day >= 1, hour <= 23, minute <= 59, second <= 59
-            else { return false }
+            return value
+        }
+        guard b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
+              b[26] == UInt8(ascii: "Z"),
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              number(20..<26) != nil,
+              year >= 1, (1...12).contains(month), day >= 1, hour <= 23, minute <= 59, second <= 59
+        else { return false }
+        switch month {
+        case 2:
             let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-            return day <= days[month - 1]
+            return day <= (leap ? 29 : 28)
+        case 4, 6, 9, 11: return day <= 30
+        default: return day <= 31
         }
     }
 
     /// A JSON array whose elements are all strings, RFC 8259 syntax.
     static func isArrayOfStrings(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        do {
-            var i = 0
-            func skipSpace() {
-                while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
-            }
-            func isHex(_ c: UInt8) -> Bool {
-                (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
-            }
-            /// A string starting at b[i] == '"'; leaves i after its closing quote.
-            func string() -> Bool {
-                i += 1
-                while i < b.count {
-                    let c = b[i]
-                    if c < 0x20 { return false }
-                    if c == UInt8(ascii: "\"") { i += 1; return true }
-                    if c == UInt8(ascii: "\\") {
-                        guard i + 1 < b.count else { return false }
-                        switch b[i + 1] {
-                        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                            i += 2
-                        case UInt8(ascii: "u"):
-                            guard i + 5 < b.count, isHex(b[i + 2]), isHex(b[i + 3]), isHex(b[i + 4]), isHex(b[i + 5])
-                            else { return false }
-                            i += 6
-                        default:
-                            return false
-                        }
-                        continue
-                    }
-                    i += 1
-                }
-                return false
-            }
-            skipSpace()
-            guard i < b.count, b[i] == UInt8(ascii: "[") else { return false }
-            i += 1
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "]") {
-                i += 1
-            } else {
-                while true {
-                    guard i < b.count, b[i] == UInt8(ascii: "\""), string() else { return false }
-                    skipSpace()
-                    guard i < b.count else { return false }
-                    if b[i] == UInt8(ascii: ",") {
-                        i += 1
-                        skipSpace()
-                        continue
-                    }
-                    guard b[i] == UInt8(ascii: "]") else { return false }
-                    i += 1
-                    break
-                }
-            }
-            skipSpace()
-            return i == b.count
+        var i = 0
+        func skipSpace() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
         }
+        func isHex(_ c: UInt8) -> Bool {
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+        }
+        /// A string starting at b[i] == '"'; leaves i after its closing quote.
+        func string() -> Bool {
+            i += 1
+            while i < b.count {
+                let c = b[i]
+                if c < 0x20 { return false }
+                if c == UInt8(ascii: "\"") { i += 1; return true }
+                if c == UInt8(ascii: "\\") {
+                    guard i + 1 < b.count else { return false }
+                    switch b[i + 1] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                         UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        i += 2
+                    case UInt8(ascii: "u"):
+                        guard i + 5 < b.count, isHex(b[i + 2]), isHex(b[i + 3]), isHex(b[i + 4]), isHex(b[i + 5])
+                        else { return false }
+                        i += 6
+                    default:
+                        return false
+                    }
+                    continue
+                }
+                i += 1
+            }
+            return false
+        }
+        skipSpace()
+        guard i < b.count, b[i] == UInt8(ascii: "[") else { return false }
+        i += 1
+        skipSpace()
+        if i < b.count, b[i] == UInt8(ascii: "]") {
+            i += 1
+        } else {
+            while true {
+                guard i < b.count, b[i] == UInt8(ascii: "\""), string() else { return false }
+                skipSpace()
+                guard i < b.count else { return false }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    skipSpace()
+                    continue
+                }
+                guard b[i] == UInt8(ascii: "]") else { return false }
+                i += 1
+                break
+            }
+        }
+        skipSpace()
+        return i == b.count
     }
 }

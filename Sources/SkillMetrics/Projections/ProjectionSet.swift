@@ -86,9 +86,7 @@ public struct ProjectionSet: Sendable {
             apply(event)
             if let progress, eventCount % 100_000 == 0 { progress(eventCount) }
         }
-        if try Self.hasPercentileColumns(db) {
-            try skillFold.computePercentiles(db, through: lastSeq, names: vocabulary)
-        }
+        try completePercentiles(db, names: vocabulary)
     }
 
     /// Brings the percentiles up to date (schema V2 and later) from the stored durations of
@@ -96,8 +94,13 @@ public struct ProjectionSet: Sendable {
     /// ``apply(_:)-(StoredEventBytes)`` rather than read by `fold`: the fold counts durations,
     /// their order comes from the duration index.
     mutating func completePercentiles(_ db: Database) throws {
+        try completePercentiles(db, names: vocabulary)
+    }
+
+    /// ``completePercentiles(_:)`` with the vocabulary given (`fold` holds it apart meanwhile).
+    private mutating func completePercentiles(_ db: Database, names: FoldVocabulary) throws {
         if try Self.hasPercentileColumns(db) {
-            try skillFold.computePercentiles(db, through: lastSeq, names: vocabulary)
+            try skillFold.computePercentiles(db, through: lastSeq, names: names)
         }
     }
 

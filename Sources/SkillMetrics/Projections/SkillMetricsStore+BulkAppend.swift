@@ -37,13 +37,7 @@ extension SkillMetricsStore {
         _ projection: BulkProjection, insertGuards: InsertGuards = .live, _ body: (Database) throws -> T
     ) throws -> T {
         try write { db in
-            func guarded() throws -> T {
-                guard insertGuards == .checkedAfterwards else { return try body(db) }
-                let before = try SkillMetricsStore.maxSeq(db)
-                let result = try BulkProjectionLoad.suspendingInsertGuards(db) { try body(db) }
-                try BulkProjectionLoad.checkUnfinishedFollowUps(db, after: before)
-                return result
-            }
+            func guarded() throws -> T { try Self.run(body, db, insertGuards) }
             switch projection {
             case .wholeLogFold:
                 return try BulkProjectionLoad.run(db, guarded)
@@ -66,12 +60,16 @@ extension SkillMetricsStore {
     /// log has an event.
     public func appendInBulkToEmptyLog(insertGuards: InsertGuards = .live, _ body: (Database) throws -> ProjectionSet) throws {
         try write { db in
-            try BulkProjectionLoad.loadIntoEmptyLog(db, foldedByCaller: {
-                guard insertGuards == .checkedAfterwards else { return try body(db) }
-                let result = try BulkProjectionLoad.suspendingInsertGuards(db) { try body(db) }
-                try BulkProjectionLoad.checkUnfinishedFollowUps(db, after: 0)
-                return result
-            })
+            try BulkProjectionLoad.loadIntoEmptyLog(db, foldedByCaller: { try Self.run(body, db, insertGuards) })
         }
+    }
+
+    /// Runs a bulk body with the insert guards as `insertGuards` says.
+    private static func run<T>(_ body: (Database) throws -> T, _ db: Database, _ insertGuards: InsertGuards) throws -> T {
+        guard insertGuards == .checkedAfterwards else { return try body(db) }
+        let before = try maxSeq(db)
+        let result = try BulkProjectionLoad.suspendingInsertGuards(db) { try body(db) }
+        try BulkProjectionLoad.checkUnfinishedFollowUps(db, after: before)
+        return result
     }
 }

@@ -36,11 +36,14 @@ struct MultiRowInsert {
         var size = rowsPerStatement
         // The statement of the current size, made once per size (its text is long: building it
         // and hashing it for GRDB's cache on every statement cost ~2% of a clone's writes).
-        var prepared: (size: Int, statement: RawStatement)?
+        var statement = try RawStatement(db, sql(rows: size))
+        var prepared = size
         while done < count {
             while size > count - done { size /= 2 }
-            if prepared?.size != size { prepared = (size, try RawStatement(db, sql(rows: size))) }
-            guard let statement = prepared?.statement else { break }
+            if prepared != size {
+                statement = try RawStatement(db, sql(rows: size))
+                prepared = size
+            }
             statement.reset()
             var parameter: CInt = 1
             for row in done..<(done + size) {

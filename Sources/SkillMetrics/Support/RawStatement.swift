@@ -3,12 +3,12 @@ import GRDBSQLite
 
 /// A cached statement driven through the C API: values are bound one by one (no
 /// `StatementArguments` per row), and an UPDATE reports how many rows it changed.
-struct RawStatement {
+package struct RawStatement {
     /// Keeps GRDB's cached statement (and so the C statement) alive.
     let statement: Statement
     var sqlite: OpaquePointer { statement.sqliteStatement }
 
-    init(_ db: Database, _ sql: String) throws {
+    package init(_ db: Database, _ sql: String) throws {
         statement = try db.cachedStatement(sql: sql)
     }
 
@@ -16,18 +16,18 @@ struct RawStatement {
         unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     }
 
-    func reset() {
+    package func reset() {
         // The error of a failed step was reported by `execute`; reset returns it again.
         _ = sqlite3_reset(sqlite)
     }
 
-    func bind(_ index: CInt, _ value: String) {
+    package func bind(_ index: CInt, _ value: String) {
         var value = value
         value.withUTF8 { bind(index, bytes: $0) }
     }
 
     /// Binds UTF-8 `bytes` as text (copied by SQLite).
-    func bind(_ index: CInt, bytes: UnsafeBufferPointer<UInt8>) {
+    package func bind(_ index: CInt, bytes: UnsafeBufferPointer<UInt8>) {
         if let base = bytes.baseAddress, bytes.count > 0 {
             _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                 sqlite3_bind_text(sqlite, index, $0, CInt(bytes.count), Self.transient)
@@ -37,12 +37,16 @@ struct RawStatement {
         }
     }
 
-    func bind(_ index: CInt, _ value: Int64) { _ = sqlite3_bind_int64(sqlite, index, value) }
-    func bind(_ index: CInt, _ value: Int) { _ = sqlite3_bind_int64(sqlite, index, Int64(value)) }
-    func bind(_ index: CInt, _ value: Double) { _ = sqlite3_bind_double(sqlite, index, value) }
-    func bindNull(_ index: CInt) { _ = sqlite3_bind_null(sqlite, index) }
-    func bind(_ index: CInt, _ value: String?) { if let value { bind(index, value) } else { bindNull(index) } }
-    func bind(_ index: CInt, _ value: Double?) { if let value { bind(index, value) } else { bindNull(index) } }
+    package func bind(_ index: CInt, _ value: Int64) { _ = sqlite3_bind_int64(sqlite, index, value) }
+    package func bind(_ index: CInt, _ value: Int) { _ = sqlite3_bind_int64(sqlite, index, Int64(value)) }
+    package func bind(_ index: CInt, _ value: Double) { _ = sqlite3_bind_double(sqlite, index, value) }
+    package func bindNull(_ index: CInt) { _ = sqlite3_bind_null(sqlite, index) }
+    package func bind(_ index: CInt, _ value: String?) { if let value { bind(index, value) } else { bindNull(index) } }
+    package func bind(_ index: CInt, _ value: Double?) { if let value { bind(index, value) } else { bindNull(index) } }
+    /// Binds UTF-8 `bytes` as text, or NULL.
+    package func bind(_ index: CInt, bytes: UnsafeBufferPointer<UInt8>?) {
+        if let bytes { bind(index, bytes: bytes) } else { bindNull(index) }
+    }
 
     func bind(_ index: CInt, _ value: DatabaseValue) {
         switch value.storage {
@@ -64,7 +68,7 @@ struct RawStatement {
     }
 
     /// Runs an INSERT or UPDATE; the number of rows it changed.
-    func execute(_ db: Database) throws -> Int {
+    package func execute(_ db: Database) throws -> Int {
         let code = sqlite3_step(sqlite)
         guard code == SQLITE_DONE else {
             // The statement's own error code (sqlite3_step may report only SQLITE_ERROR).
