@@ -58,14 +58,16 @@ struct TeamLogEvent: Sendable, Equatable {
             finished: finished)
     }
 
-    /// Same content (everything but seq); doubles by bit pattern.
+    /// Same content (everything but seq); texts by their bytes (Swift's `==` would call a
+    /// precomposed and a decomposed "café" equal), doubles by bit pattern.
     func sameContent(as other: TeamLogEvent) -> Bool {
-        id == other.id && skillName == other.skillName && invokedAt == other.invokedAt
-            && workflowPath == other.workflowPath && completed == other.completed
+        ExactText.same(id, other.id) && ExactText.same(skillName, other.skillName)
+            && ExactText.same(invokedAt, other.invokedAt)
+            && ExactText.same(workflowPath, other.workflowPath) && completed == other.completed
             && durationSeconds?.bitPattern == other.durationSeconds?.bitPattern
-            && errorType == other.errorType && sessionID == other.sessionID
-            && followUpActions == other.followUpActions && schemaVersion == other.schemaVersion
-            && userContext == other.userContext && finished == other.finished
+            && ExactText.same(errorType, other.errorType) && ExactText.same(sessionID, other.sessionID)
+            && ExactText.same(followUpActions, other.followUpActions) && schemaVersion == other.schemaVersion
+            && ExactText.same(userContext, other.userContext) && finished == other.finished
     }
 }
 

@@ -106,6 +106,39 @@ struct EventLogCLITests {
         #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
     }
 
+    @Test("keys that differ only in Unicode normalisation (a macOS and a Linux writer) are two keys to show, list, summary and report")
+    func normalisationVariants() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["migrate", "--db", scratch.db]).status == 0)
+        let python = try Tool.python("""
+            import sqlite3, sys
+            nfc, nfd = "caf\\u00e9", "cafe\\u0301"
+            db = sqlite3.connect(sys.argv[1])
+            with db:
+                for i, (path, error) in enumerate([(nfc, nfd), (nfd, nfc), (nfd, None)]):
+                    db.execute("INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed, error_type) VALUES (?, 'deploy', ?, ?, ?, ?)",
+                        ("n-%d" % i, "2026-05-01T10:00:0%d.000000Z" % i, path, 0 if error else 1, error))
+                db.execute("INSERT INTO skill_invocation (id, skill_name, invoked_at, completed) VALUES ('n-9', ?, '2026-05-01T10:00:09.000000Z', 1)", (nfd,))
+            """, [scratch.db])
+        #expect(python.status == 0, "\(python.stderr)")
+        let show = try CLI.run(["show", "deploy", "--db", scratch.db, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        guard case .object(let shown) = try show.json(), case .object(let paths)? = shown["workflow_paths"],
+              case .object(let errors)? = shown["common_errors"] else {
+            Issue.record("show --json: \(show.stdout) \(show.stderr)")
+            return
+        }
+        #expect(paths.members.map { Array($0.key.utf8) } == [Array("caf\u{E9}".utf8), Array("cafe\u{301}".utf8)])
+        #expect(paths.members.map(\.value) == [.int(1), .int(2)])
+        #expect(errors.members.map { Array($0.key.utf8) } == [Array("cafe\u{301}".utf8), Array("caf\u{E9}".utf8)])
+        for command in [["list", "--json"], ["summary", "--json"], ["report"], ["show", "cafe\u{301}"]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(result.stderr.isEmpty, "\(command): \(result.stderr)")
+        }
+        #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
+    }
+
     @Test("UPDATE and DELETE from the sqlite3 shell fail and change nothing")
     func shellCannotRewriteHistory() throws {
         let scratch = Scratch()

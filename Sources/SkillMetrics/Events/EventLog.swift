@@ -245,16 +245,21 @@ package enum EventLog {
     /// Names of the content fields that differ between two events with the same id.
     static func contentDifferences(_ stored: SkillInvocation, _ new: SkillInvocation) -> [String] {
         var fields: [String] = []
-        if stored.skillName != new.skillName { fields.append("skill_name") }
+        // Texts by their bytes (``ExactText``), as they are stored: Swift's `==` would call a
+        // precomposed and a decomposed "café" the same content and skip an event that differs.
+        if !ExactText.same(stored.skillName, new.skillName) { fields.append("skill_name") }
         if stored.invokedAt != new.invokedAt { fields.append("invoked_at") }
-        if stored.workflowPath != new.workflowPath { fields.append("workflow_path") }
+        if !ExactText.same(stored.workflowPath, new.workflowPath) { fields.append("workflow_path") }
         if stored.completed != new.completed { fields.append("completed") }
         if stored.durationSeconds != new.durationSeconds { fields.append("duration_seconds") }
-        if stored.errorType != new.errorType { fields.append("error_type") }
-        if stored.sessionID != new.sessionID { fields.append("session_id") }
-        if stored.followUpActions != new.followUpActions { fields.append("follow_up_actions") }
+        if !ExactText.same(stored.errorType, new.errorType) { fields.append("error_type") }
+        if !ExactText.same(stored.sessionID, new.sessionID) { fields.append("session_id") }
+        if !ExactText.same(stored.followUpActions, new.followUpActions) { fields.append("follow_up_actions") }
         if stored.schemaVersion != new.schemaVersion { fields.append("schema_version") }
-        if stored.userContext != new.userContext { fields.append("user_context") }
+        let compact = JSONWriter(style: .compact)
+        if !ExactText.same(stored.userContext.map { compact.string(.object($0)) }, new.userContext.map { compact.string(.object($0)) }) {
+            fields.append("user_context")
+        }
         if stored.finished != new.finished { fields.append("finished") }
         return fields
     }

@@ -28,7 +28,7 @@ public struct JSONLAppender: Sendable {
         // Pass 1: decode, validate, check ids against the log. Nothing is written.
         // id → (line, content fingerprint) of the events seen so far in this file, so that an id
         // repeated with other content is refused before anything is written.
-        var seen: [String: (line: Int, fingerprint: [UInt8])] = [:]
+        var seen: [ExactText: (line: Int, fingerprint: [UInt8])] = [:]  // ids are the same only when their bytes are
         try store.read { db in
             try reader.forEachLine { number, bytes in
                 guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
@@ -42,14 +42,14 @@ public struct JSONLAppender: Sendable {
                     }
                 }
                 let fingerprint = Self.fingerprint(event)
-                if let earlier = seen[event.id] {
+                if let earlier = seen[ExactText(event.id)] {
                     if earlier.fingerprint != fingerprint {
                         throw SkillMetricsError.invalidInput(
                             location: "\(name):\(number)",
                             reason: "event \(event.id) already appears on line \(earlier.line) with different content")
                     }
                 } else {
-                    seen[event.id] = (number, fingerprint)
+                    seen[ExactText(event.id)] = (number, fingerprint)
                 }
                 return true
             }

@@ -443,11 +443,11 @@ struct LegacyDocumentReader {
     private mutating func skillEntries() -> [LegacySkill]? {
         guard consume(UInt8(ascii: "{")) else { return nil }
         var entries: [LegacySkill] = []
-        var seen = Set<String>()
+        var seen = Set<ExactText>()  // skill names are the same only when their bytes are
         if consume(UInt8(ascii: "}")) { return entries }
         while true {
             refill()
-            guard let name = string(), seen.insert(name).inserted, consume(UInt8(ascii: ":")),
+            guard let name = string(), seen.insert(ExactText(name)).inserted, consume(UInt8(ascii: ":")),
                   let skill = skill(named: name)
             else { return nil }
             entries.append(skill)

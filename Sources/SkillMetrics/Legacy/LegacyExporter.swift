@@ -81,7 +81,7 @@ public struct LegacyExporter: Sendable {
         let zone = try options.timeZone ?? latest.map { try LegacyTimeZone(identifier: $0.timeZone) } ?? LegacyTimeZone(identifier: nil)
         let importedThrough = latest?.logSeq ?? 0
         var entries: [Entry] = []
-        var finishedKeys = Set<String>()
+        var finishedKeys = Set<ExactText>()  // keys hold skill names: compared by their bytes
         var projector = SkillMetricsProjector()
         var lastSeq: Int64 = 0
         var lastCompletion: Int64?
@@ -91,7 +91,7 @@ public struct LegacyExporter: Sendable {
             let invocation = LegacyEventBuilder.invocation(for: event, dialect: dialect, zone: zone)
             let origin = LegacyEventBuilder.origin(of: event).flatMap { $0.dialect == dialect ? $0 : nil }
             let key = origin.map { "\($0.position)\u{0}\($0.invokedAt)\u{0}\(event.skillName)" }
-            if event.finished, let key { finishedKeys.insert(key) }
+            if event.finished, let key { finishedKeys.insert(ExactText(key)) }
             entries.append(Entry(
                 imported: origin != nil, position: origin?.position ?? 0,
                 start: event.invokedAt.microsecondsSinceEpoch, seq: stored.seq, key: key,
@@ -111,7 +111,7 @@ public struct LegacyExporter: Sendable {
                 lastCompletion = max(lastCompletion ?? end, end)
             }
         }
-        entries.removeAll { !$0.finished && $0.key.map(finishedKeys.contains) == true }
+        entries.removeAll { !$0.finished && $0.key.map { finishedKeys.contains(ExactText($0)) } == true }
         entries.sort { a, b in
             if a.imported != b.imported { return a.imported }
             if a.imported && a.position != b.position { return a.position < b.position }

@@ -11,10 +11,12 @@ public enum LegacyValidator {
         database rows: [SkillMetricsRow], document: LegacyDocument, zone: LegacyTimeZone
     ) -> [LegacyFieldDifference] {
         let order = CompletionOrder(document)
-        var tiedSkills = Set<String>()
+        // Skill names are the same only when their bytes are (``ExactText``), as SQLite and the
+        // legacy tracker's Python dicts tell them apart.
+        var tiedSkills = Set<ExactText>()
         for group in order.ties {
-            var names: [String: Int] = [:]
-            for position in group { names[document.invocations[position].skillName, default: 0] += 1 }
+            var names: [ExactText: Int] = [:]
+            for position in group { names[ExactText(document.invocations[position].skillName), default: 0] += 1 }
             for (name, count) in names where count > 1 { tiedSkills.insert(name) }
         }
         let expected = expectedSkills(document, zone: zone)
@@ -26,17 +28,18 @@ public enum LegacyValidator {
         }
         let expectedNames = expected.map(\.key)
         let databaseNames = rows.map(\.skillName)
-        if expectedNames != databaseNames && Set(expectedNames) == Set(databaseNames) {
+        let expectedExact = expectedNames.map(ExactText.init), databaseExact = databaseNames.map(ExactText.init)
+        if expectedExact != databaseExact && Set(expectedExact) == Set(databaseExact) {
             add(nil, "(order)", names(expectedNames), names(databaseNames), warning: !order.ties.isEmpty)
         }
-        let rowsByName = Dictionary(rows.map { ($0.skillName, $0) }, uniquingKeysWith: { first, _ in first })
+        let rowsByName = Dictionary(rows.map { (ExactText($0.skillName), $0) }, uniquingKeysWith: { first, _ in first })
         for skill in expected {
-            guard let row = rowsByName[skill.key] else {
+            guard let row = rowsByName[ExactText(skill.key)] else {
                 add(skill.key, "(row)", "(present)", "(missing)", warning: false)
                 continue
             }
-            let warn = tiedSkills.contains(skill.key)
-            if skill.skillName != row.skillName {
+            let warn = tiedSkills.contains(ExactText(skill.key))
+            if ExactText(skill.skillName) != ExactText(row.skillName) {
                 add(skill.key, "skill_name", JSONWriter.quoted(skill.skillName), JSONWriter.quoted(row.skillName), warning: false)
             }
             let ints: [(String, Int, Int)] = [
@@ -80,8 +83,8 @@ public enum LegacyValidator {
                 }
             }
         }
-        let expectedSet = Set(expectedNames)
-        for row in rows where !expectedSet.contains(row.skillName) {
+        let expectedSet = Set(expectedExact)
+        for row in rows where !expectedSet.contains(ExactText(row.skillName)) {
             add(row.skillName, "(row)", "(missing)", "(present)", warning: false)
         }
         return differences

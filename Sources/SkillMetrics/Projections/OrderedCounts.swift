@@ -39,11 +39,63 @@ public struct OrderedCounts: Sendable, Equatable {
     }
 
     /// Parses `{"key": count, …}` (as stored in a projection column). Nil when malformed.
+    ///
+    /// Keys are told apart by their bytes: `"caf\u{E9}"` and `"cafe\u{301}"` are two keys, as
+    /// they are to SQLite and to the legacy tracker's Python dicts. The compact form SQLite's
+    /// `json_group_object` writes is read straight from the bytes; anything else (whitespace,
+    /// escapes, other numbers) goes through ``JSONParser``, which decides.
     public init?(json text: String) {
+        var text = text
+        if let counts = text.withUTF8({ Self.compact($0) }) {
+            self = counts
+            return
+        }
         guard case .object(let object) = try? JSONParser().parse(text) else { return nil }
         for member in object.members {
             guard case .number(let number) = member.value, let count = number.intValue else { return nil }
             add(member.key, count: count)
+        }
+    }
+
+    /// `{"key":count,…}` with no whitespace, keys without escapes or control characters, and
+    /// counts of 1–18 digits without a leading zero; nil for anything else (including a
+    /// repeated key, which ``JSONParser`` refuses).
+    private static func compact(_ bytes: UnsafeBufferPointer<UInt8>) -> OrderedCounts? {
+        let quote = UInt8(ascii: "\""), end = bytes.count
+        guard end >= 2, bytes[0] == UInt8(ascii: "{") else { return nil }
+        var counts = OrderedCounts()
+        if bytes[1] == UInt8(ascii: "}") { return end == 2 ? counts : nil }
+        var index = 1
+        while true {
+            guard index < end, bytes[index] == quote else { return nil }
+            index += 1
+            let keyStart = index
+            while index < end, bytes[index] != quote {
+                if bytes[index] == UInt8(ascii: "\\") || bytes[index] < 0x20 { return nil }
+                index += 1
+            }
+            guard index < end else { return nil }
+            // Valid UTF-8: the bytes of a String, cut at ASCII quotes.
+            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[keyStart..<index]), as: UTF8.self)
+            index += 1
+            guard index < end, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            let digitsStart = index
+            var value = 0
+            while index < end, bytes[index] &- UInt8(ascii: "0") < 10 {
+                value = value &* 10 &+ Int(bytes[index] &- UInt8(ascii: "0"))
+                index += 1
+            }
+            let digits = index - digitsStart
+            guard digits >= 1, digits <= 18, digits == 1 || bytes[digitsStart] != UInt8(ascii: "0") else { return nil }
+            if counts.positions.updateValue(counts.entries.count, forKey: ExactText(key)) != nil { return nil }
+            counts.entries.append((key, value))
+            guard index < end else { return nil }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else {
+                return bytes[index] == UInt8(ascii: "}") && index + 1 == end ? counts : nil
+            }
         }
     }
 

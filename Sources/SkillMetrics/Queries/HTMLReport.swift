@@ -91,10 +91,10 @@ public struct HTMLReport: Sendable {
         guard let firstDay = dayNumbers.min(), let lastDay = dayNumbers.max() else { return "<p>No invocations yet.</p>" }
         let dayCount = lastDay - firstDay + 1
         let shown = byUsage.prefix(Self.seriesLimit).map(\.skillName)
-        let seriesIndex = Dictionary(shown.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let seriesIndex = Dictionary(shown.enumerated().map { (ExactText($0.element), $0.offset) }, uniquingKeysWith: { a, _ in a })
         var series = Array(repeating: Array(repeating: 0, count: dayCount), count: shown.count)
         for count in daily {
-            guard let day = Self.dayNumber(count.day), let index = seriesIndex[count.skillName] else { continue }
+            guard let day = Self.dayNumber(count.day), let index = seriesIndex[ExactText(count.skillName)] else { continue }
             series[index][day - firstDay] += count.invocations
         }
         // The rest are summed into a caption, not a line: their total would flatten the others.

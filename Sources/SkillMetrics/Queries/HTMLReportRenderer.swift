@@ -34,7 +34,7 @@ public struct HTMLReportRenderer: Sendable {
     static func dailyCounts(
         _ db: Database, rows: [SkillMetricsRow], limit: Int = HTMLReport.seriesLimit
     ) throws -> [HTMLReport.DailyCount] {
-        let byName = Dictionary(rows.map { ($0.skillName, $0) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(rows.map { (ExactText($0.skillName), $0) }, uniquingKeysWith: { first, _ in first })
         let shown = SkillMetricsSummary(rowsInFirstSeenOrder: rows).skillsByUsage.prefix(limit).map(\.name)
         var spans: [(skill: String, first: Int, last: Int)] = []
         for skill in shown {
@@ -67,7 +67,7 @@ public struct HTMLReportRenderer: Sendable {
                     """, skill: span.skill) { counts[$0, default: 0] += $1 }
             }
             // More events than finished invocations: subtract the unfinished ones.
-            if hasFinishedColumn && counts.values.reduce(0, +) != byName[span.skill]?.totalInvocations {
+            if hasFinishedColumn && counts.values.reduce(0, +) != byName[ExactText(span.skill)]?.totalInvocations {
                 try forEachDay(db, sql: """
                     SELECT substr(invoked_at, 1, 10) AS day, count(*) FROM skill_invocation
                     WHERE skill_name = ? AND finished = 0 AND invoked_at IS NOT NULL GROUP BY day

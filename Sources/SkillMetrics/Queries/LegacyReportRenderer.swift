@@ -23,7 +23,8 @@ public struct LegacyReportRenderer: Sendable {
     /// The report for `rows`, which must be in first-appearance order.
     public static func render(rowsInFirstSeenOrder rows: [SkillMetricsRow]) -> String {
         let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
-        let byName = Dictionary(rows.map { ($0.skillName, $0) }, uniquingKeysWith: { first, _ in first })
+        // Names compared by their bytes: two canonically equivalent names are two skills.
+        let byName = Dictionary(rows.map { (ExactText($0.skillName), $0) }, uniquingKeysWith: { first, _ in first })
         let banner = String(repeating: "=", count: 60)
         var lines = [banner, "Skill Metrics Report", banner, ""]
         lines.append("Total Skills Tracked: \(summary.totalSkills)")
@@ -33,14 +34,14 @@ public struct LegacyReportRenderer: Sendable {
         lines.append("")
         lines.append("Most Used Skills:")
         for usage in summary.skillsByUsage.prefix(5) {
-            guard let row = byName[usage.name] else { continue }
+            guard let row = byName[ExactText(usage.name)] else { continue }
             lines.append("  \(usage.name): \(usage.count) invocations "
                          + "(\(oneDecimal(row.completionRate))% complete, \(oneDecimal(row.avgDurationSeconds))s avg)")
         }
         lines.append("")
         lines.append("Workflow Path Preferences:")
         for usage in summary.skillsByUsage.prefix(3) {
-            guard let row = byName[usage.name], !row.workflowPaths.isEmpty else { continue }
+            guard let row = byName[ExactText(usage.name)], !row.workflowPaths.isEmpty else { continue }
             lines.append("  \(usage.name):")
             for entry in byCountDescending(row.workflowPaths.entries) {
                 lines.append("    \(entry.key): \(entry.count) uses")

@@ -6,14 +6,14 @@ import Foundation
 /// Swift's `==` treats canonically equivalent strings as equal (`"caf\u{E9}"` and
 /// `"cafe\u{301}"`), while the triggers' `GROUP BY`s and primary keys keep them apart: a
 /// projection keyed by `String` would merge two keys that every SQL reader sees as two.
-struct ExactText: Hashable, Sendable {
-    var text: String
+package struct ExactText: Hashable, Sendable {
+    package var text: String
 
-    init(_ text: String) {
+    package init(_ text: String) {
         self.text = text
     }
 
-    static func == (lhs: ExactText, rhs: ExactText) -> Bool {
+    package static func == (lhs: ExactText, rhs: ExactText) -> Bool {
         var left = lhs.text, right = rhs.text
         return left.withUTF8 { left in
             right.withUTF8 { right in
@@ -24,8 +24,22 @@ struct ExactText: Hashable, Sendable {
         }
     }
 
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         var text = text
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// True when both are nil or both hold the same bytes.
+    package static func same(_ lhs: String?, _ rhs: String?) -> Bool {
+        switch (lhs, rhs) {
+        case (nil, nil): true
+        case let (lhs?, rhs?): ExactText(lhs) == ExactText(rhs)
+        default: false
+        }
+    }
+
+    /// True when both lists have the same length and the same bytes element by element.
+    package static func same(_ lhs: [String], _ rhs: [String]) -> Bool {
+        lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { ExactText($0) == ExactText($1) }
     }
 }

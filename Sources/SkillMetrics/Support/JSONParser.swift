@@ -1,7 +1,7 @@
 /// A strict RFC 8259 JSON parser that keeps key order and number literals.
 ///
 /// Rejects what Python's `json` module would let through and SkillMetrics must not accept:
-/// `NaN`, `Infinity`, duplicate object keys, invalid UTF-8, lone surrogates, and nesting
+/// `NaN`, `Infinity`, duplicate object keys (the same bytes), invalid UTF-8, lone surrogates, and nesting
 /// deeper than ``maximumDepth``. Errors carry the line and column of the problem.
 public struct JSONParser: Sendable {
     /// Nesting deeper than this is rejected (protects the stack from hostile input).
@@ -314,8 +314,10 @@ public struct JSONParser: Sendable {
             index += 1
             var object = JSONObject()
             // Small objects (the common case) check a new key against the keys so far; large
-            // ones switch to a set.
-            var seen: Set<String>? = nil
+            // ones switch to a set. Keys are the same only when their bytes are (``ExactText``):
+            // `"caf\u00e9"` and `"cafe\u0301"` are two keys to Python's `json` and to SQLite, though
+            // Swift's `==` calls them equal.
+            var seen: Set<ExactText>? = nil
             skipWhitespace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -333,10 +335,11 @@ public struct JSONParser: Sendable {
                 let key = try parseString()
                 let duplicate: Bool
                 if seen == nil && object.members.count < 16 {
-                    duplicate = object.members.contains { $0.key == key }
+                    let exact = ExactText(key)
+                    duplicate = object.members.contains { ExactText($0.key) == exact }
                 } else {
-                    if seen == nil { seen = Set(object.members.map(\.key)) }
-                    duplicate = seen?.insert(key).inserted == false
+                    if seen == nil { seen = Set(object.members.map { ExactText($0.key) }) }
+                    duplicate = seen?.insert(ExactText(key)).inserted == false
                 }
                 guard !duplicate else {
                     throw failure(at: keyStart, "duplicate key \"\(key.prefix(60))\" in object")
