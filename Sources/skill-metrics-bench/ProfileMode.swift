@@ -7,7 +7,7 @@ import SkillMetrics
 /// instruction counts before and after an optimisation compare like for like.
 /// Tasks: `append` (N single-event appends), `batch` (N events, 1,000 per transaction),
 /// `bulk` (N events in one append into an empty log: the bulk path of an import or a pull),
-/// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` (N calls at 1k events),
+/// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` / `show-large` (N calls at 1k / 200k events),
 /// `parse` (`LegacyDocument.load` of an N-invocation legacy file), `import` (`DataMigrator`
 /// import of such a file, end to end). An optional last argument names the workload
 /// (`today`, `real`, `adversarial`; default `today`).
@@ -43,8 +43,8 @@ enum ProfileMode {
                 seconds = try region {
                     if task == "rebuild" { try store.rebuild() } else { _ = try store.verify() }
                 }
-            case "show":
-                let file = try directory.populatedDatabase(kind, "profile", events: 1000)
+            case "show", "show-large":
+                let file = try directory.populatedDatabase(kind, "profile", events: task == "show" ? 1000 : 200_000)
                 let store = try SkillMetricsStore(path: file)
                 let skills = try Benchmarks.skillNames(store)
                 seconds = try region {

@@ -18,8 +18,10 @@ public struct SkillMetricsQueries: Sendable {
     public func metrics(for skill: String) throws -> SkillMetricsRow? {
         try store.timed("metrics(for:)") {
             try store.read { db in
-                try Row.fetchOne(db, sql: SkillMetricsRow.selectSQL(db) + " WHERE skill_name = ?", arguments: [skill])
-                    .map(SkillMetricsRow.init(row:))
+                // Prepared once per connection: the view's three subqueries cost more to compile
+                // than a skill with a few keys costs to read.
+                let statement = try db.cachedStatement(sql: SkillMetricsRow.selectSQL(db) + " WHERE skill_name = ?")
+                return try Row.fetchOne(statement, arguments: [skill]).map(SkillMetricsRow.init(row:))
             }
         }
     }
