@@ -114,7 +114,8 @@ public struct ProjectionSet: Sendable {
     /// `skill_metrics` table), `session_skill`, and the search table with its FTS index.
     ///
     /// Each table's rows go through one prepared INSERT, bound column by column. The search
-    /// table's FTS index is rebuilt once at the end: a trigger that indexes each new pair on
+    /// table's FTS index is brought in line once at the end (``reindexSearch(_:checkingFirst:)``):
+    /// a trigger that indexes each new pair on
     /// insert (schema V5) is suspended meanwhile and re-created from its own `sqlite_master`
     /// text, all in the caller's transaction (one FTS5 insert per row costs a segment flush
     /// at every statement's savepoint).
@@ -142,11 +143,32 @@ public struct ProjectionSet: Sendable {
                 ? try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'skill_workflow_path_index'")
                 : nil
             if indexTrigger != nil { try db.execute(sql: "DROP TRIGGER skill_workflow_path_index") }
+            // Rows before (a rebuild): their index may already be right. None (a load into an
+            // empty log): there is nothing to keep.
+            let hadRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skill_workflow_path)") ?? false
             try db.execute(sql: "DELETE FROM skill_workflow_path")
             try RowInserter.insertAll(workflowPaths.rows.lazy.map(\.databaseValues), into: "skill_workflow_path", db)
-            try db.execute(sql: "INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts) VALUES ('rebuild')")
+            try Self.reindexSearch(db, checkingFirst: hadRows)
             if let indexTrigger { try db.execute(sql: indexTrigger) }
         }
+    }
+
+    /// Brings the search table's FTS5 index in line with the `skill_workflow_path` rows just
+    /// written. A rebuild usually writes back the same (id, skill, path) rows, whose index is
+    /// still right: FTS5's `integrity-check` against the content table (rank 1) proves it for
+    /// about a fifth of the cost of re-indexing (200k real-shaped events: 18 ms against 96 ms).
+    /// An index that fails the check — rows that changed, an index damaged or edited by hand —
+    /// is rebuilt from the rows; so is every index when `checkingFirst` is false.
+    static func reindexSearch(_ db: Database, checkingFirst: Bool) throws {
+        if checkingFirst {
+            do {
+                try db.execute(sql: "INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts, rank) VALUES ('integrity-check', 1)")
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
+                // Rebuilt below.
+            }
+        }
+        try db.execute(sql: "INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts) VALUES ('rebuild')")
     }
 }
 
