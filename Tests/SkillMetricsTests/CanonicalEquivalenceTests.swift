@@ -115,6 +115,12 @@ struct CanonicalEquivalenceTests {
         let report = try LegacyReportRenderer(store: database.store).render()
         #expect(report.contains("  \(d): 2 invocations (50.0% complete, 4.0s avg)"), "\(report)")
         #expect(report.contains("  \(c): 1 invocations (100.0% complete, 2.0s avg)"), "\(report)")
+        // So does the HTML report: each name once, neither standing in for the other.
+        let page = try HTMLReportRenderer(store: database.store).render(generatedAt: start)
+        for name in [c, d] {
+            #expect(page.utf8.split(separator: UInt8(ascii: ">")).contains { Array($0).starts(with: Array((name + "<").utf8)) },
+                    "no cell holds exactly \(name)")
+        }
     }
 
     @Test("a legacy file with such keys and skill names imports, validates exactly and exports byte for byte")

@@ -34,7 +34,7 @@ public struct HTMLReport: Sendable {
     /// The page.
     public func render() -> String {
         let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
-        let byUsage = summary.skillsByUsage.compactMap { usage in rows.first { $0.skillName == usage.name } }
+        let byUsage = summary.skillsByUsage.compactMap { usage in rows.first { ExactText($0.skillName) == ExactText(usage.name) } }
         var html = """
             <!DOCTYPE html>
             <html lang="en">
