@@ -105,6 +105,9 @@ struct BulkProjectionLoadTests {
         }
         #expect(try Self.triggerNames(database.store) == schema)
         #expect(try SkillMetricsQueries(store: database.store).eventCount() == 0)
+        // Statement journals in memory (2) on the writer, after a failed bulk load too.
+        func tempStore() throws -> Int? { try database.store.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } }
+        #expect(try tempStore() == 2)
 
         let start = ts("2026-01-02T00:00:00Z")
         var events: [SkillInvocation] = []
@@ -116,6 +119,7 @@ struct BulkProjectionLoadTests {
                 completed: completed, durationSeconds: duration, sessionID: "s\(index / 10)"))
         }
         try database.store.append(events)
+        #expect(try tempStore() == 2)
         #expect(try Self.triggerNames(database.store) == schema)
         #expect(try Self.integrityCheck(database.store) == ["ok"])
         #expect(try database.store.verify().isConsistent)
@@ -202,6 +206,8 @@ struct BulkProjectionLoadTests {
     /// skill name than the one stored.
     static func load(_ store: SkillMetricsStore, unfolded: Int = 0, renaming: Bool = false) throws {
         try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards) { db -> ProjectionSet in
+            // The load's transaction sorts its index re-creation with temporary files (1).
+            #expect(try Int.fetchOne(db, sql: "PRAGMA temp_store") == 1)
             var projections = ProjectionSet()
             for (index, event) in events.enumerated() {
                 try db.execute(sql: """
@@ -227,6 +233,8 @@ struct BulkProjectionLoadTests {
         try reference.store.append(Self.events)
         let database = try TestDatabase()
         try Self.load(database.store, unfolded: unfolded)
+        // Back to statement journals in memory (2) for the appends after it.
+        #expect(try database.store.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == 2)
         #expect(try BulkProjectionLoadTests.storedProjections(database.store)
             == BulkProjectionLoadTests.storedProjections(reference.store))
         #expect(try BulkProjectionLoadTests.triggerNames(database.store)

@@ -98,12 +98,12 @@ public final class SkillMetricsStore: Sendable {
         configuration.readonly = readOnly
         configuration.prepareDatabase { db in
             if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            // Temporary files on disk (SQLite's default), not in memory: with temp_store = MEMORY
-            // SQLite's sorter keeps every record of a CREATE INDEX in one in-memory list and
-            // merge-sorts it at the end, instead of sorting cache-sized runs and merging them;
-            // re-creating the event indexes after a bulk load of 1M events took 3.2 s that way
-            // and 1.8 s with files (measured with Python's sqlite3 on the same rows).
-            try db.execute(sql: "PRAGMA temp_store = FILE")
+            // Statement journals in memory: every plain INSERT with triggers runs in one, and
+            // with temporary files a projection trigger's journal that outgrows 64 KiB is
+            // spilled to a new file in /var/tmp (open, write, unlink: on 60 of 300 single
+            // appends of the adversarial workload). A load into an empty log switches to files
+            // for its transaction (``writeWithTemporaryFiles(_:)``).
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -171,6 +171,30 @@ public final class SkillMetricsStore: Sendable {
     /// jitter when another writer holds the lock past the busy timeout.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try withBusyRetry { try pool.write(body) }
+    }
+
+    /// ``write(_:)`` with `temp_store = FILE` for the transaction, then back to `MEMORY`: for
+    /// loads that re-create the event indexes. With temporary storage in memory SQLite's sorter
+    /// keeps every record of a CREATE INDEX in one list and merge-sorts it at the end instead
+    /// of sorting cache-sized runs and merging them (a 1M-event clone's indexes: 3.45 s that
+    /// way, 2.42 s with files). Switched before BEGIN: SQLite refuses it inside a transaction
+    /// once the connection has opened its temporary schema, as GRDB's introspection does.
+    func writeWithTemporaryFiles<T>(_ body: (Database) throws -> T) throws -> T {
+        try withBusyRetry {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA temp_store = FILE")
+                defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else {
+                    throw SkillMetricsError.database(operation: "bulk load", message: "the transaction returned no result")
+                }
+                return result
+            }
+        }
     }
 
     /// Runs `body` on the writer connection outside of a transaction (for work that manages

@@ -59,7 +59,7 @@ extension SkillMetricsStore {
     /// caller's fold is not used and the log is folded here. Throws `invalidInput` when the
     /// log has an event.
     public func appendInBulkToEmptyLog(insertGuards: InsertGuards = .live, _ body: (Database) throws -> ProjectionSet) throws {
-        try write { db in
+        try writeWithTemporaryFiles { db in
             try BulkProjectionLoad.loadIntoEmptyLog(db, foldedByCaller: { try Self.run(body, db, insertGuards) })
         }
     }
