@@ -58,6 +58,53 @@ struct CanonicalEquivalenceTests {
         #expect(counts.entries.map(\.count) == expected.map(\.1), "\(text)")
     }
 
+    @Test("the byte reader of count objects agrees with JSONParser on 20,000 generated texts (seeded)")
+    func compactReaderAgreesWithTheParser() {
+        // Count objects built member by member from keys and values, well formed and not,
+        // a third of them then mutated at one place.
+        let keys = ["k", "a", "\u{E9}", "e\u{301}", "", "x\\\"y", "\u{1}", "k", "a b"]
+        let values = ["0", "1", "12", "007", "-3", "1.5", "2e3", "99999999999999999999", "9223372036854775807", " 4", "\"1\"", "null"]
+        let pieces = ["{", "}", "\"", ":", ",", "0", " ", "\\", "\u{E9}"]
+        var generator = SeededRandom()
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var members: [String] = []
+            for _ in 0..<Int.random(in: 0..<5, using: &generator) {
+                let key = keys[Int.random(in: 0..<keys.count, using: &generator)]
+                let value = values[Int.random(in: 0..<(Bool.random(using: &generator) ? 3 : values.count), using: &generator)]
+                members.append("\"\(key)\":\(value)")
+            }
+            var text = "{" + members.joined(separator: ",") + "}"
+            if Int.random(in: 0..<3, using: &generator) == 0 {
+                var characters = Array(text)
+                let at = Int.random(in: 0...characters.count, using: &generator)
+                if Bool.random(using: &generator), at < characters.count {
+                    characters.remove(at: at)
+                } else {
+                    characters.insert(contentsOf: pieces[Int.random(in: 0..<pieces.count, using: &generator)], at: at)
+                }
+                text = String(characters)
+            }
+            let counts = OrderedCounts(json: text)
+            // The reference: JSONParser's object, every value an integer that fits.
+            var expected: [(key: String, count: Int)]?
+            if case .object(let object)? = try? JSONParser().parse(text) {
+                expected = []
+                for member in object.members {
+                    guard case .number(let number) = member.value, let count = number.intValue else { expected = nil; break }
+                    expected?.append((member.key, count))
+                }
+            }
+            #expect((counts == nil) == (expected == nil), "\(JSONWriter.quoted(text)), \(generator)")
+            if let counts, let expected, !expected.isEmpty {
+                accepted += 1
+                #expect(counts.entries.map { Array($0.key.utf8) } == expected.map { Array($0.key.utf8) }, "\(JSONWriter.quoted(text)), \(generator)")
+                #expect(counts.entries.map(\.count) == expected.map(\.count), "\(JSONWriter.quoted(text)), \(generator)")
+            }
+        }
+        #expect(accepted > 1_000, "\(generator)")
+    }
+
     @Test("JSONParser refuses a repeated key only when its bytes repeat")
     func parserDuplicates() throws {
         let value = try JSONParser().parse("{\"\(Self.composed)\":1,\"\(Self.decomposed)\":2}")
