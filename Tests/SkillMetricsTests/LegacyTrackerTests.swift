@@ -40,6 +40,24 @@ struct LegacyTrackerTests {
         #expect(exported.serialized() == (try String(contentsOfFile: jsonPath, encoding: .utf8)))
     }
 
+    @Test("dual-write keeps two skills whose names differ only in Unicode normalisation apart, as the Python tracker does")
+    func dualWriteNormalisationVariants() throws {
+        let database = try TestDatabase()
+        let jsonPath = database.directory.file("skill_metrics.json")
+        let zone = try LegacyTimeZone(identifier: "UTC")
+        let tracker = try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone)
+        let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
+        try tracker.complete(try tracker.trackInvocation(skill: composed))
+        try tracker.complete(try tracker.trackInvocation(skill: decomposed), completed: false)
+        try tracker.complete(try tracker.trackInvocation(skill: decomposed))
+        let document = try LegacyDocument.load(path: jsonPath)
+        #expect(document.skills.map { Array($0.key.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        #expect(document.skills.map(\.totalInvocations) == [1, 2])
+        #expect(document.skills.map(\.completedInvocations) == [1, 1])
+        let exported = try LegacyExporter(store: database.store).document()
+        #expect(Array(exported.serialized().utf8) == Array(try String(contentsOfFile: jsonPath, encoding: .utf8).utf8))
+    }
+
     @Test("dual-write from many threads loses nothing, in the file or the log")
     func dualWriteConcurrent() throws {
         let database = try TestDatabase()

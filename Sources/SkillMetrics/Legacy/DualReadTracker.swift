@@ -65,7 +65,7 @@ public final class DualReadTracker: Sendable {
             return
         }
         var filtered = document
-        filtered.skills = document.skills.filter { $0.key == skill }
+        filtered.skills = document.skills.filter { ExactText($0.key) == ExactText(skill) }
         let differences = LegacyValidator.compare(database: row.map { [$0] } ?? [], document: filtered, zone: timeZone)
         let mismatch = differences.contains { $0.severity == .mismatch }
         state.withLock { counters in

@@ -95,7 +95,8 @@ public final class DualWriteTracker: Sendable {
             invocation.errorType = errorType
             invocation.durationSeconds = Double(now.microsecondsAsUTC - start) / 1_000_000
             document.invocations[handle.position] = invocation
-            if let index = document.skills.firstIndex(where: { $0.key == invocation.skillName }) {
+            // By bytes, as the legacy tracker's Python dict keys compare.
+            if let index = document.skills.firstIndex(where: { ExactText($0.key) == ExactText(invocation.skillName) }) {
                 document.skills[index].fold(invocation)
             } else {
                 var skill = LegacySkill(newSkill: invocation.skillName)

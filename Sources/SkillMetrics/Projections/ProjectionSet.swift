@@ -115,10 +115,9 @@ public struct ProjectionSet: Sendable {
     ///
     /// Each table's rows go through one prepared INSERT, bound column by column. The search
     /// table's FTS index is brought in line once at the end (``reindexSearch(_:checkingFirst:)``):
-    /// a trigger that indexes each new pair on
-    /// insert (schema V5) is suspended meanwhile and re-created from its own `sqlite_master`
-    /// text, all in the caller's transaction (one FTS5 insert per row costs a segment flush
-    /// at every statement's savepoint).
+    /// a trigger that indexes each new pair on insert (schema V5) is suspended meanwhile and
+    /// re-created from its own `sqlite_master` text, all in the caller's transaction (one FTS5
+    /// insert per row costs a segment flush at every statement's savepoint).
     func write(to db: Database) throws {
         let schema = try ProjectionSchema.of(db)
         if schema.hasKeyCountRows {
