@@ -20,14 +20,17 @@ public struct CompletionOrder: Sendable {
         }
         var keys: [(instant: Int64, position: Int, finished: Bool)] = []
         keys.reserveCapacity(document.invocations.count)
-        for (position, invocation) in document.invocations.enumerated() {
-            let start = LocalDateTime.parse(invocation.invokedAt)?.microsecondsAsUTC ?? 0
+        // By index, reading the fields in place: a copy of each invocation (a dozen strings to
+        // retain and release) cost more than parsing its timestamp.
+        let invocations = document.invocations
+        for position in invocations.indices {
+            let start = LocalDateTime.parse(invocations[position].invokedAt)?.microsecondsAsUTC ?? 0
             var instant = start
-            if let duration = invocation.durationSeconds {
+            if let duration = invocations[position].durationSeconds {
                 let micros = (duration * 1_000_000).rounded()
                 if micros.magnitude < 1e15 { instant = start &+ Int64(micros) }
             }
-            keys.append((instant, position, !invocation.isPending(in: .crackerjack)))
+            keys.append((instant, position, !invocations[position].isPending(in: .crackerjack)))
         }
         keys.sort { $0.instant != $1.instant ? $0.instant < $1.instant : $0.position < $1.position }
         positions = keys.map(\.position)
@@ -36,8 +39,10 @@ public struct CompletionOrder: Sendable {
         while index < keys.count {
             var end = index + 1
             while end < keys.count && keys[end].instant == keys[index].instant { end += 1 }
-            let finished = keys[index..<end].filter(\.finished).map(\.position)
-            if finished.count > 1 { groups.append(finished) }
+            if end - index > 1 {
+                let finished = keys[index..<end].filter(\.finished).map(\.position)
+                if finished.count > 1 { groups.append(finished) }
+            }
             index = end
         }
         ties = groups
