@@ -7,10 +7,7 @@ import Testing
 struct LegacyTrackerTests {
     @Test("dual-write writes the legacy file and the log; import of that file finds the same events")
     func dualWrite() throws {
-        let database = try TestDatabase()
-        let jsonPath = database.directory.file("skill_metrics.json")
-        let zone = try LegacyTimeZone(identifier: "Europe/Berlin")
-        let tracker = try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone)
+        let (database, jsonPath, zone, tracker) = try dualWriteFixture(zone: "Europe/Berlin")
         let first = try tracker.trackInvocation(skill: "crackerjack-run", workflowPath: "fast")
         let afterTrack = try LegacyDocument.load(path: jsonPath)
         #expect(afterTrack.invocations.count == 1)
@@ -42,10 +39,7 @@ struct LegacyTrackerTests {
 
     @Test("dual-write keeps two skills whose names differ only in Unicode normalisation apart, as the Python tracker does")
     func dualWriteNormalisationVariants() throws {
-        let database = try TestDatabase()
-        let jsonPath = database.directory.file("skill_metrics.json")
-        let zone = try LegacyTimeZone(identifier: "UTC")
-        let tracker = try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone)
+        let (database, jsonPath, _, tracker) = try dualWriteFixture(zone: "UTC")
         let (composed, decomposed) = ("caf\u{E9}", "cafe\u{301}")
         try tracker.complete(try tracker.trackInvocation(skill: composed))
         try tracker.complete(try tracker.trackInvocation(skill: decomposed), completed: false)
@@ -60,10 +54,7 @@ struct LegacyTrackerTests {
 
     @Test("dual-write from many threads loses nothing, in the file or the log")
     func dualWriteConcurrent() throws {
-        let database = try TestDatabase()
-        let jsonPath = database.directory.file("skill_metrics.json")
-        let zone = try LegacyTimeZone(identifier: "UTC")
-        let tracker = try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone)
+        let (database, jsonPath, zone, tracker) = try dualWriteFixture(zone: "UTC")
         let errors = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 40) { index in
             do {
@@ -105,10 +96,7 @@ struct LegacyTrackerTests {
 
     @Test("a database failure during dual-write is counted and logged, never thrown; the file keeps the data")
     func dualWriteDatabaseFailure() throws {
-        let database = try TestDatabase()
-        let jsonPath = database.directory.file("skill_metrics.json")
-        let zone = try LegacyTimeZone(identifier: "UTC")
-        let tracker = try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone)
+        let (database, jsonPath, _, tracker) = try dualWriteFixture(zone: "UTC")
         let handle = try tracker.trackInvocation(skill: "s")
         // An event already holding the id the completion will use, with other content.
         let id = LegacyEventBuilder.eventID(dialect: .crackerjack, invokedAt: handle.invokedAt, position: handle.position, skillName: "s", finished: true)
@@ -165,4 +153,13 @@ struct LegacyTrackerTests {
         #expect(tracker.counters.failures == 1)
         #expect(tracker.counters.comparisons == 0)
     }
+}
+
+/// A dual-write tracker on its own temporary database, writing `skill_metrics.json` next to it.
+private func dualWriteFixture(zone identifier: String) throws
+    -> (database: TestDatabase, jsonPath: String, zone: LegacyTimeZone, tracker: DualWriteTracker) {
+    let database = try TestDatabase()
+    let jsonPath = database.directory.file("skill_metrics.json")
+    let zone = try LegacyTimeZone(identifier: identifier)
+    return (database, jsonPath, zone, try DualWriteTracker(jsonPath: jsonPath, store: database.store, timeZone: zone))
 }

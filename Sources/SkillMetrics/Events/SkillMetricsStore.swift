@@ -173,30 +173,6 @@ public final class SkillMetricsStore: Sendable {
         try withBusyRetry { try pool.write(body) }
     }
 
-    /// ``write(_:)`` with `temp_store = FILE` for the transaction, then back to `MEMORY`: for
-    /// loads that re-create the event indexes. With temporary storage in memory SQLite's sorter
-    /// keeps every record of a CREATE INDEX in one list and merge-sorts it at the end instead
-    /// of sorting cache-sized runs and merging them (a 1M-event clone's indexes: 3.45 s that
-    /// way, 2.42 s with files). Switched before BEGIN: SQLite refuses it inside a transaction
-    /// once the connection has opened its temporary schema, as GRDB's introspection does.
-    func writeWithTemporaryFiles<T>(_ body: (Database) throws -> T) throws -> T {
-        try withBusyRetry {
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA temp_store = FILE")
-                defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else {
-                    throw SkillMetricsError.database(operation: "bulk load", message: "the transaction returned no result")
-                }
-                return result
-            }
-        }
-    }
-
     /// Runs `body` on the writer connection outside of a transaction (for work that manages
     /// its own transactions, such as migrations and batched appends).
     func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
