@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import SkillMetrics
 
@@ -67,6 +68,47 @@ struct BulkProjectionLoadTests {
         #expect(try SkillMetricsQueries(store: bulk.store).metrics(for: "after")?.totalInvocations == 1)
         #expect(try Self.storedProjections(bulk.store) == Self.storedProjections(perEvent.store))
         #expect(try bulk.store.verify().isConsistent)
+    }
+
+    /// An import into an empty log builds and folds its events on a second thread while the
+    /// writer inserts (ChunkPipeline): an entry the builder refuses, well after the first
+    /// chunks went in, must still name the entry and leave nothing behind.
+    @Test("a pipelined import failing mid-file names the entry; log, schema and progress as before")
+    func pipelinedImportFailure() throws {
+        let path = PackagePaths.fixture("legacy/large.json")
+        var document = try LegacyDocument.load(path: path)
+        let order = CompletionOrder(document)
+        #expect(order.positions.count >= 3 * DataMigrator.eventsPerChunk)
+        // The entry appended third-chunk-in: two chunks of events are inserted before it.
+        let bad = order.positions[2 * DataMigrator.eventsPerChunk + 17]
+        let name = document.invocations[bad].skillName
+        document.invocations[bad].skillName = "bad\u{0}name"
+        let database = try TestDatabase()
+        let schema = try Self.triggerNames(database.store)
+        let told = Mutex<[Int]>([])
+        let error = #expect(throws: SkillMetricsError.self) {
+            try DataMigrator(store: database.store).importDocument(
+                document, source: "edited.json", options: DataMigrator.Options(timeZone: try LegacyTimeZone(identifier: "UTC")),
+                progress: { done in told.withLock { $0.append(done) } })
+        }
+        #expect(error?.description.contains("edited.json: invocations[\(bad)]") == true, "\(error?.description ?? "")")
+        #expect(error?.description.contains("skill_name") == true, "\(error?.description ?? "")")
+        #expect(told.withLock { $0 } == [1_000, 2_000], "the writer had taken the two chunks before the bad entry")
+        #expect(try SkillMetricsQueries(store: database.store).eventCount() == 0)
+        #expect(try Self.triggerNames(database.store) == schema)
+        #expect(try database.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_totals") } == 0)
+
+        // The document as it was imports, equal to the per-event path.
+        document.invocations[bad].skillName = name
+        let report = try DataMigrator(store: database.store).importDocument(
+            document, source: "fixed.json", options: DataMigrator.Options(timeZone: try LegacyTimeZone(identifier: "UTC")))
+        let perEvent = try TestDatabase()
+        _ = try DataMigrator(store: perEvent.store).importDocument(
+            document, source: "fixed.json", options: DataMigrator.Options(timeZone: try LegacyTimeZone(identifier: "UTC"), projection: .perEvent))
+        #expect(report.appended == document.invocations.count)
+        #expect(report.mismatches.isEmpty)
+        #expect(try Self.storedProjections(database.store) == Self.storedProjections(perEvent.store))
+        #expect(try database.store.verify().isConsistent)
     }
 
     @Test("a failing bulk load rolls back the events and keeps the triggers")

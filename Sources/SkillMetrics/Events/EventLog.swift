@@ -86,6 +86,18 @@ package enum EventLog {
         projection: BatchProjection = .automatic, locate: ((Int) -> String)? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
+        try appendBatch(
+            encoded: events.lazy.map(EncodedInvocation.init), in: db, validated: validated, projection: projection,
+            locate: locate, progress: progress)
+    }
+
+    /// ``appendBatch(_:in:validated:projection:locate:progress:)`` for events whose row texts
+    /// are already encoded (``EncodedInvocation``).
+    static func appendBatch(
+        encoded events: some Collection<EncodedInvocation>, in db: Database, validated: Bool,
+        projection: BatchProjection = .automatic, locate: ((Int) -> String)? = nil,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> SkillMetricsStore.AppendResult {
         var result = SkillMetricsStore.AppendResult()
         // The appended events as the incremental fold reads them (nil: the fold is not used).
         var appended: [ProjectionEvent]?
@@ -102,7 +114,7 @@ package enum EventLog {
         // Validated events wait in `chunk` for one multi-row INSERT; a chunk the schema refuses
         // (an id already stored, or any other constraint) is appended again event by event,
         // which names the event and skips or compares stored ids exactly as before.
-        var chunk: [SkillInvocation] = []
+        var chunk: [EncodedInvocation] = []
         chunk.reserveCapacity(rowsPerInsert)
         var chunkStart = 0
         func flush() throws {
@@ -125,28 +137,28 @@ package enum EventLog {
                 // One INSERT statement numbers its rows consecutively (AUTOINCREMENT, no seq bound).
                 if appended != nil {
                     let firstSeq = lastSeq - Int64(chunk.count) + 1
-                    for (index, event) in chunk.enumerated() {
-                        appended?.append(ProjectionEvent(event, seq: firstSeq + Int64(index)))
+                    for (index, encoded) in chunk.enumerated() {
+                        appended?.append(ProjectionEvent(encoded.event, seq: firstSeq + Int64(index)))
                     }
                 }
                 return
             }
-            for (index, event) in chunk.enumerated() {
-                try appendOne(event, at: chunkStart + index, validated: true)
+            for (index, encoded) in chunk.enumerated() {
+                try appendOne(encoded.event, at: chunkStart + index, validated: true)
             }
         }
         func appendAll() throws {
-            for (offset, event) in events.enumerated() {
+            for (offset, encoded) in events.enumerated() {
                 if !validated {
                     do {
-                        try event.validate()
+                        try encoded.event.validate()
                     } catch {
                         // Earlier events first: one of them may be the first failure.
                         try flush()
-                        try appendOne(event, at: offset, validated: false)
+                        try appendOne(encoded.event, at: offset, validated: false)
                     }
                 }
-                chunk.append(event)
+                chunk.append(encoded)
                 if chunk.count == rowsPerInsert { try flush() }
             }
             try flush()
@@ -198,28 +210,26 @@ package enum EventLog {
 
     /// Inserts validated events with one statement; the seq of the last one, or nil when the
     /// schema refused one of them (a constraint: the statement changed nothing).
-    private static func insertRows(_ events: [SkillInvocation], in db: Database) throws -> Int64? {
-        let actions = events.map { actionsJSON($0.followUpActions) }
+    private static func insertRows(_ events: [EncodedInvocation], in db: Database) throws -> Int64? {
         // A chunk with an event the CHECKs must see goes event by event (with the CHECKs on).
-        for (event, json) in zip(events, actions) where !CheckedByConstruction.satisfiesChecks(event, actionsJSON: json) {
-            return nil
-        }
+        if events.contains(where: { !$0.satisfiesChecks }) { return nil }
         let statement = try RawStatement(db, events.count == rowsPerInsert ? fullInsertSQL : insertSQL(rows: events.count))
         statement.reset()
         let recordedAt = Timestamp.now().recordedAtText
         var index: CInt = 0
-        for (event, json) in zip(events, actions) {
+        for encoded in events {
+            let event = encoded.event
             statement.bind(index + 1, event.id)
             statement.bind(index + 2, event.skillName)
-            statement.bind(index + 3, event.invokedAt.canonical)
+            statement.bind(index + 3, encoded.invokedAtText)
             statement.bind(index + 4, event.workflowPath)
             statement.bind(index + 5, event.completed ? 1 : 0)
             statement.bind(index + 6, event.durationSeconds)
             statement.bind(index + 7, event.errorType)
             statement.bind(index + 8, event.sessionID)
-            statement.bind(index + 9, json)
+            statement.bind(index + 9, encoded.actionsJSON)
             statement.bind(index + 10, event.schemaVersion)
-            statement.bind(index + 11, event.userContext.map { JSONWriter(style: .compact).string(.object($0)) })
+            statement.bind(index + 11, encoded.userContextJSON)
             statement.bind(index + 12, event.finished ? 1 : 0)
             statement.bind(index + 13, recordedAt)
             index += 13

@@ -62,20 +62,7 @@ public struct DataMigrator: Sendable {
         /// Events are built one chunk at a time inside the append loop (never all of them
         /// beside the document).
         func events(_ range: Range<Int>) throws -> [SkillInvocation] {
-            var events: [SkillInvocation] = []
-            events.reserveCapacity(range.count)
-            for position in order.positions[range] {
-                do {
-                    events.append(try LegacyEventBuilder.event(
-                        for: document.invocations[position], position: position, dialect: document.dialect, zone: zone))
-                } catch let error as SkillMetricsError {
-                    if case .invalidInput(let location, let reason) = error {
-                        throw SkillMetricsError.invalidInput(location: "\(source): \(location)", reason: reason)
-                    }
-                    throw error
-                }
-            }
-            return events
+            try Self.events(range, of: document, in: order, zone: zone, source: source)
         }
         let pending = document.invocations.filter { $0.isPending(in: document.dialect) }.count
         return try store.writeWithoutTransaction { db in
@@ -100,13 +87,34 @@ public struct DataMigrator: Sendable {
                         start = end
                     } while start < count
                 }
+                // Into an empty log: the events are built and folded on a thread of their own
+                // while this one inserts the chunks built before (ChunkPipeline).
+                func appendAllPipelined() throws -> ProjectionSet {
+                    var base = 0
+                    return try ChunkPipeline.run(capacity: 4, produce: { send in
+                        try Self.buildAndFold(document, in: order, zone: zone, source: source, send: send)
+                    }, consume: { chunk in
+                        let start = base
+                        result.add(try EventLog.appendBatch(
+                            encoded: chunk, in: db, validated: true, projection: .perEvent,
+                            locate: { "\(source): invocations[\(order.positions[start + $0])]" },
+                            progress: progress.map { tell in { tell(start + $0) } }))
+                        base += chunk.count
+                    })
+                }
                 // Inside a bulk load the typed events go in with the CHECKs off (see CheckedByConstruction).
                 func appendAllUnchecked() throws {
                     try CheckedByConstruction.withoutChecks(db, appendAll)
                 }
                 switch options.projection {
                 case .automatic where BulkProjectionLoad.isWorthwhile(loading: count, existing: existing), .bulk:
-                    try BulkProjectionLoad.run(db, loading: count, appendAllUnchecked)
+                    guard try SkillMetricsStore.maxSeq(db) == 0 else {
+                        try BulkProjectionLoad.run(db, loading: count, appendAllUnchecked)
+                        break
+                    }
+                    try BulkProjectionLoad.loadIntoEmptyLog(db) {
+                        try CheckedByConstruction.withoutChecks(db, appendAllPipelined)
+                    }
                 case .automatic where count >= BulkProjectionLoad.incrementalMinimumCount:
                     if try BulkProjectionLoad.supportsIncrementalFold(db) {
                         try BulkProjectionLoad.runIncremental(db, appendAllUnchecked)
@@ -134,5 +142,53 @@ public struct DataMigrator: Sendable {
             }
             return report
         }
+    }
+
+    /// The events of `order`'s positions in `range`, built from `document` (errors name the
+    /// file and the JSON path).
+    private static func events(
+        _ range: Range<Int>, of document: LegacyDocument, in order: CompletionOrder, zone: LegacyTimeZone, source: String
+    ) throws -> [SkillInvocation] {
+        var events: [SkillInvocation] = []
+        events.reserveCapacity(range.count)
+        for position in order.positions[range] {
+            do {
+                events.append(try LegacyEventBuilder.event(
+                    for: document.invocations[position], position: position, dialect: document.dialect, zone: zone))
+            } catch let error as SkillMetricsError {
+                if case .invalidInput(let location, let reason) = error {
+                    throw SkillMetricsError.invalidInput(location: "\(source): \(location)", reason: reason)
+                }
+                throw error
+            }
+        }
+        return events
+    }
+
+    /// Builds every event of `order` chunk by chunk with its row texts, `send`s each chunk, and
+    /// folds them with
+    /// seqs 1, 2, … (what an empty log gives them when every one is appended; otherwise
+    /// ``BulkProjectionLoad/loadIntoEmptyLog(_:foldedByCaller:)`` folds the log instead).
+    /// Stops early, returning an empty set, when `send` says the consumer has stopped.
+    private static func buildAndFold(
+        _ document: LegacyDocument, in order: CompletionOrder, zone: LegacyTimeZone, source: String,
+        send: ([EncodedInvocation]) -> Bool
+    ) throws -> ProjectionSet {
+        var projections = ProjectionSet()
+        var seq: Int64 = 0
+        var start = 0
+        let count = order.positions.count
+        while start < count {
+            let end = min(start + eventsPerChunk, count)
+            let chunk = try events(start..<end, of: document, in: order, zone: zone, source: source)
+                .map(EncodedInvocation.init)
+            guard send(chunk) else { return ProjectionSet() }
+            for encoded in chunk {
+                seq += 1
+                projections.apply(ProjectionEvent(encoded.event, seq: seq))
+            }
+            start = end
+        }
+        return projections
     }
 }
