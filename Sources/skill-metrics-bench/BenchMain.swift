@@ -6,7 +6,8 @@ import SkillMetrics
 @main
 enum BenchMain {
     static func main() {
-        if RSSProbe.runIfAsked() || ProfileMode.runIfAsked() || writeLegacyIfAsked() || writeDatabaseIfAsked() { return }
+        if RSSProbe.runIfAsked() || ProfileMode.runIfAsked() || writeLegacyIfAsked() || writeDatabaseIfAsked()
+            || writeJSONLIfAsked() { return }
         let configuration: BenchConfiguration
         do {
             configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
@@ -54,6 +55,25 @@ enum BenchMain {
         }
         do {
             try LegacyJSONGenerator.write(kind, invocations: n, to: arguments[3])
+        } catch {
+            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            exit(1)
+        }
+        return true
+    }
+
+    /// `--write-jsonl N PATH [WORKLOAD]`: writes the CLI row's `append --jsonl` input (N events
+    /// from the C generator) and exits, for timing or profiling the CLI by hand.
+    static func writeJSONLIfAsked() -> Bool {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--write-jsonl",
+              let n = Int(arguments[2]), n >= 0,
+              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
+        else {
+            return false
+        }
+        do {
+            try Workload.writeJSONL(kind, path: arguments[3], prefix: "j", count: n)
         } catch {
             FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
             exit(1)

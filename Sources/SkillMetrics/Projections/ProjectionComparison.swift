@@ -34,17 +34,11 @@ enum ProjectionComparison {
                 return [skill, difference.field]
             })
             var keyDifferences: [ProjectionDifference] = []
-            let keyRows = projections.skillMetrics.keyCountRows
-            // Read back in the order of (first_seq, field, first_index), which names each row once
-            // when the table is consistent: an event's keys all belong to its own skill.
-            let inSeqOrder = keyRows.sorted { lhs, rhs in
-                (lhs.firstSeq, lhs.field.storedOrder, lhs.firstIndex) < (rhs.firstSeq, rhs.field.storedOrder, rhs.firstIndex)
+            if try !storedKeyCounts(equal: projections, db) {
+                try compareByKey(
+                    "skill_key_count", keyColumns: ["skill_name", "field", "key"],
+                    expected: projections.skillMetrics.keyCountRows.map(\.databaseValues), db: db, into: &keyDifferences)
             }
-            try compareTable(
-                "skill_key_count", keyColumns: ["skill_name", "field", "key"],
-                expected: keyRows.lazy.map(\.databaseValues),
-                inStoredOrder: inSeqOrder.lazy.map(\.databaseValues), orderedBy: "first_seq, field, first_index",
-                db: db, into: &keyDifferences)
             differences += keyDifferences.filter { difference in
                 difference.key.count < 2
                     || !(shown.contains([difference.key[0], difference.key[1]]) || shown.contains([difference.key[0], "(row)"]))
@@ -64,6 +58,28 @@ enum ProjectionComparison {
         return SkillMetricsStore.VerifyResult(
             events: projections.eventCount, skills: skillRows.count,
             sessionSkills: sessions.rowCount, differences: differences)
+    }
+
+    /// True when `skill_key_count` holds exactly the recomputed count rows (``compare(_:with:)``'s
+    /// first step: every row and column). Read back in the order of (first_seq, field,
+    /// first_index), which names each row once when the table is consistent: an event's keys
+    /// all belong to its own skill.
+    static func storedKeyCounts(equal projections: ProjectionSet, _ db: Database) throws -> Bool {
+        let inSeqOrder = projections.skillMetrics.keyCountRows.sorted { lhs, rhs in
+            (lhs.firstSeq, lhs.field.storedOrder, lhs.firstIndex) < (rhs.firstSeq, rhs.field.storedOrder, rhs.firstIndex)
+        }
+        return try storedRows(
+            of: "skill_key_count", orderedBy: "first_seq, field, first_index", equal: inSeqOrder.lazy.map(\.databaseValues), db)
+    }
+
+    /// True when `session_skill` holds exactly the recomputed rows, in the table's order.
+    static func storedSessionRows(equal projections: ProjectionSet, _ db: Database) throws -> Bool {
+        try storedSessionRows(projections.sessionSkills, db)
+    }
+
+    /// True when `skill_workflow_path` holds exactly the recomputed rows, in the table's order.
+    static func storedWorkflowPaths(equal projections: ProjectionSet, _ db: Database) throws -> Bool {
+        try storedRows(of: "skill_workflow_path", equal: projections.workflowPaths.rows.lazy.map(\.databaseValues), db)
     }
 
     /// True when column `index` of the statement's current row holds exactly `value` (as

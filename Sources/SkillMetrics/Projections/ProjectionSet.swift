@@ -118,26 +118,40 @@ public struct ProjectionSet: Sendable {
     /// a trigger that indexes each new pair on insert (schema V5) is suspended meanwhile and
     /// re-created from its own `sqlite_master` text, all in the caller's transaction (one FTS5
     /// insert per row costs a segment flush at every statement's savepoint).
-    func write(to db: Database) throws {
+    ///
+    /// `keepingIdenticalTables` (a rebuild, which usually finds the projections right): the
+    /// `skill_key_count`, `session_skill` and search tables are first compared with these rows
+    /// as `verify` compares them (every row, every column, bit for bit, in the table's order)
+    /// and left as they are when identical — rewriting them would store the same rows in the
+    /// same order. `skill_totals` is always rewritten (it also holds the percentile trigger's
+    /// cache, which a rebuild resets).
+    func write(to db: Database, keepingIdenticalTables: Bool = false) throws {
         let schema = try ProjectionSchema.of(db)
         if schema.hasKeyCountRows {
             try db.execute(sql: "DELETE FROM skill_totals")
-            try db.execute(sql: "DELETE FROM skill_key_count")
             try RowInserter.insertAll(skillMetrics.rows.lazy.map(\.totalsDatabaseValues), into: "skill_totals", db)
-            try RowInserter.insertAll(skillMetrics.keyCountRows.lazy.map(\.databaseValues), into: "skill_key_count", db)
+            if !(try keepingIdenticalTables && ProjectionComparison.storedKeyCounts(equal: self, db)) {
+                try db.execute(sql: "DELETE FROM skill_key_count")
+                try RowInserter.insertAll(skillMetrics.keyCountRows.lazy.map(\.databaseValues), into: "skill_key_count", db)
+            }
         } else {
             try db.execute(sql: "DELETE FROM skill_metrics")
             try RowInserter.insertAll(
                 skillMetrics.rows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) },
                 into: "skill_metrics", db)
         }
-        try db.execute(sql: "DELETE FROM session_skill")
-        let sessions = sessionSkills
-        try MultiRowInsert(into: "session_skill", columns: SessionSkillProjector.columns)
-            .run(db, count: sessions.rowCount) { statement, row, first in
-                sessions.bind(row: row, to: statement, from: first)
-            }
-        if schema.hasWorkflowPaths {
+        if !(try keepingIdenticalTables && ProjectionComparison.storedSessionRows(equal: self, db)) {
+            try db.execute(sql: "DELETE FROM session_skill")
+            let sessions = sessionSkills
+            try MultiRowInsert(into: "session_skill", columns: SessionSkillProjector.columns)
+                .run(db, count: sessions.rowCount) { statement, row, first in
+                    sessions.bind(row: row, to: statement, from: first)
+                }
+        }
+        if schema.hasWorkflowPaths, try keepingIdenticalTables && ProjectionComparison.storedWorkflowPaths(equal: self, db) {
+            // The rows are right; their FTS index is checked as after a rewrite of the same rows.
+            try Self.reindexSearch(db, checkingFirst: true)
+        } else if schema.hasWorkflowPaths {
             let indexTrigger = schema.indexesWorkflowPathsOnInsert
                 ? try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'skill_workflow_path_index'")
                 : nil

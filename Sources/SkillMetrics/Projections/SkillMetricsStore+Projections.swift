@@ -16,7 +16,9 @@ extension SkillMetricsStore {
     /// Most of the log is folded on a read snapshot, so writers are not blocked meanwhile;
     /// the events appended since are folded inside the write transaction that swaps the
     /// tables. Readers see the old projections until that transaction commits, and a crash
-    /// before the commit leaves the old projections in place.
+    /// before the commit leaves the old projections in place. A table found identical to the
+    /// recomputed rows (every row and column, bit for bit, as `verify` compares) is kept as it
+    /// is instead of being rewritten (``ProjectionSet/write(to:keepingIdenticalTables:)``).
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildResult {
         var projections = try read { db in
@@ -26,7 +28,7 @@ extension SkillMetricsStore {
         }
         return try write { db in
             try projections.fold(db)
-            try projections.write(to: db)
+            try projections.write(to: db, keepingIdenticalTables: true)
             return RebuildResult(
                 events: projections.eventCount,
                 skills: projections.skillMetrics.rows.count,
