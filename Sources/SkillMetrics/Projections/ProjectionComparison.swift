@@ -65,11 +65,24 @@ enum ProjectionComparison {
     /// first_index), which names each row once when the table is consistent: an event's keys
     /// all belong to its own skill.
     static func storedKeyCounts(equal projections: ProjectionSet, _ db: Database) throws -> Bool {
-        let inSeqOrder = projections.skillMetrics.keyCountRows.sorted { lhs, rhs in
+        let projector = projections.skillMetrics
+        let names = projector.vocabulary
+        let entries = projector.keyCountEntries { lhs, rhs in
             (lhs.firstSeq, lhs.field.storedOrder, lhs.firstIndex) < (rhs.firstSeq, rhs.field.storedOrder, rhs.firstIndex)
         }
+        guard !entries.isEmpty else { return try storedRows(of: "skill_key_count", equal: [ColumnValues](), db) }
+        // The columns of SkillKeyCountRow.databaseValues, matched in place from the ids' bytes.
         return try storedRows(
-            of: "skill_key_count", orderedBy: "first_seq, field, first_index", equal: inSeqOrder.lazy.map(\.databaseValues), db)
+            of: "skill_key_count", columns: ["skill_name", "field", "key", "count", "first_seq", "first_index"],
+            orderedBy: "first_seq, field, first_index", equal: entries, db
+        ) { sqlite, row in
+            names.withBytes(of: row.skill) { stored(sqlite, 0, isText: $0) }
+                && stored(sqlite, 1, isText: row.field.rawValue)
+                && names.withBytes(of: row.key) { stored(sqlite, 2, isText: $0) }
+                && stored(sqlite, 3, isInteger: Int64(row.count))
+                && stored(sqlite, 4, isInteger: row.firstSeq)
+                && stored(sqlite, 5, isInteger: Int64(row.firstIndex))
+        }
     }
 
     /// True when `session_skill` holds exactly the recomputed rows, in the table's order.

@@ -129,7 +129,7 @@ public struct ProjectionSet: Sendable {
         let schema = try ProjectionSchema.of(db)
         if schema.hasKeyCountRows {
             try db.execute(sql: "DELETE FROM skill_totals")
-            try RowInserter.insertAll(skillMetrics.rows.lazy.map(\.totalsDatabaseValues), into: "skill_totals", db)
+            try RowInserter.insertAll(skillMetrics.totalsRows.lazy.map(\.totalsDatabaseValues), into: "skill_totals", db)
             if !(try keepingIdenticalTables && ProjectionComparison.storedKeyCounts(equal: self, db)) {
                 try db.execute(sql: "DELETE FROM skill_key_count")
                 try RowInserter.insertAll(skillMetrics.keyCountRows.lazy.map(\.databaseValues), into: "skill_key_count", db)

@@ -121,8 +121,49 @@ public struct SkillMetricsProjector: Sendable {
         return result
     }
 
+    /// A count row as vocabulary ids (no string is made): for comparing with stored rows.
+    struct KeyCountEntry {
+        var skill: Int
+        var field: SkillKeyCountRow.Field
+        var key: Int
+        var count: Int
+        var firstSeq: Int64
+        var firstIndex: Int
+    }
+
+    /// ``keyCountRows`` as ids, sorted by `order`.
+    func keyCountEntries(sortedBy order: (KeyCountEntry, KeyCountEntry) -> Bool) -> [KeyCountEntry] {
+        var result: [KeyCountEntry] = []
+        for state in states {
+            for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
+                result.append(KeyCountEntry(
+                    skill: state.skill, field: .workflowPaths, key: entry.id, count: entry.count, firstSeq: seq, firstIndex: 0))
+            }
+            for (entry, seq) in zip(state.commonErrors.entries, state.errorFirstSeqs) {
+                result.append(KeyCountEntry(
+                    skill: state.skill, field: .commonErrors, key: entry.id, count: entry.count, firstSeq: seq, firstIndex: 0))
+            }
+            for (entry, first) in zip(state.followUpActions.entries, state.actionFirsts) {
+                result.append(KeyCountEntry(
+                    skill: state.skill, field: .followUpActions, key: entry.id, count: entry.count,
+                    firstSeq: first.seq, firstIndex: first.index))
+            }
+        }
+        result.sort(by: order)
+        return result
+    }
+
     /// The projection rows, in order of first appearance.
-    public var rows: [SkillMetricsRow] {
+    public var rows: [SkillMetricsRow] { rows(withCounts: true) }
+
+    /// The number of skills (of ``rows``).
+    public var skillCount: Int { states.count }
+
+    /// ``rows`` with the count dictionaries left empty: what `skill_totals` stores (schema V5
+    /// keeps the dictionaries as ``keyCountRows``), without building them.
+    var totalsRows: [SkillMetricsRow] { rows(withCounts: false) }
+
+    private func rows(withCounts: Bool) -> [SkillMetricsRow] {
         states.map { state in
             SkillMetricsRow(
                 skillName: vocabulary[state.skill],
@@ -130,9 +171,9 @@ public struct SkillMetricsProjector: Sendable {
                 completedInvocations: state.completed,
                 abandonedInvocations: state.abandoned,
                 totalDurationSeconds: state.totalDuration,
-                workflowPaths: state.workflowPaths.orderedCounts(vocabulary),
-                commonErrors: state.commonErrors.orderedCounts(vocabulary),
-                followUpActions: state.followUpActions.orderedCounts(vocabulary),
+                workflowPaths: withCounts ? state.workflowPaths.orderedCounts(vocabulary) : OrderedCounts(),
+                commonErrors: withCounts ? state.commonErrors.orderedCounts(vocabulary) : OrderedCounts(),
+                followUpActions: withCounts ? state.followUpActions.orderedCounts(vocabulary) : OrderedCounts(),
                 firstInvoked: vocabulary[state.firstInvoked],
                 lastInvoked: vocabulary[state.lastInvoked],
                 completionRate: state.total == 0 ? 0.0 : Double(state.completed) / Double(state.total) * 100,

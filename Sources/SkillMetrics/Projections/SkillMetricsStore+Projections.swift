@@ -31,7 +31,7 @@ extension SkillMetricsStore {
             try projections.write(to: db, keepingIdenticalTables: true)
             return RebuildResult(
                 events: projections.eventCount,
-                skills: projections.skillMetrics.rows.count,
+                skills: projections.skillMetrics.skillCount,
                 sessionSkills: projections.sessionSkills.rowCount)
         }
     }
