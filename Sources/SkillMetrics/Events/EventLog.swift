@@ -87,7 +87,7 @@ package enum EventLog {
         progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
         try appendBatch(
-            encoded: events.lazy.map(EncodedInvocation.init), in: db, validated: validated, projection: projection,
+            encoded: events.lazy.map(EncodedInvocation.init(deferring:)), in: db, validated: validated, projection: projection,
             locate: locate, progress: progress)
     }
 
@@ -211,25 +211,26 @@ package enum EventLog {
     /// Inserts validated events with one statement; the seq of the last one, or nil when the
     /// schema refused one of them (a constraint: the statement changed nothing).
     private static func insertRows(_ events: [EncodedInvocation], in db: Database) throws -> Int64? {
+        let texts = events.map(\.texts)
         // A chunk with an event the CHECKs must see goes event by event (with the CHECKs on).
-        if events.contains(where: { !$0.satisfiesChecks }) { return nil }
+        if texts.contains(where: { !$0.satisfiesChecks }) { return nil }
         let statement = try RawStatement(db, events.count == rowsPerInsert ? fullInsertSQL : insertSQL(rows: events.count))
         statement.reset()
         let recordedAt = Timestamp.now().recordedAtText
         var index: CInt = 0
-        for encoded in events {
+        for (encoded, texts) in zip(events, texts) {
             let event = encoded.event
             statement.bind(index + 1, event.id)
             statement.bind(index + 2, event.skillName)
-            statement.bind(index + 3, encoded.invokedAtText)
+            statement.bind(index + 3, texts.invokedAtText)
             statement.bind(index + 4, event.workflowPath)
             statement.bind(index + 5, event.completed ? 1 : 0)
             statement.bind(index + 6, event.durationSeconds)
             statement.bind(index + 7, event.errorType)
             statement.bind(index + 8, event.sessionID)
-            statement.bind(index + 9, encoded.actionsJSON)
+            statement.bind(index + 9, texts.actionsJSON)
             statement.bind(index + 10, event.schemaVersion)
-            statement.bind(index + 11, encoded.userContextJSON)
+            statement.bind(index + 11, texts.userContextJSON)
             statement.bind(index + 12, event.finished ? 1 : 0)
             statement.bind(index + 13, recordedAt)
             index += 13

@@ -181,7 +181,7 @@ public struct DataMigrator: Sendable {
         while start < count {
             let end = min(start + eventsPerChunk, count)
             let chunk = try events(start..<end, of: document, in: order, zone: zone, source: source)
-                .map(EncodedInvocation.init)
+                .map { EncodedInvocation($0) }
             guard send(chunk) else { return ProjectionSet() }
             for encoded in chunk {
                 seq += 1
