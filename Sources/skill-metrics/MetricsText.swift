@@ -37,9 +37,12 @@ enum MetricsText {
     static func table(_ rows: [SkillMetricsRow]) -> String {
         let names = rows.map { display($0.skillName) }
         let width = min(max(names.map(\.count).max() ?? 5, 5), 60)
-        var lines = ["skill".padding(toLength: width, withPad: " ", startingAt: 0) + "      total  completed  abandoned  rate     avg"]
+        // Padded by characters, as `width` counts them (Foundation's `padding(toLength:)` counts
+        // UTF-16 units: a decomposed "café" or an emoji came out a column short).
+        func padded(_ text: String) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+        var lines = [padded("skill") + "      total  completed  abandoned  rate     avg"]
         for (row, name) in zip(rows, names) {
-            let shown = name.count > width ? String(name.prefix(width - 1)) + "…" : name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let shown = name.count > width ? String(name.prefix(width - 1)) + "…" : padded(name)
             lines.append(shown + String(format: " %10d %10d %10d  %6.1f%%  %.3fs",
                                         row.totalInvocations, row.completedInvocations,
                                         row.abandonedInvocations, row.completionRate, row.avgDurationSeconds))

@@ -136,6 +136,17 @@ struct EventLogCLITests {
             #expect(result.status == 0, "\(command): \(result.stderr)")
             #expect(result.stderr.isEmpty, "\(command): \(result.stderr)")
         }
+        // The text table pads names by characters: the decomposed name's columns line up too.
+        let list = try CLI.run(["list", "--db", scratch.db])
+        #expect(list.status == 0, "\(list.stderr)")
+        let lines = list.stdout.split(separator: "\n").map { Array($0) }
+        let header = lines.first ?? []
+        let totalEnd = (0..<header.count).first { String(header[$0...].prefix(5)) == "total" }.map { $0 + 5 } ?? 0
+        #expect(lines.count == 3 && totalEnd > 0, "\(list.stdout)")
+        for line in lines.dropFirst() {
+            #expect(line.count > totalEnd && line[totalEnd - 1].isNumber && line[totalEnd] == " ",
+                    "the total column ends at character \(totalEnd) in every row: \(list.stdout)")
+        }
         #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
     }
 
