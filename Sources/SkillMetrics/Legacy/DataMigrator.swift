@@ -108,12 +108,12 @@ public struct DataMigrator: Sendable {
                 }
                 switch options.projection {
                 case .automatic where BulkProjectionLoad.isWorthwhile(loading: count, existing: existing), .bulk:
-                    guard try SkillMetricsStore.maxSeq(db) == 0 else {
+                    if try SkillMetricsStore.maxSeq(db) == 0 {
+                        try BulkProjectionLoad.loadIntoEmptyLog(db) {
+                            try CheckedByConstruction.withoutChecks(db, appendAllPipelined)
+                        }
+                    } else {
                         try BulkProjectionLoad.run(db, loading: count, appendAllUnchecked)
-                        break
-                    }
-                    try BulkProjectionLoad.loadIntoEmptyLog(db) {
-                        try CheckedByConstruction.withoutChecks(db, appendAllPipelined)
                     }
                 case .automatic where count >= BulkProjectionLoad.incrementalMinimumCount:
                     if try BulkProjectionLoad.supportsIncrementalFold(db) {
@@ -166,10 +166,9 @@ public struct DataMigrator: Sendable {
     }
 
     /// Builds every event of `order` chunk by chunk with its row texts, `send`s each chunk, and
-    /// folds them with
-    /// seqs 1, 2, … (what an empty log gives them when every one is appended; otherwise
-    /// ``BulkProjectionLoad/loadIntoEmptyLog(_:foldedByCaller:)`` folds the log instead).
-    /// Stops early, returning an empty set, when `send` says the consumer has stopped.
+    /// folds them with seqs 1, 2, … (what an empty log gives them when every one is appended;
+    /// otherwise ``BulkProjectionLoad/loadIntoEmptyLog(_:foldedByCaller:)`` folds the log
+    /// instead). Stops early, returning an empty set, when `send` says the consumer has stopped.
     private static func buildAndFold(
         _ document: LegacyDocument, in order: CompletionOrder, zone: LegacyTimeZone, source: String,
         send: ([EncodedInvocation]) -> Bool
