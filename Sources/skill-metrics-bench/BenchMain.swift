@@ -46,17 +46,11 @@ enum BenchMain {
     /// `--write-legacy-json N PATH [WORKLOAD]`: writes the legacy-import workload's input file and exits
     /// (for checking it against Python, or importing it by hand).
     static func writeLegacyIfAsked() -> Bool {
-        let arguments = CommandLine.arguments
-        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--write-legacy-json",
-              let n = Int(arguments[2]), n >= 0,
-              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
-        else {
-            return false
-        }
+        guard let (n, path, kind) = writeRequest("--write-legacy-json", minimum: 0) else { return false }
         do {
-            try LegacyJSONGenerator.write(kind, invocations: n, to: arguments[3])
+            try LegacyJSONGenerator.write(kind, invocations: n, to: path)
         } catch {
-            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("cannot write \(path): \(error)\n".utf8))
             exit(1)
         }
         return true
@@ -65,17 +59,11 @@ enum BenchMain {
     /// `--write-jsonl N PATH [WORKLOAD]`: writes the CLI row's `append --jsonl` input (N events
     /// from the C generator) and exits, for timing or profiling the CLI by hand.
     static func writeJSONLIfAsked() -> Bool {
-        let arguments = CommandLine.arguments
-        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--write-jsonl",
-              let n = Int(arguments[2]), n >= 0,
-              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
-        else {
-            return false
-        }
+        guard let (n, path, kind) = writeRequest("--write-jsonl", minimum: 0) else { return false }
         do {
-            try Workload.writeJSONL(kind, path: arguments[3], prefix: "j", count: n)
+            try Workload.writeJSONL(kind, path: path, prefix: "j", count: n)
         } catch {
-            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("cannot write \(path): \(error)\n".utf8))
             exit(1)
         }
         return true
@@ -85,13 +73,7 @@ enum BenchMain {
     /// built) to PATH and exits, for timing commands by hand on the benchmark's workloads
     /// (`verify --db postgres://…` after a `push`, say).
     static func writeDatabaseIfAsked() -> Bool {
-        let arguments = CommandLine.arguments
-        guard arguments.count == 4 || arguments.count == 5, arguments[1] == "--write-db",
-              let n = Int(arguments[2]), n > 0,
-              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
-        else {
-            return false
-        }
+        guard let (n, path, kind) = writeRequest("--write-db", minimum: 1) else { return false }
         do {
             let scratch = try BenchDirectory()
             defer { scratch.remove() }
@@ -99,12 +81,25 @@ enum BenchMain {
             for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: file + suffix) {
                 throw BenchError("\(file)\(suffix) is still there after the last connection closed")
             }
-            try FileManager.default.moveItem(atPath: file, toPath: arguments[3])
+            try FileManager.default.moveItem(atPath: file, toPath: path)
         } catch {
-            FileHandle.standardError.write(Data("cannot write \(arguments[3]): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("cannot write \(path): \(error)\n".utf8))
             exit(1)
         }
         return true
+    }
+
+    /// `FLAG N PATH [WORKLOAD]` as the whole command line (N at least `minimum`; the workload
+    /// `today` when not given), or nil.
+    static func writeRequest(_ flag: String, minimum: Int) -> (count: Int, path: String, kind: WorkloadKind)? {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4 || arguments.count == 5, arguments[1] == flag,
+              let n = Int(arguments[2]), n >= minimum,
+              let kind = arguments.count == 5 ? WorkloadKind(rawValue: arguments[4]) : .today
+        else {
+            return nil
+        }
+        return (n, arguments[3], kind)
     }
 
     static func timestamp() -> String {

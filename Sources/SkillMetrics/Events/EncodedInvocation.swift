@@ -2,11 +2,10 @@
 /// list and the user context as JSON, the canonical `invoked_at`, and whether the event meets
 /// the schema's CHECKs as Swift proves them.
 ///
-/// ``EventLog/appendBatch(encoded:in:validated:projection:locate:progress:)`` binds these
-/// texts. A bulk writer encodes them ahead (``init(_:)``), possibly on another thread than the
-/// one writing; events that have not been validated yet defer it (``init(deferring:)``) to the
-/// INSERT, which only sees validated events — so a user context nested past the validation's
-/// depth limit never reaches the recursive JSON writer.
+/// ``EventLog/appendBatch(encoded:in:validated:projection:locate:progress:)`` and
+/// ``EventLog/append(_:in:validated:)`` bind these texts. A bulk writer encodes them ahead
+/// (``init(_:)``), possibly on another thread than the one writing; events not validated yet
+/// defer it (``init(deferring:)``) to the INSERT, which only sees validated events.
 struct EncodedInvocation: Sendable {
     /// The texts of the row.
     struct Texts: Sendable {
@@ -20,7 +19,7 @@ struct EncodedInvocation: Sendable {
         /// through an INSERT with the CHECKs on.
         let satisfiesChecks: Bool
 
-        /// Encodes a validated event's texts.
+        /// Encodes a validated event's texts (the texts of an ``EventLog`` INSERT).
         init(_ event: SkillInvocation) {
             actionsJSON = EventLog.actionsJSON(event.followUpActions)
             userContextJSON = event.userContext.map { JSONWriter(style: .compact).string(.object($0)) }

@@ -34,19 +34,17 @@ package enum EventLog {
     /// `validated`: the caller already ran ``SkillInvocation/validate(allowingNegativeDuration:)`` on this event.
     static func append(_ event: SkillInvocation, in db: Database, validated: Bool = false) throws -> AppendOutcome {
         if !validated { try event.validate() }
-        let actions = actionsJSON(event.followUpActions)
+        let texts = EncodedInvocation.Texts(event)
         func insert() throws {
             let statement = try db.cachedStatement(sql: insertSQL)
             try statement.execute(arguments: [
-                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
+                event.id, event.skillName, texts.invokedAtText, event.workflowPath,
                 event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
-                actions, event.schemaVersion,
-                event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
-                event.finished ? 1 : 0,
+                texts.actionsJSON, event.schemaVersion, texts.userContextJSON, event.finished ? 1 : 0,
             ])
         }
         do {
-            if CheckedByConstruction.satisfiesChecks(event, actionsJSON: actions) {
+            if texts.satisfiesChecks {
                 try insert()
             } else {
                 try CheckedByConstruction.withChecks(db, insert)

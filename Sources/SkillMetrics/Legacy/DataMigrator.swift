@@ -59,11 +59,6 @@ public struct DataMigrator: Sendable {
         let zone = options.timeZone
         let order = CompletionOrder(document)
         let count = order.positions.count
-        /// Events are built one chunk at a time inside the append loop (never all of them
-        /// beside the document).
-        func events(_ range: Range<Int>) throws -> [SkillInvocation] {
-            try Self.events(range, of: document, in: order, zone: zone, source: source)
-        }
         let pending = document.invocations.filter { $0.isPending(in: document.dialect) }.count
         return try store.writeWithoutTransaction { db in
             var report = LegacyImportReport(
@@ -74,32 +69,33 @@ public struct DataMigrator: Sendable {
                 // A large import folds the projections once instead of per event.
                 let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
                 var result = SkillMetricsStore.AppendResult()
+                /// Appends one chunk of built events, the `start`-th onwards in completion order.
+                func append(_ chunk: [EncodedInvocation], from start: Int) throws {
+                    result.add(try EventLog.appendBatch(
+                        // LegacyEventBuilder validated every event (its errors name the JSON path).
+                        encoded: chunk, in: db, validated: true, projection: .perEvent,
+                        locate: { "\(source): invocations[\(order.positions[start + $0])]" },
+                        progress: progress.map { tell in { tell(start + $0) } }))
+                }
+                // Events are built one chunk at a time inside the append loop (never all of them
+                // beside the document).
                 func appendAll() throws {
                     var start = 0
                     repeat {
                         let end = min(start + Self.eventsPerChunk, count)
-                        let base = start
-                        result.add(try EventLog.appendBatch(
-                            // LegacyEventBuilder validated every event (its errors name the JSON path).
-                            try events(start..<end), in: db, validated: true, projection: .perEvent,
-                            locate: { "\(source): invocations[\(order.positions[base + $0])]" },
-                            progress: progress.map { tell in { tell(base + $0) } }))
+                        try append(Self.events(start..<end, of: document, in: order, zone: zone, source: source), from: start)
                         start = end
                     } while start < count
                 }
                 // Into an empty log: the events are built and folded on a thread of their own
                 // while this one inserts the chunks built before (ChunkPipeline).
                 func appendAllPipelined() throws -> ProjectionSet {
-                    var base = 0
+                    var start = 0
                     return try ChunkPipeline.run(capacity: 4, produce: { send in
                         try Self.buildAndFold(document, in: order, zone: zone, source: source, send: send)
                     }, consume: { chunk in
-                        let start = base
-                        result.add(try EventLog.appendBatch(
-                            encoded: chunk, in: db, validated: true, projection: .perEvent,
-                            locate: { "\(source): invocations[\(order.positions[start + $0])]" },
-                            progress: progress.map { tell in { tell(start + $0) } }))
-                        base += chunk.count
+                        try append(chunk, from: start)
+                        start += chunk.count
                     })
                 }
                 // Inside a bulk load the typed events go in with the CHECKs off (see CheckedByConstruction).
@@ -144,17 +140,17 @@ public struct DataMigrator: Sendable {
         }
     }
 
-    /// The events of `order`'s positions in `range`, built from `document` (errors name the
-    /// file and the JSON path).
+    /// The events of `order`'s positions in `range`, built from `document` with their row texts
+    /// (errors name the file and the JSON path).
     private static func events(
         _ range: Range<Int>, of document: LegacyDocument, in order: CompletionOrder, zone: LegacyTimeZone, source: String
-    ) throws -> [SkillInvocation] {
-        var events: [SkillInvocation] = []
+    ) throws -> [EncodedInvocation] {
+        var events: [EncodedInvocation] = []
         events.reserveCapacity(range.count)
         for position in order.positions[range] {
             do {
-                events.append(try LegacyEventBuilder.event(
-                    for: document.invocations[position], position: position, dialect: document.dialect, zone: zone))
+                events.append(EncodedInvocation(try LegacyEventBuilder.event(
+                    for: document.invocations[position], position: position, dialect: document.dialect, zone: zone)))
             } catch let error as SkillMetricsError {
                 if case .invalidInput(let location, let reason) = error {
                     throw SkillMetricsError.invalidInput(location: "\(source): \(location)", reason: reason)
@@ -180,7 +176,6 @@ public struct DataMigrator: Sendable {
         while start < count {
             let end = min(start + eventsPerChunk, count)
             let chunk = try events(start..<end, of: document, in: order, zone: zone, source: source)
-                .map { EncodedInvocation($0) }
             guard send(chunk) else { return ProjectionSet() }
             for encoded in chunk {
                 seq += 1

@@ -67,7 +67,7 @@ enum ProjectionComparison {
     static func storedKeyCounts(equal projections: ProjectionSet, _ db: Database) throws -> Bool {
         let projector = projections.skillMetrics
         let names = projector.vocabulary
-        let entries = projector.keyCountEntries { lhs, rhs in
+        let entries = projector.keyCountEntries.sorted { lhs, rhs in
             (lhs.firstSeq, lhs.field.storedOrder, lhs.firstIndex) < (rhs.firstSeq, rhs.field.storedOrder, rhs.firstIndex)
         }
         guard !entries.isEmpty else { return try storedRows(of: "skill_key_count", equal: [ColumnValues](), db) }
@@ -83,11 +83,6 @@ enum ProjectionComparison {
                 && stored(sqlite, 4, isInteger: row.firstSeq)
                 && stored(sqlite, 5, isInteger: Int64(row.firstIndex))
         }
-    }
-
-    /// True when `session_skill` holds exactly the recomputed rows, in the table's order.
-    static func storedSessionRows(equal projections: ProjectionSet, _ db: Database) throws -> Bool {
-        try storedSessionRows(projections.sessionSkills, db)
     }
 
     /// True when `skill_workflow_path` holds exactly the recomputed rows, in the table's order.
@@ -107,36 +102,28 @@ enum ProjectionComparison {
         }
     }
 
-    /// Compares the recomputed rows of `table` with the stored ones, appending every difference.
-    ///
-    /// `inStoredOrder` is the same rows in the order a full scan of the table (sorted by
-    /// `orderedBy` when given) returns them when it is consistent; by default `expected`'s own.
-    private static func compareTable<Rows: Collection, Ordered: Collection>(
-        _ table: String, keyColumns: [String], expected: Rows, inStoredOrder: Ordered, orderedBy: String? = nil,
-        db: Database, into differences: inout [ProjectionDifference]
-    ) throws where Rows.Element == ColumnValues, Ordered.Element == ColumnValues {
-        if try storedRows(of: table, orderedBy: orderedBy, equal: inStoredOrder, db) { return }
-        try compareByKey(table, keyColumns: keyColumns, expected: Array(expected), db: db, into: &differences)
-    }
-
+    /// Compares the recomputed rows of `table` with the stored ones, appending every
+    /// difference: first row for row in the table's own order (``storedRows(of:equal:_:)``),
+    /// by key only when that fails.
     private static func compareTable<Rows: Collection>(
         _ table: String, keyColumns: [String], expected: Rows,
         db: Database, into differences: inout [ProjectionDifference]
     ) throws where Rows.Element == ColumnValues {
-        try compareTable(table, keyColumns: keyColumns, expected: expected, inStoredOrder: expected, db: db, into: &differences)
+        if try storedRows(of: table, equal: expected, db) { return }
+        try compareByKey(table, keyColumns: keyColumns, expected: Array(expected), db: db, into: &differences)
     }
 
     /// True when a full scan of `table` returns exactly `rows`, in this order, every column
     /// identical. False at the first row, column or count that differs (the caller then
     /// compares by key); a failing step is an error.
     private static func storedRows<Rows: Collection>(
-        of table: String, orderedBy: String? = nil, equal rows: Rows, _ db: Database
+        of table: String, equal rows: Rows, _ db: Database
     ) throws -> Bool where Rows.Element == ColumnValues {
         guard let first = rows.first else {
             return try GRDB.Row.fetchOne(db, sql: "SELECT 1 FROM \(table) LIMIT 1") == nil
         }
         let columns = first.map(\.column)
-        return try storedRows(of: table, columns: columns, orderedBy: orderedBy, equal: rows, db) { sqlite, row in
+        return try storedRows(of: table, columns: columns, orderedBy: nil, equal: rows, db) { sqlite, row in
             guard row.count == columns.count else { return false }
             for (index, entry) in row.enumerated() where !Self.stored(sqlite, CInt(index), isIdenticalTo: entry.value) {
                 return false
@@ -165,9 +152,10 @@ enum ProjectionComparison {
         return remaining.next() == nil
     }
 
-    /// The `session_skill` rows (by far the most numerous) matched field by field from the
-    /// projector's compact rows, without building a string or a column value.
-    private static func storedSessionRows(_ projector: SessionSkillProjector, _ db: Database) throws -> Bool {
+    /// True when `session_skill` holds exactly the recomputed rows, in the table's order: the
+    /// rows (by far the most numerous) matched field by field from the projector's compact
+    /// rows, without building a string or a column value.
+    static func storedSessionRows(_ projector: SessionSkillProjector, _ db: Database) throws -> Bool {
         let names = projector.vocabulary
         guard projector.rowCount > 0 else { return try storedRows(of: "session_skill", equal: [ColumnValues](), db) }
         return try storedRows(

@@ -140,7 +140,7 @@ public struct ProjectionSet: Sendable {
                 skillMetrics.rows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) },
                 into: "skill_metrics", db)
         }
-        if !(try keepingIdenticalTables && ProjectionComparison.storedSessionRows(equal: self, db)) {
+        if !(try keepingIdenticalTables && ProjectionComparison.storedSessionRows(sessionSkills, db)) {
             try db.execute(sql: "DELETE FROM session_skill")
             let sessions = sessionSkills
             try MultiRowInsert(into: "session_skill", columns: SessionSkillProjector.columns)
@@ -148,10 +148,11 @@ public struct ProjectionSet: Sendable {
                     sessions.bind(row: row, to: statement, from: first)
                 }
         }
-        if schema.hasWorkflowPaths, try keepingIdenticalTables && ProjectionComparison.storedWorkflowPaths(equal: self, db) {
+        guard schema.hasWorkflowPaths else { return }
+        if try keepingIdenticalTables && ProjectionComparison.storedWorkflowPaths(equal: self, db) {
             // The rows are right; their FTS index is checked as after a rewrite of the same rows.
             try Self.reindexSearch(db, checkingFirst: true)
-        } else if schema.hasWorkflowPaths {
+        } else {
             let indexTrigger = schema.indexesWorkflowPathsOnInsert
                 ? try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'skill_workflow_path_index'")
                 : nil

@@ -99,26 +99,11 @@ public struct SkillMetricsProjector: Sendable {
     /// The `skill_key_count` rows (schema V5): per skill in order of first appearance, its
     /// workflow paths, errors and follow-up actions, each in order of first appearance.
     public var keyCountRows: [SkillKeyCountRow] {
-        var result: [SkillKeyCountRow] = []
-        for state in states {
-            let name = vocabulary[state.skill]
-            for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
-                result.append(SkillKeyCountRow(
-                    skillName: name, field: .workflowPaths, key: vocabulary[entry.id], count: entry.count,
-                    firstSeq: seq, firstIndex: 0))
-            }
-            for (entry, seq) in zip(state.commonErrors.entries, state.errorFirstSeqs) {
-                result.append(SkillKeyCountRow(
-                    skillName: name, field: .commonErrors, key: vocabulary[entry.id], count: entry.count,
-                    firstSeq: seq, firstIndex: 0))
-            }
-            for (entry, first) in zip(state.followUpActions.entries, state.actionFirsts) {
-                result.append(SkillKeyCountRow(
-                    skillName: name, field: .followUpActions, key: vocabulary[entry.id], count: entry.count,
-                    firstSeq: first.seq, firstIndex: first.index))
-            }
+        keyCountEntries.map { entry in
+            SkillKeyCountRow(
+                skillName: vocabulary[entry.skill], field: entry.field, key: vocabulary[entry.key], count: entry.count,
+                firstSeq: entry.firstSeq, firstIndex: entry.firstIndex)
         }
-        return result
     }
 
     /// A count row as vocabulary ids (no string is made): for comparing with stored rows.
@@ -131,8 +116,8 @@ public struct SkillMetricsProjector: Sendable {
         var firstIndex: Int
     }
 
-    /// ``keyCountRows`` as ids, sorted by `order`.
-    func keyCountEntries(sortedBy order: (KeyCountEntry, KeyCountEntry) -> Bool) -> [KeyCountEntry] {
+    /// ``keyCountRows`` as ids, in the same order.
+    var keyCountEntries: [KeyCountEntry] {
         var result: [KeyCountEntry] = []
         for state in states {
             for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
@@ -149,7 +134,6 @@ public struct SkillMetricsProjector: Sendable {
                     firstSeq: first.seq, firstIndex: first.index))
             }
         }
-        result.sort(by: order)
         return result
     }
 
