@@ -16,6 +16,27 @@ struct BackupTests {
         }
     }
 
+    /// Rotation removes the oldest backups by time stamp and then by the `-n` suffix of a
+    /// second backup in the same microsecond, not by name: `…Z-10.db` is newer than `…Z-2.db`,
+    /// which is newer than `…Z.db`.
+    @Test func rotationOrdersSameInstantBackupsByTheirSuffix() throws {
+        let database = try TestDatabase()
+        let directory = database.directory.file("backups")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let stamp = "metrics-29991231T235959.999999Z"
+        for suffix in ["", "-2", "-10", "-9"] {
+            try Data("not opened".utf8).write(to: URL(fileURLWithPath: directory + "/" + stamp + suffix + ".db"))
+        }
+        // The new backup (stamped now) is the oldest of the five.
+        let result = try BackupService(store: database.store).backup(directory: directory, keep: 2)
+        let remaining = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(remaining == [stamp + "-10.db", stamp + "-9.db"])
+        #expect(Set(result.removed.map { ($0 as NSString).lastPathComponent })
+                == [(result.path as NSString).lastPathComponent, stamp + ".db", stamp + "-2.db"])
+        #expect(BackupService.rotationKey(stamp + "-99999999999999999999999.db", prefix: "metrics-")?.attempt == Int.max)
+        #expect(BackupService.rotationKey(stamp + "-.db", prefix: "metrics-") == nil)
+    }
+
     @Test func emptyDatabaseBacksUpAndRestores() throws {
         let database = try TestDatabase()
         let backup = database.directory.file("empty-backup.db")

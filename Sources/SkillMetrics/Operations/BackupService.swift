@@ -63,7 +63,11 @@ public struct BackupService: Sendable {
         }
         var result = try backup(to: (directory as NSString).appendingPathComponent(name))
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let backups = names.filter { Self.isRotatedBackup($0, prefix: prefix) }.sorted()
+        // Oldest first: by time stamp, then by the suffix of a second backup in the same
+        // microsecond (by name, `…Z-2.db` would sort before `…Z.db` and `-10` before `-2`).
+        let backups = names.compactMap { name in Self.rotationKey(name, prefix: prefix).map { (name, $0) } }
+            .sorted { ($0.1.stamp, $0.1.attempt) < ($1.1.stamp, $1.1.attempt) }
+            .map(\.0)
         for old in backups.dropLast(keep) {
             let oldPath = (directory as NSString).appendingPathComponent(old)
             if (try? FileManager.default.removeItem(atPath: oldPath)) != nil {
@@ -81,20 +85,29 @@ public struct BackupService: Sendable {
 
     /// `<prefix>YYYYMMDDTHHMMSS.ffffffZ[-n].db`
     static func isRotatedBackup(_ name: String, prefix: String) -> Bool {
-        guard name.hasPrefix(prefix), name.hasSuffix(".db") else { return false }
+        rotationKey(name, prefix: prefix) != nil
+    }
+
+    /// The time stamp and attempt number (1 without a `-n` suffix; `Int.max` for a suffix too
+    /// long for an Int) of a rotated backup's name, nil for any other name.
+    static func rotationKey(_ name: String, prefix: String) -> (stamp: String, attempt: Int)? {
+        guard name.hasPrefix(prefix), name.hasSuffix(".db") else { return nil }
         let middle = name.dropFirst(prefix.count).dropLast(3)
         let stamp = middle.prefix(23)
-        guard stamp.count == 23 else { return false }
+        guard stamp.count == 23 else { return nil }
         let pattern = Array("dddddddd_dddddd.ddddddZ")
         for (character, expected) in zip(stamp, pattern) {
             switch expected {
-            case "d": if !character.isASCII || !character.isNumber { return false }
-            case "_": if character != "T" { return false }
-            default: if character != expected { return false }
+            case "d": if !character.isASCII || !character.isNumber { return nil }
+            case "_": if character != "T" { return nil }
+            default: if character != expected { return nil }
             }
         }
         let rest = middle.dropFirst(23)
-        return rest.isEmpty || (rest.first == "-" && rest.dropFirst().allSatisfy { $0.isASCII && $0.isNumber })
+        if rest.isEmpty { return (String(stamp), 1) }
+        let digits = rest.dropFirst()
+        guard rest.first == "-", !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return (String(stamp), Int(digits) ?? Int.max)
     }
 
     // MARK: Restore
