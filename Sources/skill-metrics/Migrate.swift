@@ -51,6 +51,7 @@ struct MigrateStatus: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateStatus(store.path, json: output.json) { return }
+        try SkillMetricsStore.requireExistingFile(at: store.path)  // reports on a file; never creates one
         let metrics = try store.openStore(migrate: false)
         let rows = try metrics.migrationStatus()
         if output.json {
@@ -77,6 +78,7 @@ struct MigrateValidate: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateValidate(store.path, json: output.json) { return }
+        try SkillMetricsStore.requireExistingFile(at: store.path)  // reports on a file; never creates one
         let metrics = try store.openStore(migrate: false)
         let problems = try metrics.migrationProblems()
         if output.json {
@@ -103,6 +105,7 @@ struct MigrateUndo: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateUndo(store.path, to: to, json: output.json) { return }
+        try SkillMetricsStore.requireExistingFile(at: store.path)  // reports on a file; never creates one
         let metrics = try store.openStore(migrate: false)
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()

@@ -10,6 +10,8 @@ struct ExitStatusCLITests {
         ["show", "foo"], ["list"], ["summary"], ["timeline"], ["search", "x"], ["report"],
         ["export", "--format", "openmetrics"], ["export-json", "out.json"], ["verify"], ["health"],
         ["audit", "verify"], ["audit", "replay", "--until-seq", "1"],
+        // These open read-write but report on (or undo) a file that must already be there.
+        ["migrate", "status"], ["migrate", "validate"], ["migrate", "undo", "--to", "0"],
     ]
 
     @Test func showOnAMissingDatabaseNamesThePathAndCreatesNothing() throws {

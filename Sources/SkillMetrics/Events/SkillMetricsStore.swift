@@ -74,6 +74,21 @@ public final class SkillMetricsStore: Sendable {
     /// Default database location, relative to the current directory.
     public static let defaultPath = ".session-buddy/skill_metrics.db"
 
+    /// Throws ``SkillMetricsError/fileAccess(path:reason:)`` naming `path` when no database file
+    /// is there (or a directory is); creates nothing.
+    ///
+    /// A read-only open checks this first; commands that open read-write but must not create a
+    /// file (`migrate status`, `validate`, `undo`) call it before opening.
+    public static func requireExistingFile(at path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SkillMetricsError.fileAccess(path: path, reason: "no such database file (nothing was created; check --db, or create it with `skill-metrics migrate`)")
+        }
+        if isDirectory.boolValue {
+            throw SkillMetricsError.fileAccess(path: path, reason: "is a directory, not a database file")
+        }
+    }
+
     /// Opens the database at `path`: read-write (created and migrated when needed) or
     /// read-only, as ``Options/access`` says.
     public init(path: String, options: Options = Options()) throws {
@@ -82,13 +97,7 @@ public final class SkillMetricsStore: Sendable {
         self.migrationRunner = try MigrationRunner(source: options.migrations)
         let readOnly = options.access == .readOnly
         if readOnly {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw SkillMetricsError.fileAccess(path: path, reason: "no such database file (nothing was created; check --db, or create it with `skill-metrics migrate`)")
-            }
-            if isDirectory.boolValue {
-                throw SkillMetricsError.fileAccess(path: path, reason: "is a directory, not a database file")
-            }
+            try Self.requireExistingFile(at: path)
         } else {
             try Self.prepareFile(at: path)
         }
