@@ -38,6 +38,9 @@ struct Push: ParsableCommand {
         guard let url = try PostgresDispatch.url(target) else {
             throw ValidationError("--to must be a postgres:// URL")
         }
+        // A --db that names no file is a typo, not an empty log to push: creating one would
+        // report "pushed 0" and let a CI step pass having sent nothing.
+        try SkillMetricsStore.requireExistingFile(at: store.path)
         let metrics = try store.openStore()
         let push = TeamLogPush(batchSize: batchSize)
         let progress = Console.progress("pushing")

@@ -12,6 +12,8 @@ struct ExitStatusCLITests {
         ["audit", "verify"], ["audit", "replay", "--until-seq", "1"],
         // These open read-write but report on (or undo) a file that must already be there.
         ["migrate", "status"], ["migrate", "validate"], ["migrate", "undo", "--to", "0"],
+        // push sends a log that must be there (refused before any connection is tried)
+        ["push", "--to", "postgres://skill@127.0.0.1:9/none"],
     ]
 
     @Test func showOnAMissingDatabaseNamesThePathAndCreatesNothing() throws {
