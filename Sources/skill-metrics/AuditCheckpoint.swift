@@ -18,7 +18,7 @@ struct AuditCheckpoint: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(create: false)
         let checkpoint = try Auditor(store: metrics).checkpoint()
         if output.json {
             checkpoint.printJSON()

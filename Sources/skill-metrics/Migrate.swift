@@ -51,8 +51,7 @@ struct MigrateStatus: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateStatus(store.path, json: output.json) { return }
-        try SkillMetricsStore.requireExistingFile(at: store.path)  // reports on a file; never creates one
-        let metrics = try store.openStore(migrate: false)
+        let metrics = try store.openStore(migrate: false, create: false)
         let rows = try metrics.migrationStatus()
         if output.json {
             rows.printJSON()
@@ -78,8 +77,7 @@ struct MigrateValidate: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateValidate(store.path, json: output.json) { return }
-        try SkillMetricsStore.requireExistingFile(at: store.path)  // reports on a file; never creates one
-        let metrics = try store.openStore(migrate: false)
+        let metrics = try store.openStore(migrate: false, create: false)
         let problems = try metrics.migrationProblems()
         if output.json {
             MigrationValidationOutput(problems: problems).printJSON()
@@ -105,8 +103,7 @@ struct MigrateUndo: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateUndo(store.path, to: to, json: output.json) { return }
-        try SkillMetricsStore.requireExistingFile(at: store.path)  // reports on a file; never creates one
-        let metrics = try store.openStore(migrate: false)
+        let metrics = try store.openStore(migrate: false, create: false)
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()
         if output.json {

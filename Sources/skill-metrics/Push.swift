@@ -40,8 +40,7 @@ struct Push: ParsableCommand {
         }
         // A --db that names no file is a typo, not an empty log to push: creating one would
         // report "pushed 0" and let a CI step pass having sent nothing.
-        try SkillMetricsStore.requireExistingFile(at: store.path)
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(create: false)
         let push = TeamLogPush(batchSize: batchSize)
         let progress = Console.progress("pushing")
         let report: (@Sendable (TeamLogPush.Result) -> Void)? = progress.map { tell in

@@ -18,7 +18,7 @@ struct Rebuild: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.rebuild(store.path, json: output.json) { return }
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(create: false)
         let progress = Console.progress("rebuilding")
         let result = try metrics.rebuild(progress: progress)
         if progress != nil { Console.endProgress() }

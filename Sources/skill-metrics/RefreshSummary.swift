@@ -18,7 +18,7 @@ struct RefreshSummary: ParsableCommand {
     var status = false
 
     func run() throws {
-        let metrics = try store.openStore()
+        let metrics = try store.openStore(create: false)
         let stored: MaterializedSummary
         if status {
             guard let current = try SummaryRefresher(store: metrics).stored() else {

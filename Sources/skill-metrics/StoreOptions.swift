@@ -36,8 +36,13 @@ struct StoreOptions: ParsableArguments {
     /// `health`, `audit verify`), which refuse only table differences: a dropped trigger or
     /// index is printed on stderr as a finding (exit status 1) and the check still runs, so
     /// that `audit verify` can name the event edited after the immutability triggers went.
-    func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true) throws -> SkillMetricsStore {
+    ///
+    /// `create: false` is for read-write commands that work on a log that must already be there
+    /// (`rebuild`, `refresh-summary`, `audit checkpoint`, `push`, `migrate status|validate|undo`):
+    /// a missing file is then the same error as for a read-only open, and nothing is created.
+    func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true, create: Bool = true) throws -> SkillMetricsStore {
         try PostgresDispatch.refuseURL(path, command: "this command")
+        if !create { try SkillMetricsStore.requireExistingFile(at: path) }
         var options = SkillMetricsStore.Options()
         options.access = access
         options.migrate = migrate

@@ -10,8 +10,9 @@ struct ExitStatusCLITests {
         ["show", "foo"], ["list"], ["summary"], ["timeline"], ["search", "x"], ["report"],
         ["export", "--format", "openmetrics"], ["export-json", "out.json"], ["verify"], ["health"],
         ["audit", "verify"], ["audit", "replay", "--until-seq", "1"],
-        // These open read-write but report on (or undo) a file that must already be there.
+        // These open read-write but work on a log that must already be there.
         ["migrate", "status"], ["migrate", "validate"], ["migrate", "undo", "--to", "0"],
+        ["rebuild"], ["refresh-summary"], ["audit", "checkpoint"],
         // push sends a log that must be there (refused before any connection is tried)
         ["push", "--to", "postgres://skill@127.0.0.1:9/none"],
     ]
