@@ -17,7 +17,8 @@ struct Rollback: ParsableCommand {
     @OptionGroup var legacy: LegacyExportOptions
 
     func run() throws {
-        let metrics = try store.openStore()
+        // A log that is not there would write an empty legacy file over the real one.
+        let metrics = try store.openStore(create: false)
         let options = try legacy.exporterOptions()
         let (result, backup) = try LegacyCutover(store: metrics).rollback(legacyPath: file, options: options)
         if output.json {

@@ -38,7 +38,8 @@ struct StoreOptions: ParsableArguments {
     /// that `audit verify` can name the event edited after the immutability triggers went.
     ///
     /// `create: false` is for read-write commands that work on a log that must already be there
-    /// (`rebuild`, `refresh-summary`, `audit checkpoint`, `push`, `migrate status|validate|undo`):
+    /// (`rebuild`, `refresh-summary`, `audit checkpoint`, `push`, `rollback`,
+    /// `migrate status|validate|undo`):
     /// a missing file is then the same error as for a read-only open, and nothing is created.
     func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true, create: Bool = true) throws -> SkillMetricsStore {
         try PostgresDispatch.refuseURL(path, command: "this command")

@@ -12,7 +12,7 @@ struct ExitStatusCLITests {
         ["audit", "verify"], ["audit", "replay", "--until-seq", "1"],
         // These open read-write but work on a log that must already be there.
         ["migrate", "status"], ["migrate", "validate"], ["migrate", "undo", "--to", "0"],
-        ["rebuild"], ["refresh-summary"], ["audit", "checkpoint"],
+        ["rebuild"], ["refresh-summary"], ["audit", "checkpoint"], ["rollback", "skill_metrics.json"],
         // push sends a log that must be there (refused before any connection is tried)
         ["push", "--to", "postgres://skill@127.0.0.1:9/none"],
     ]
