@@ -77,8 +77,9 @@ public final class SkillMetricsStore: Sendable {
     /// Throws ``SkillMetricsError/fileAccess(path:reason:)`` naming `path` when no database file
     /// is there (or a directory is); creates nothing.
     ///
-    /// A read-only open checks this first; commands that open read-write but must not create a
-    /// file (`migrate status`, `validate`, `undo`) call it before opening.
+    /// A read-only open checks this first; read-write callers that work on a log that must
+    /// already be there (the CLI's `rebuild`, `push`, `rollback`, `migrate status`…) call it
+    /// before opening.
     public static func requireExistingFile(at path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
