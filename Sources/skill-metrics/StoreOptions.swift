@@ -37,16 +37,16 @@ struct StoreOptions: ParsableArguments {
     /// index is printed on stderr as a finding (exit status 1) and the check still runs, so
     /// that `audit verify` can name the event edited after the immutability triggers went.
     ///
-    /// `create: false` is for read-write commands that work on a log that must already be there
-    /// (`rebuild`, `refresh-summary`, `audit checkpoint`, `push`, `rollback`,
-    /// `migrate status|validate|undo`):
-    /// a missing file is then the same error as for a read-only open, and nothing is created.
+    /// `create: false` (``SkillMetricsStore/Options/createIfMissing``) is for read-write commands
+    /// that work on a log that must already be there (`rebuild`, `refresh-summary`, `audit
+    /// checkpoint`, `push`, `rollback`, `migrate status|validate|undo`): a missing file is then
+    /// the same error as for a read-only open, and nothing is created.
     func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true, create: Bool = true) throws -> SkillMetricsStore {
         try PostgresDispatch.refuseURL(path, command: "this command")
-        if !create { try SkillMetricsStore.requireExistingFile(at: path) }
         var options = SkillMetricsStore.Options()
         options.access = access
         options.migrate = migrate
+        options.createIfMissing = create
         if access == .readOnly {
             options.schemaCheck = Self.checkCommands.contains(Console.commandPath) ? .refuseTables : .refuseAny
         }

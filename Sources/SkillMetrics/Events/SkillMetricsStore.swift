@@ -31,6 +31,11 @@ public final class SkillMetricsStore: Sendable {
         /// Read-write: migrate to the latest schema on open (default true). Read-only: require
         /// the latest schema (false: accept any known version, for `health` and `migrate status`).
         public var migrate: Bool = true
+        /// Read-write: create the file when it is missing (default true). False for callers
+        /// that work on a log that must already be there (`rebuild`, `push`, `rollback`,
+        /// `migrate status`…): a missing file is then the read-only open's error and nothing is
+        /// created. Read-only opens never create.
+        public var createIfMissing: Bool = true
         /// What opening does about the file's schema against the one its recorded migrations
         /// create (``SchemaConformance``).
         public enum SchemaCheck: Sendable, Equatable {
@@ -76,11 +81,7 @@ public final class SkillMetricsStore: Sendable {
 
     /// Throws ``SkillMetricsError/fileAccess(path:reason:)`` naming `path` when no database file
     /// is there (or a directory is); creates nothing.
-    ///
-    /// A read-only open checks this first; read-write callers that work on a log that must
-    /// already be there (the CLI's `rebuild`, `push`, `rollback`, `migrate status`…) call it
-    /// before opening.
-    public static func requireExistingFile(at path: String) throws {
+    private static func requireExistingFile(at path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw SkillMetricsError.fileAccess(path: path, reason: "no such database file (nothing was created; check --db, or create it with `skill-metrics migrate`)")
@@ -97,9 +98,10 @@ public final class SkillMetricsStore: Sendable {
         self.options = options
         self.migrationRunner = try MigrationRunner(source: options.migrations)
         let readOnly = options.access == .readOnly
-        if readOnly {
+        if readOnly || !options.createIfMissing {
             try Self.requireExistingFile(at: path)
-        } else {
+        }
+        if !readOnly {
             try Self.prepareFile(at: path)
         }
         var configuration = Configuration()
