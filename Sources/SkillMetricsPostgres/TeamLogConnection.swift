@@ -69,6 +69,19 @@ public final class TeamLogConnection: Sendable {
         _ = try await rows(query, operation)
     }
 
+    /// Runs one statement whose rows are ignored; returns false when the server refused it with a
+    /// unique violation (SQLSTATE 23505), which aborts the current transaction.
+    func executeUnlessUniqueViolation(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) -> Bool {
+        do {
+            for try await _ in try await connection.query(query, logger: logger) {}
+            return true
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            return false
+        } catch {
+            throw .server(operation: operation, reason: TeamLogError.reason(error))
+        }
+    }
+
     /// Runs a multi-statement script (a migration file) as one statement: a `DO` block that
     /// EXECUTEs the text, quoted with a dollar tag the text does not contain (postgres-nio sends
     /// every query with the extended protocol, which takes one statement at a time).

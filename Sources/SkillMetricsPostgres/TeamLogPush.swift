@@ -9,6 +9,14 @@ import SkillMetrics
 /// Each batch is one transaction under the writers' lock: ids already on the server with the
 /// same content are skipped; an id there with other content is a conflict that writes nothing
 /// of the batch. The rows go in one statement with one array bind per column (UNNEST).
+///
+/// A batch is first inserted as it is, without looking its ids up: the `id` and
+/// `(source_id, source_seq)` unique indexes refuse it whole (unique violation, SQLSTATE 23505)
+/// when one of its ids is already there. That batch is then rolled back and sent again the
+/// careful way — the ids looked up first, duplicates skipped, a conflict named. While batches
+/// hold duplicates (a replica pushing the team's events back) the next batch goes the careful
+/// way too; after a batch without any, straight in again. (The server logs each refused INSERT
+/// as an ERROR.)
 public struct TeamLogPush: Sendable {
     /// What a push did.
     public struct Result: Sendable, Equatable {
@@ -24,7 +32,16 @@ public struct TeamLogPush: Sendable {
 
     public var batchSize: Int
 
-    public init(batchSize: Int = 5_000) {
+    /// The default events per batch: the projection trigger's per-batch work (per skill, per
+    /// key) spread over more events; beyond this the transition table and the trigger's hash
+    /// joins outgrow `work_mem` (see docs/scale-out.md).
+    public static let defaultBatchSize = 20_000
+
+    /// `work_mem` for a batch's transaction (`SET LOCAL`): the transition table of a
+    /// default-size batch (~7 MB) and the trigger's sorts and hashes stay in memory.
+    static let batchWorkMemory = "64MB"
+
+    public init(batchSize: Int = TeamLogPush.defaultBatchSize) {
         self.batchSize = Swift.max(1, batchSize)
     }
 
@@ -42,16 +59,29 @@ public struct TeamLogPush: Sendable {
             try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
         }
         var batch = try localBatch(after: cursor)
+        var careful = false
         while let last = batch.last {
             // The next local batch is read while the server takes this one.
             async let following = localBatch(after: last.seq)
             let current = batch
-            let written = try await log.transaction("pushing a batch") { () async throws -> Int in
-                try await log.lockWriters()
-                let fresh = try await freshEvents(of: current, on: log)
-                if !fresh.isEmpty { try await insert(fresh, source: sourceID, on: log) }
-                return fresh.count
+            let written: Int
+            if !careful, let direct = try await insertDirectly(current, source: sourceID, on: log) {
+                written = direct
+            } else {
+                written = try await log.transaction("pushing a batch") { () async throws -> Int in
+                    try await prepareBatchTransaction(on: log)
+                    let fresh = try await freshEvents(of: current, on: log)
+                    // Under the lock, with every id of `fresh` absent, the unique indexes refuse
+                    // nothing unless the server changed under the lock's rules (reported as such).
+                    if !fresh.isEmpty, try await !insert(fresh, source: sourceID, on: log) {
+                        throw TeamLogError.server(
+                            operation: "pushing a batch",
+                            reason: "a unique index refused events whose ids were not on the server")
+                    }
+                    return fresh.count
+                }
             }
+            careful = written < current.count
             result.pushed += written
             result.skipped += batch.count - written
             result.batches += 1
@@ -59,6 +89,28 @@ public struct TeamLogPush: Sendable {
             batch = try await following
         }
         return result
+    }
+
+    /// Takes the writers' lock and sets the batch's `work_mem`, at the start of its transaction.
+    private func prepareBatchTransaction(on log: TeamLogConnection) async throws(TeamLogError) {
+        try await log.lockWriters()
+        try await log.execute(
+            PostgresQuery(unsafeSQL: "SET LOCAL work_mem = '\(Self.batchWorkMemory)'"), "setting the batch's work_mem")
+    }
+
+    /// Inserts the whole batch in one transaction without looking its ids up first. Returns
+    /// its size, or nil (nothing written) when a unique index refused it: an id, or this
+    /// source's seq, is already on the server.
+    private func insertDirectly(_ batch: [TeamLogEvent], source: UUID, on log: TeamLogConnection) async throws -> Int? {
+        do {
+            return try await log.transaction("pushing a batch") { () async throws -> Int in
+                try await prepareBatchTransaction(on: log)
+                guard try await insert(batch, source: source, on: log) else { throw RefusedByUniqueIndex() }
+                return batch.count
+            }
+        } catch is RefusedByUniqueIndex {
+            return nil
+        }
     }
 
     /// The events of `batch` whose ids are not on the server; throws a conflict for an id there
@@ -85,8 +137,12 @@ public struct TeamLogPush: Sendable {
         return fresh
     }
 
-    /// One INSERT … SELECT FROM unnest(…) of `events`, in their order (so server seqs follow local seqs).
-    private func insert(_ events: [TeamLogEvent], source: UUID, on log: TeamLogConnection) async throws(TeamLogError) {
+    /// Thrown inside a direct batch's transaction to roll it back when a unique index refused it.
+    private struct RefusedByUniqueIndex: Error {}
+
+    /// One INSERT … SELECT FROM unnest(…) of `events`, in their order (so server seqs follow local
+    /// seqs). Returns false, the transaction then aborted, when a unique index refused a row.
+    private func insert(_ events: [TeamLogEvent], source: UUID, on log: TeamLogConnection) async throws(TeamLogError) -> Bool {
         let sourceSeqs = events.map(\.seq)
         let ids = events.map(\.id)
         let skills = events.map(\.skillName)
@@ -105,7 +161,7 @@ public struct TeamLogPush: Sendable {
         let contexts = events.map { $0.userContext ?? "" }
         let contextNulls = events.map { $0.userContext == nil }
         let finished = events.map(\.finished)
-        try await log.execute("""
+        return try await log.executeUnlessUniqueViolation("""
             INSERT INTO skill_invocation (source_id, source_seq, \(unescaped: TeamLogEvent.contentColumns))
             SELECT \(source), b.source_seq, b.id, b.skill_name, b.invoked_at,
                    CASE WHEN b.path_null THEN NULL ELSE b.path END, b.completed,

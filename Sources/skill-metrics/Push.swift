@@ -24,7 +24,7 @@ struct Push: ParsableCommand {
     var to: String?
 
     @Option(name: .long, help: "Events per transaction.")
-    var batchSize: Int = 5_000
+    var batchSize: Int = TeamLogPush.defaultBatchSize
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }

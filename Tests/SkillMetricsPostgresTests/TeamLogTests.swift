@@ -108,6 +108,45 @@ struct TeamLogTests {
         try log.ok(["verify", "--db", first])
     }
 
+    /// A replica holds other sources' events: pushing it skips those (same content) and sends
+    /// its own, in its seq order. Batches of 700 over 3,000 pulled then 2,500 own events: four
+    /// batches only of duplicates, one mixed (200 + 500), three fresh — each batch the unique
+    /// indexes refuse is sent again with its ids looked up, and fresh batches go straight in.
+    @Test func replicaPushSkipsWhatTheServerHas() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("origin", count: 3_000, prefix: "o", seed: 41)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--db", replica, "--from", log.url])
+        var generator = EventGenerator(seed: 42)
+        let own = log.scratch.path + "/own.jsonl"
+        try Data(generator.jsonl(count: 2_500, prefix: "r").utf8).write(to: URL(fileURLWithPath: own))
+        try log.ok(["append", "--db", replica, "--jsonl", own])
+
+        let pushed = try log.ok(["push", "--db", replica, "--to", log.url, "--batch-size", "700", "--json"])
+        #expect(pushed.stdout.contains("\"pushed\": 2500"), "\(pushed.stdout)")
+        #expect(pushed.stdout.contains("\"skipped\": 3000"), "\(pushed.stdout)")
+        #expect(pushed.stdout.contains("\"batches\": 8"), "\(pushed.stdout)")
+        #expect(try log.eventCount() == 5_500)
+        let replicaSource = try log.sql("""
+            SELECT source_id FROM skill_invocation WHERE id LIKE 'r-%' GROUP BY source_id
+            """)
+        #expect(try log.sql("""
+            SELECT count(*) FROM skill_invocation WHERE source_id = '\(replicaSource)'
+            """) == "2500")
+        // The replica's own events, in its seq order: local seqs 3001...5500, server seqs after.
+        #expect(try log.sql("""
+            SELECT string_agg(source_seq::text, ',' ORDER BY seq) FROM skill_invocation WHERE source_id = '\(replicaSource)'
+            """) == (3_001...5_500).map(String.init).joined(separator: ","))
+        #expect(try log.localSQL(replica, "SELECT group_concat(id) FROM (SELECT id FROM skill_invocation WHERE seq > 3000 ORDER BY seq)")
+                == (try log.sql("SELECT string_agg(id, ',' ORDER BY seq) FROM skill_invocation WHERE source_id = '\(replicaSource)'")))
+        try log.ok(["verify", "--db", log.url])
+        let again = try log.ok(["push", "--db", replica, "--to", log.url, "--json"])
+        #expect(again.stdout.contains("\"pushed\": 0"), "\(again.stdout)")
+        #expect(try log.eventCount() == 5_500)
+    }
+
     /// `push` and `pull` show progress on stderr when it is a terminal (run under `script`,
     /// which gives them a pseudo-terminal), and print nothing there when it is not.
     @Test func pushAndPullShowProgressOnlyOnATerminal() throws {
