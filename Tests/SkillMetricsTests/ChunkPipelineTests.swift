@@ -122,4 +122,87 @@ struct ChunkPipelineTests {
         }
         #expect(error == Failure(name: "consumer"))
     }
+
+    // The other way round (a fold: this thread reads the database, another folds).
+
+    @Test("consuming elsewhere: chunks arrive in order and the consumer's result comes back", arguments: [1, 2, 4])
+    func orderConsumingElsewhere(capacity: Int) throws {
+        let consumer = Mutex<Thread?>(nil)
+        let received = try ChunkPipeline.runConsumingElsewhere(capacity: capacity, consume: { (next: () throws -> [Int]?) -> [Int] in
+            consumer.withLock { $0 = Thread.current }
+            var values: [Int] = []
+            while let chunk = try next() { values.append(contentsOf: chunk) }
+            return values
+        }, produce: { send in
+            for start in stride(from: 0, to: 1_000, by: 10) {
+                guard send(Array(start..<start + 10)) else { return }
+            }
+        })
+        #expect(received == Array(0..<1_000))
+        #expect(consumer.withLock { $0 } != Thread.current)
+    }
+
+    @Test("consuming elsewhere: consumed chunks are released; at most capacity wait")
+    func boundedConsumingElsewhere() throws {
+        let live = LiveCount()
+        let capacity = 3
+        let count = try ChunkPipeline.runConsumingElsewhere(capacity: capacity, consume: { (next: () throws -> TrackedChunk?) -> Int in
+            var count = 0
+            while let chunk = try next() {
+                Thread.sleep(forTimeInterval: 0.000_2)
+                count += chunk.values.count
+            }
+            return count
+        }, produce: { send in
+            for index in 0..<200 {
+                guard send(TrackedChunk([index], live)) else { return }
+            }
+        })
+        #expect(count == 200)
+        #expect(live.most <= capacity + 2, "at most \(capacity + 2) chunks alive at once, saw \(live.most)")
+        #expect(live.alive == 0)
+    }
+
+    @Test("consuming elsewhere: the consumer's error stops the producer and is thrown")
+    func consumerFailureConsumingElsewhere() throws {
+        var sends = 0
+        var refused = false
+        let error = #expect(throws: Failure.self) {
+            try ChunkPipeline.runConsumingElsewhere(capacity: 2, consume: { (next: () throws -> Int?) -> Int in
+                while let value = try next() {
+                    if value == 5 { throw Failure(name: "consumer at 5") }
+                }
+                return 0
+            }, produce: { send in
+                for index in 0..<10_000 {
+                    sends += 1
+                    if !send(index) {
+                        refused = true
+                        return
+                    }
+                }
+            })
+        }
+        #expect(error == Failure(name: "consumer at 5"))
+        #expect(refused)
+        #expect(sends < 100)
+    }
+
+    @Test("consuming elsewhere: the producer's error comes after the chunks sent before it")
+    func producerFailureConsumingElsewhere() throws {
+        let received = Mutex<[Int]>([])
+        let error = #expect(throws: Failure.self) {
+            try ChunkPipeline.runConsumingElsewhere(capacity: 4, consume: { (next: () throws -> Int?) -> Int in
+                while let value = try next() { received.withLock { $0.append(value) } }
+                return 0
+            }, produce: { send in
+                for index in 0..<7 {
+                    guard send(index) else { return }
+                }
+                throw Failure(name: "producer after 7")
+            })
+        }
+        #expect(error == Failure(name: "producer after 7"))
+        #expect(received.withLock { $0 } == Array(0..<7))
+    }
 }

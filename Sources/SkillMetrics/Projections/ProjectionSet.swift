@@ -78,7 +78,21 @@ public struct ProjectionSet: Sendable {
 
     /// Folds the stored events after ``lastSeq`` up to `through`, in seq order, then (schema
     /// V2 and later) brings the percentiles up to date with the events folded.
-    mutating func fold(_ db: Database, through: Int64 = .max, progress: ((Int) -> Void)? = nil) throws {
+    ///
+    /// A fold of more than ``pipelinedFoldThreshold`` events runs on two threads: this one steps
+    /// the statement and copies each row's columns into chunks (``EventByteChunk``), another
+    /// interns and folds them, in order (``foldOnTwoThreads(_:through:progress:)``). The result
+    /// and the errors are those of the one-thread fold.
+    /// (`twoThreadsAbove` is for tests: 0 always takes two threads, `.max` never.)
+    mutating func fold(
+        _ db: Database, through: Int64 = .max, progress: ((Int) -> Void)? = nil,
+        twoThreadsAbove threshold: Int64 = pipelinedFoldThreshold
+    ) throws {
+        let storedLast = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
+        if threshold < .max, Swift.min(storedLast, through) > lastSeq &+ threshold {
+            try foldOnTwoThreads(db, through: through, progress: progress)
+            return
+        }
         var vocabulary = self.vocabulary
         self.vocabulary = FoldVocabulary()  // held uniquely while the reader interns into it
         defer { self.vocabulary = vocabulary }
@@ -86,6 +100,57 @@ public struct ProjectionSet: Sendable {
             apply(event)
             if let progress, eventCount % 100_000 == 0 { progress(eventCount) }
         }
+        try completePercentiles(db, names: vocabulary)
+    }
+
+    /// Above this many seqs to fold, ``fold(_:through:progress:)`` uses two threads.
+    static let pipelinedFoldThreshold: Int64 = 20_000
+
+    /// Events per chunk handed from the reading thread to the folding one.
+    private static let foldChunkEvents = 2_048
+
+    /// ``fold(_:through:progress:)`` on two threads: SQLite's stepping and the column copies
+    /// here, the interning and the projectors on a thread of their own (a real-shaped log
+    /// spends about three fifths of a fold in SQLite). At most four chunks wait between them.
+    private mutating func foldOnTwoThreads(_ db: Database, through: Int64, progress: ((Int) -> Void)?) throws {
+        let start = self
+        let chunkEvents = Self.foldChunkEvents
+        let statement = try db.makeStatement(sql: ProjectionEvent.selectSQL)
+        try statement.setArguments([lastSeq, through])
+        var row = EventColumns(statement)
+        var read = eventCount
+        let folded = try ChunkPipeline.runConsumingElsewhere(capacity: 4, consume: { (next: () throws -> EventByteChunk?) -> ProjectionSet in
+            var projections = start
+            while let chunk = try next() {
+                try chunk.forEach { event in
+                    guard projections.apply(event) else {
+                        throw SkillMetricsError.invalidInput(
+                            location: "skill_invocation seq \(event.seq), column follow_up_actions",
+                            reason: "not a JSON array of strings")
+                    }
+                }
+            }
+            return projections
+        }, produce: { send in
+            var chunk = EventByteChunk(capacity: chunkEvents)
+            do {
+                while try row.step(db) {
+                    try chunk.append(row)
+                    read += 1
+                    if let progress, read % 100_000 == 0 { progress(read) }
+                    if chunk.count == chunkEvents || chunk.byteCount >= 1 << 20 {
+                        guard send(chunk) else { return }
+                        chunk = EventByteChunk(capacity: chunkEvents)
+                    }
+                }
+            } catch {
+                // The rows before the failing one are folded first, as in one thread.
+                if chunk.count > 0 { _ = send(chunk) }
+                throw error
+            }
+            if chunk.count > 0 { _ = send(chunk) }
+        })
+        self = folded
         try completePercentiles(db, names: vocabulary)
     }
 

@@ -34,6 +34,36 @@ enum ChunkPipeline {
         return try channel.summary()
     }
 
+    /// The other way round: `produce` runs on this thread (the one that holds a database
+    /// connection) and `consume` on a new thread, pulling the chunks in order with `next`
+    /// (nil after the last) and returning a result; returns that result.
+    ///
+    /// Errors: a producer's error is thrown once the consumer has taken every chunk sent
+    /// before it; a consumer that throws stops the producer (its next `send` returns false) and
+    /// its error is thrown. So errors come in the order a sequential loop would meet them.
+    static func runConsumingElsewhere<Chunk: Sendable, Summary: Sendable>(
+        capacity: Int,
+        consume: @escaping @Sendable (_ next: () throws -> Chunk?) throws -> Summary,
+        produce: (_ send: (Chunk) -> Bool) throws -> Void
+    ) throws -> Summary {
+        let channel = Channel<Chunk, Void>(capacity: capacity)
+        let consumed = Mutex<Result<Summary, any Error>?>(nil)
+        let consumerFinished = DispatchSemaphore(value: 0)
+        Thread {
+            let outcome = Result { try consume { try channel.next() } }
+            consumed.withLock { $0 = outcome }
+            // A consumer that stopped early (an error) lets a waiting producer go on.
+            channel.cancel()
+            consumerFinished.signal()
+        }.start()
+        channel.runProducer(produce)
+        consumerFinished.wait()
+        guard let outcome = consumed.withLock({ $0 }) else {
+            throw SkillMetricsError.database(operation: "pipeline", message: "the consumer has not finished")
+        }
+        return try outcome.get()
+    }
+
     /// The hand-over between the two threads.
     private final class Channel<Chunk: Sendable, Summary: Sendable>: Sendable {
         private struct State {
@@ -59,7 +89,7 @@ enum ChunkPipeline {
             self.capacity = Swift.max(1, capacity)
         }
 
-        func runProducer(_ produce: @Sendable (_ send: (Chunk) -> Bool) throws -> Summary) {
+        func runProducer(_ produce: (_ send: (Chunk) -> Bool) throws -> Summary) {
             let outcome = Result { try produce(send) }
             state.withLock { $0.outcome = outcome }
             items.signal()
