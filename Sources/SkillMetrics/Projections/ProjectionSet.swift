@@ -190,7 +190,13 @@ public struct ProjectionSet: Sendable {
     /// and left as they are when identical — rewriting them would store the same rows in the
     /// same order. `skill_totals` is always rewritten (it also holds the percentile trigger's
     /// cache, which a rebuild resets).
-    func write(to db: Database, keepingIdenticalTables: Bool = false) throws {
+    ///
+    /// `storedSessionRowsIdentical`, with `keepingIdenticalTables`: the answer of the
+    /// `session_skill` comparison when the caller has it computed elsewhere (a rebuild compares
+    /// on a reader connection, on the writer's state, while this thread compares the others).
+    func write(
+        to db: Database, keepingIdenticalTables: Bool = false, storedSessionRowsIdentical: (() throws -> Bool)? = nil
+    ) throws {
         let schema = try ProjectionSchema.of(db)
         if schema.hasKeyCountRows {
             try db.execute(sql: "DELETE FROM skill_totals")
@@ -205,7 +211,14 @@ public struct ProjectionSet: Sendable {
                 skillMetrics.rows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) },
                 into: "skill_metrics", db)
         }
-        if !(try keepingIdenticalTables && ProjectionComparison.storedSessionRows(sessionSkills, db)) {
+        // The search table before `session_skill`: a rebuild's session comparison runs on
+        // another connection meanwhile (`storedSessionRowsIdentical`), and is waited for last.
+        if schema.hasWorkflowPaths {
+            try writeWorkflowPaths(to: db, schema: schema, keepingIdenticalTables: keepingIdenticalTables)
+        }
+        let keepSessions = try keepingIdenticalTables
+            && (storedSessionRowsIdentical?() ?? ProjectionComparison.storedSessionRows(sessionSkills, db))
+        if !keepSessions {
             try db.execute(sql: "DELETE FROM session_skill")
             let sessions = sessionSkills
             try MultiRowInsert(into: "session_skill", columns: SessionSkillProjector.columns)
@@ -213,7 +226,11 @@ public struct ProjectionSet: Sendable {
                     sessions.bind(row: row, to: statement, from: first)
                 }
         }
-        guard schema.hasWorkflowPaths else { return }
+    }
+
+    /// The `skill_workflow_path` part of ``write(to:keepingIdenticalTables:storedSessionRowsIdentical:)``
+    /// (schema V5 and later): the rows and their FTS index.
+    private func writeWorkflowPaths(to db: Database, schema: ProjectionSchema, keepingIdenticalTables: Bool) throws {
         if try keepingIdenticalTables && ProjectionComparison.storedWorkflowPaths(equal: self, db) {
             // The rows are right; their FTS index is checked as after a rewrite of the same rows.
             try Self.reindexSearch(db, checkingFirst: true)

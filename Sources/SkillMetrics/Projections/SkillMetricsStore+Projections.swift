@@ -16,7 +16,10 @@ extension SkillMetricsStore {
     /// Most of the log is folded on a read snapshot, so writers are not blocked meanwhile;
     /// the events appended since are folded inside the write transaction that swaps the
     /// tables. Readers see the old projections until that transaction commits, and a crash
-    /// before the commit leaves the old projections in place. A table found identical to the
+    /// before the commit leaves the old projections in place. Folds of many events run on two
+    /// threads (``ProjectionSet/fold(_:through:progress:twoThreadsAbove:)``), and the stored
+    /// `session_skill` rows are compared on a reader connection while the writer compares the
+    /// other tables. A table found identical to the
     /// recomputed rows (every row and column, bit for bit, as `verify` compares) is kept as it
     /// is instead of being rewritten (``ProjectionSet/write(to:keepingIdenticalTables:)``).
     @discardableResult
@@ -28,7 +31,15 @@ extension SkillMetricsStore {
         }
         return try write { db in
             try projections.fold(db)
-            try projections.write(to: db, keepingIdenticalTables: true)
+            // The write lock is held and nothing is written yet: a reader sees this state. The
+            // session rows (the most rows to compare) are compared there meanwhile.
+            let sessions = projections.sessionSkills
+            let sessionComparison = ConcurrentComputation { [self] in
+                try read { db in try ProjectionComparison.storedSessionRows(sessions, db) }
+            }
+            defer { sessionComparison.wait() }
+            try projections.write(
+                to: db, keepingIdenticalTables: true, storedSessionRowsIdentical: { try sessionComparison.value() })
             return RebuildResult(
                 events: projections.eventCount,
                 skills: projections.skillMetrics.skillCount,
