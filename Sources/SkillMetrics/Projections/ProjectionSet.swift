@@ -84,13 +84,18 @@ public struct ProjectionSet: Sendable {
     /// interns and folds them, in order (``foldOnTwoThreads(_:through:progress:)``). The result
     /// and the errors are those of the one-thread fold.
     /// (`twoThreadsAbove` is for tests: 0 always takes two threads, `.max` never.)
+    ///
+    /// `completingPercentiles: false` leaves the percentiles to a later
+    /// ``completePercentiles(_:)`` (a rebuild computes them on another connection while it
+    /// compares tables).
     mutating func fold(
         _ db: Database, through: Int64 = .max, progress: ((Int) -> Void)? = nil,
-        twoThreadsAbove threshold: Int64 = pipelinedFoldThreshold
+        completingPercentiles: Bool = true, twoThreadsAbove threshold: Int64 = pipelinedFoldThreshold
     ) throws {
         let storedLast = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
         if threshold < .max, Swift.min(storedLast, through) > lastSeq &+ threshold {
             try foldOnTwoThreads(db, through: through, progress: progress)
+            if completingPercentiles { try completePercentiles(db) }
             return
         }
         var vocabulary = self.vocabulary
@@ -100,7 +105,7 @@ public struct ProjectionSet: Sendable {
             apply(event)
             if let progress, eventCount % 100_000 == 0 { progress(eventCount) }
         }
-        try completePercentiles(db, names: vocabulary)
+        if completingPercentiles { try completePercentiles(db, names: vocabulary) }
     }
 
     /// Above this many seqs to fold, ``fold(_:through:progress:)`` uses two threads.
@@ -151,7 +156,6 @@ public struct ProjectionSet: Sendable {
             if chunk.count > 0 { _ = send(chunk) }
         })
         self = folded
-        try completePercentiles(db, names: vocabulary)
     }
 
     /// Brings the percentiles up to date (schema V2 and later) from the stored durations of
@@ -194,27 +198,35 @@ public struct ProjectionSet: Sendable {
     /// `storedSessionRowsIdentical`, with `keepingIdenticalTables`: the answer of the
     /// `session_skill` comparison when the caller has it computed elsewhere (a rebuild compares
     /// on a reader connection, on the writer's state, while this thread compares the others).
+    ///
+    /// `withPercentiles`: this set with its percentiles completed elsewhere (a rebuild's fold
+    /// leaves them, ``fold(_:through:progress:completingPercentiles:twoThreadsAbove:)``), taken
+    /// when the skill rows are written, after the count rows and the search table.
     func write(
-        to db: Database, keepingIdenticalTables: Bool = false, storedSessionRowsIdentical: (() throws -> Bool)? = nil
+        to db: Database, keepingIdenticalTables: Bool = false, storedSessionRowsIdentical: (() throws -> Bool)? = nil,
+        withPercentiles: (() throws -> ProjectionSet)? = nil
     ) throws {
         let schema = try ProjectionSchema.of(db)
+        if try schema.hasKeyCountRows
+            && !(keepingIdenticalTables && ProjectionComparison.storedKeyCounts(equal: self, db)) {
+            try db.execute(sql: "DELETE FROM skill_key_count")
+            try RowInserter.insertAll(skillMetrics.keyCountRows.lazy.map(\.databaseValues), into: "skill_key_count", db)
+        }
+        // The search table, then the skill rows, then `session_skill`: a rebuild computes the
+        // percentiles and compares the session rows on other connections meanwhile, and takes
+        // those answers as late as it can.
+        if schema.hasWorkflowPaths {
+            try writeWorkflowPaths(to: db, schema: schema, keepingIdenticalTables: keepingIdenticalTables)
+        }
+        let skills = try withPercentiles?().skillMetrics ?? skillMetrics
         if schema.hasKeyCountRows {
             try db.execute(sql: "DELETE FROM skill_totals")
-            try RowInserter.insertAll(skillMetrics.totalsRows.lazy.map(\.totalsDatabaseValues), into: "skill_totals", db)
-            if !(try keepingIdenticalTables && ProjectionComparison.storedKeyCounts(equal: self, db)) {
-                try db.execute(sql: "DELETE FROM skill_key_count")
-                try RowInserter.insertAll(skillMetrics.keyCountRows.lazy.map(\.databaseValues), into: "skill_key_count", db)
-            }
+            try RowInserter.insertAll(skills.totalsRows.lazy.map(\.totalsDatabaseValues), into: "skill_totals", db)
         } else {
             try db.execute(sql: "DELETE FROM skill_metrics")
             try RowInserter.insertAll(
-                skillMetrics.rows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) },
+                skills.rows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) },
                 into: "skill_metrics", db)
-        }
-        // The search table before `session_skill`: a rebuild's session comparison runs on
-        // another connection meanwhile (`storedSessionRowsIdentical`), and is waited for last.
-        if schema.hasWorkflowPaths {
-            try writeWorkflowPaths(to: db, schema: schema, keepingIdenticalTables: keepingIdenticalTables)
         }
         let keepSessions = try keepingIdenticalTables
             && (storedSessionRowsIdentical?() ?? ProjectionComparison.storedSessionRows(sessionSkills, db))

@@ -17,29 +17,40 @@ extension SkillMetricsStore {
     /// the events appended since are folded inside the write transaction that swaps the
     /// tables. Readers see the old projections until that transaction commits, and a crash
     /// before the commit leaves the old projections in place. Folds of many events run on two
-    /// threads (``ProjectionSet/fold(_:through:progress:twoThreadsAbove:)``), and the stored
-    /// `session_skill` rows are compared on a reader connection while the writer compares the
-    /// other tables. A table found identical to the
+    /// threads (``ProjectionSet/fold(_:through:progress:completingPercentiles:twoThreadsAbove:)``);
+    /// the percentiles are computed, and the stored `session_skill` rows compared, on reader
+    /// connections while the writer compares the other tables. A table found identical to the
     /// recomputed rows (every row and column, bit for bit, as `verify` compares) is kept as it
     /// is instead of being rewritten (``ProjectionSet/write(to:keepingIdenticalTables:)``).
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildResult {
         var projections = try read { db in
             var projections = ProjectionSet()
-            try projections.fold(db, progress: progress)
+            try projections.fold(db, progress: progress, completingPercentiles: false)
             return projections
         }
         return try write { db in
-            try projections.fold(db)
+            try projections.fold(db, completingPercentiles: false)
             // The write lock is held and nothing is written yet: a reader sees this state. The
-            // session rows (the most rows to compare) are compared there meanwhile.
+            // percentiles are computed there (from the duration index, up to the last seq
+            // folded), and the session rows (the most rows to compare) compared, meanwhile.
+            let folded = projections
+            let completed = ConcurrentComputation { [self] in
+                try read { db in
+                    var completed = folded
+                    try completed.completePercentiles(db)
+                    return completed
+                }
+            }
+            defer { completed.wait() }
             let sessions = projections.sessionSkills
             let sessionComparison = ConcurrentComputation { [self] in
                 try read { db in try ProjectionComparison.storedSessionRows(sessions, db) }
             }
             defer { sessionComparison.wait() }
             try projections.write(
-                to: db, keepingIdenticalTables: true, storedSessionRowsIdentical: { try sessionComparison.value() })
+                to: db, keepingIdenticalTables: true, storedSessionRowsIdentical: { try sessionComparison.value() },
+                withPercentiles: { try completed.value() })
             return RebuildResult(
                 events: projections.eventCount,
                 skills: projections.skillMetrics.skillCount,

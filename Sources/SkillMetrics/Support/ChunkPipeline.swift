@@ -4,7 +4,10 @@ import Synchronization
 
 /// A producer on a thread of its own handing chunks, in order, to a consumer on the calling
 /// thread: for work that splits into building values and writing them (a legacy import builds
-/// and folds events while the writer inserts the chunks built before).
+/// and folds events while the writer inserts the chunks built before). Or the other way round
+/// (``runConsumingElsewhere(capacity:consume:produce:)``): the calling thread, which holds a
+/// database connection, produces and a new thread consumes (a fold: SQLite's stepping here,
+/// the projectors there).
 ///
 /// At most `capacity` chunks wait between the two, so memory stays bounded however slow the
 /// consumer is. The producer's `send` returns false once the consumer has stopped; the
