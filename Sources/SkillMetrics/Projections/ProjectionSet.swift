@@ -108,13 +108,13 @@ public struct ProjectionSet: Sendable {
         if completingPercentiles { try completePercentiles(db, names: vocabulary) }
     }
 
-    /// Above this many seqs to fold, ``fold(_:through:progress:)`` uses two threads.
+    /// Above this many seqs to fold, ``fold(_:through:progress:completingPercentiles:twoThreadsAbove:)`` uses two threads.
     static let pipelinedFoldThreshold: Int64 = 20_000
 
     /// Events per chunk handed from the reading thread to the folding one.
     private static let foldChunkEvents = 2_048
 
-    /// ``fold(_:through:progress:)`` on two threads: SQLite's stepping and the column copies
+    /// ``fold(_:through:progress:completingPercentiles:twoThreadsAbove:)`` on two threads (without the percentiles): SQLite's stepping and the column copies
     /// here, the interning and the projectors on a thread of their own (a real-shaped log
     /// spends about three fifths of a fold in SQLite). At most four chunks wait between them.
     private mutating func foldOnTwoThreads(_ db: Database, through: Int64, progress: ((Int) -> Void)?) throws {
@@ -240,7 +240,7 @@ public struct ProjectionSet: Sendable {
         }
     }
 
-    /// The `skill_workflow_path` part of ``write(to:keepingIdenticalTables:storedSessionRowsIdentical:)``
+    /// The `skill_workflow_path` part of ``write(to:keepingIdenticalTables:storedSessionRowsIdentical:withPercentiles:)``
     /// (schema V5 and later): the rows and their FTS index.
     private func writeWorkflowPaths(to db: Database, schema: ProjectionSchema, keepingIdenticalTables: Bool) throws {
         if try keepingIdenticalTables && ProjectionComparison.storedWorkflowPaths(equal: self, db) {

@@ -21,7 +21,7 @@ extension SkillMetricsStore {
     /// the percentiles are computed, and the stored `session_skill` rows compared, on reader
     /// connections while the writer compares the other tables. A table found identical to the
     /// recomputed rows (every row and column, bit for bit, as `verify` compares) is kept as it
-    /// is instead of being rewritten (``ProjectionSet/write(to:keepingIdenticalTables:)``).
+    /// is instead of being rewritten (``ProjectionSet/write(to:keepingIdenticalTables:storedSessionRowsIdentical:withPercentiles:)``).
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildResult {
         var projections = try read { db in
@@ -31,9 +31,10 @@ extension SkillMetricsStore {
         }
         return try write { db in
             try projections.fold(db, completingPercentiles: false)
-            // The write lock is held and nothing is written yet: a reader sees this state. The
-            // percentiles are computed there (from the duration index, up to the last seq
-            // folded), and the session rows (the most rows to compare) compared, meanwhile.
+            // The write lock is held, so until this transaction commits a reader sees the state
+            // it began with (the writer's own changes stay invisible to it). The percentiles are
+            // computed there (from the duration index, up to the last seq folded), and the
+            // session rows (the most rows to compare) compared, while the writer goes on.
             let folded = projections
             let completed = ConcurrentComputation { [self] in
                 try read { db in
