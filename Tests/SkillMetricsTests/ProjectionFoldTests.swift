@@ -134,6 +134,11 @@ import Testing
         ([(4_096, "follow_up_actions = x'05', skill_name = x'07'")], "seq 4096, column follow_up_actions"),
         ([(5_999, "finished = 2")], "seq 5999, column finished"),
         ([(1, "duration_seconds = 'long'")], "seq 1, column duration_seconds"),
+        // Nested as deep as the JSON parser goes, and deeper: parsed on the folding thread.
+        ([(3_500, "follow_up_actions = '" + String(repeating: "[", count: 250) + String(repeating: "]", count: 250) + "'")],
+         "seq 3500, column follow_up_actions"),
+        ([(3_500, "follow_up_actions = '" + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "'")],
+         "seq 3500, column follow_up_actions"),
     ] as [([(Int, String)], String)])
     func aFoldOnTwoThreadsFailsAsTheFoldOnOne(_ edits: [(Int, String)], _ named: String) throws {
         let database = try TestDatabase()

@@ -52,13 +52,16 @@ enum ChunkPipeline {
         let channel = Channel<Chunk, Void>(capacity: capacity)
         let consumed = Mutex<Result<Summary, any Error>?>(nil)
         let consumerFinished = DispatchSemaphore(value: 0)
-        Thread {
+        let consumer = Thread {
             let outcome = Result { try consume { try channel.next() } }
             consumed.withLock { $0 = outcome }
             // A consumer that stopped early (an error) lets a waiting producer go on.
             channel.cancel()
             consumerFinished.signal()
-        }.start()
+        }
+        // The stack a main thread has: the consumer may run the recursive JSON parser.
+        consumer.stackSize = 8 << 20
+        consumer.start()
         channel.runProducer(produce)
         consumerFinished.wait()
         guard let outcome = consumed.withLock({ $0 }) else {
