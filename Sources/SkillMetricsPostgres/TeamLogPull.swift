@@ -13,7 +13,7 @@ import SkillMetrics
 ///
 /// Into a replica that holds no event yet (a clone) the whole pull is ONE write transaction
 /// with the projection triggers and the event indexes suspended
-/// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:_:)``): the server's events are
+/// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:distinctIDs:_:)``): the server's events are
 /// read on a task of their own in chunks of 5,000, each one row of aggregates, folded there and
 /// handed to the writer through a ``ChunkChannel`` of bounded size (memory does not grow with
 /// the log), which inserts them from the chunks' bytes; no per-id check is needed. A clone that
@@ -98,7 +98,7 @@ public struct TeamLogPull: Sendable {
     /// of aggregates (``ServerArrayChunk``: no per-event row or `String`); the reading task
     /// folds them (local seqs 1, 2, … in server order) while the writer inserts them from the
     /// chunks' bytes, and hands the projections over when it is done
-    /// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:_:)``).
+    /// (``SkillMetricsStore/appendInBulkToEmptyLog(insertGuards:distinctIDs:_:)``).
     private static func clone(
         from log: TeamLogConnection, after cursor: Int64, serverID: String, into store: SkillMetricsStore,
         progress: (@Sendable (Int) -> Void)?
@@ -108,7 +108,8 @@ public struct TeamLogPull: Sendable {
         async let written = channel.consume { () throws -> (Int, Int64?) in
             var appended = 0
             var last: Int64?
-            try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards) { db -> ProjectionSet in
+            // The server's ids are distinct (its UNIQUE constraint): the id index is built once.
+            try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards, distinctIDs: true) { db -> ProjectionSet in
                 let inserter = try LocalEventInserter(db)
                 while let chunks = try channel.next() {
                     for chunk in chunks where chunk.count > 0 {

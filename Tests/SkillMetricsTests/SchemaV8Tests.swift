@@ -50,7 +50,7 @@ struct SchemaV8Tests {
         let v7Rows = try SchemaV5Tests.projections(store)
         let v7Totals = try Self.totals(store)
 
-        #expect(try store.migrate() == [8])
+        #expect(try store.migrate(upTo: 8) == [8])
         #expect(try SchemaV5Tests.projections(store) == v7Rows)
         #expect(try Self.totals(store) == v7Totals)
         for target in [store, reference] { try SchemaV7Tests.feed(target, events, from: 1_000) }
@@ -73,7 +73,7 @@ struct SchemaV8Tests {
         let directory = TemporaryDirectory()
         let events = try SchemaV5Tests.events(shape, 1_500, seed: 31)
         let store = try SchemaV5Tests.unmigratedStore(directory)
-        #expect(try store.migrate().last == 8)
+        #expect(try store.migrate(upTo: 8).last == 8)
         let reference = try SchemaV5Tests.unmigratedStore(directory, "v7.db")
         try reference.migrate(upTo: 7)
         for target in [store, reference] {

@@ -105,7 +105,9 @@ public struct DataMigrator: Sendable {
                 switch options.projection {
                 case .automatic where BulkProjectionLoad.isWorthwhile(loading: count, existing: existing), .bulk:
                     if try SkillMetricsStore.maxSeq(db) == 0 {
-                        try BulkProjectionLoad.loadIntoEmptyLog(db) {
+                        // Ids hold the entry's position in the file: distinct within it (and
+                        // withoutChecks suspends the insert guard, which would look each one up).
+                        try BulkProjectionLoad.loadIntoEmptyLog(db, distinctIDs: true) {
                             try CheckedByConstruction.withoutChecks(db, appendAllPipelined)
                         }
                     } else {

@@ -89,13 +89,24 @@ enum BulkProjectionLoad {
     /// the set's last seq is the last of them; otherwise (a log whose seq had moved before it
     /// emptied) the log is folded here as ``run(_:loading:_:)`` does. Either way the
     /// percentiles come from the stored durations. Must run inside a transaction.
-    static func loadIntoEmptyLog(_ db: Database, foldedByCaller body: () throws -> ProjectionSet) throws {
+    ///
+    /// With `distinctIDs` the caller promises that the events' ids are distinct (a legacy
+    /// file's ids hold the entry's position): the id index of schema V9
+    /// (`idx_skill_invocation_id`) is suspended too and built again by one sort at the end,
+    /// instead of a random B-tree insert per event. Should two events share an id after all,
+    /// that build fails and the load throws ``SkillMetricsError/invalidEvent(id:field:reason:)``
+    /// naming the id (the caller's transaction then changes nothing).
+    static func loadIntoEmptyLog(
+        _ db: Database, distinctIDs: Bool = false, foldedByCaller body: () throws -> ProjectionSet
+    ) throws {
         guard try SkillMetricsStore.maxSeq(db) == 0 else {
             throw SkillMetricsError.invalidInput(
                 location: "skill_invocation", reason: "a load folded by its caller needs a log with no event")
         }
         try suspendingTriggers(db) {
-            var projections = try suspendingEventIndexes(db, body)
+            var projections = try distinctIDs
+                ? suspendingEventIndexes(db, includingIDIndex: true, body)
+                : suspendingEventIndexes(db, body)
             guard let stored = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM skill_invocation")
             else { throw SkillMetricsError.database(operation: "bulk load", message: "no row for the count of events") }
             let count = try stored.decode(Int64.self, atIndex: 0)
@@ -113,11 +124,30 @@ enum BulkProjectionLoad {
         }
     }
 
-    /// Drops `skill_invocation`'s secondary indexes (those with SQL text: never the UNIQUE id
-    /// index, which the duplicate checks read), runs `body`, and creates them again (see
-    /// ``suspending(_:_:where:arguments:_:)``).
-    private static func suspendingEventIndexes<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try suspending(db, "INDEX", where: "tbl_name = 'skill_invocation' AND sql IS NOT NULL", body)
+    /// The UNIQUE index on the event id (schema V9; before V9 SQLite's own index of the
+    /// column constraint, which has no SQL text and is never suspended).
+    static let idIndex = "idx_skill_invocation_id"
+
+    /// Drops `skill_invocation`'s secondary indexes (those with SQL text), runs `body`, and
+    /// creates them again (see ``suspending(_:_:where:arguments:_:)``). The UNIQUE id index,
+    /// which the duplicate checks read, stays unless `includingIDIndex` (ids known distinct);
+    /// when its build then fails, the error names a repeated id.
+    private static func suspendingEventIndexes<T>(
+        _ db: Database, includingIDIndex: Bool = false, _ body: () throws -> T
+    ) throws -> T {
+        let condition = "tbl_name = 'skill_invocation' AND sql IS NOT NULL"
+        guard includingIDIndex else {
+            return try suspending(db, "INDEX", where: condition + " AND name <> ?", arguments: [idIndex], body)
+        }
+        return try suspending(db, "INDEX", where: condition, body) { name, error in
+            guard name == idIndex, let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT,
+                  let repeated = try String.fetchOne(db, sql: """
+                      SELECT id FROM skill_invocation NOT INDEXED GROUP BY id HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1
+                      """)
+            else { return error }
+            return SkillMetricsError.invalidEvent(
+                id: repeated, field: "id", reason: "appears more than once in a load into an empty log")
+        }
     }
 
     /// Below this many events a batch on a V5 database uses the triggers; from it on, the
@@ -168,10 +198,12 @@ enum BulkProjectionLoad {
     /// Drops the schema objects of `type` (`TRIGGER`, `INDEX`) that `condition` selects in
     /// `sqlite_master`, runs `body`, and creates them again from their own `sqlite_master` text
     /// in their original order — all in the caller's transaction, so a failure or a crash rolls
-    /// back to the schema with them.
+    /// back to the schema with them. A re-creation that fails throws what `explain` makes of
+    /// the object's name and the error.
     private static func suspending<T>(
         _ db: Database, _ type: String, where condition: String, arguments: StatementArguments = StatementArguments(),
-        _ body: () throws -> T
+        _ body: () throws -> T,
+        explainingFailure explain: (_ name: String, _ error: any Error) throws -> any Error = { $1 }
     ) throws -> T {
         let saved = try Row.fetchAll(db, sql: """
             SELECT name, sql FROM sqlite_master WHERE type = '\(type.lowercased())' AND \(condition)
@@ -185,7 +217,11 @@ enum BulkProjectionLoad {
         }
         let result = try body()
         for object in saved {
-            try db.execute(sql: object.sql)
+            do {
+                try db.execute(sql: object.sql)
+            } catch {
+                throw try explain(object.name, error)
+            }
         }
         return result
     }

@@ -58,9 +58,19 @@ extension SkillMetricsStore {
     /// stored seqs not be 1…`eventCount` (a log whose seq had moved before it emptied), the
     /// caller's fold is not used and the log is folded here. Throws `invalidInput` when the
     /// log has an event.
-    public func appendInBulkToEmptyLog(insertGuards: InsertGuards = .live, _ body: (Database) throws -> ProjectionSet) throws {
+    ///
+    /// `distinctIDs`: the caller knows the events' ids are distinct (e.g. they come from a
+    /// log that enforces it), so the id index is built once at the end instead of per event;
+    /// should two share an id after all, the load throws
+    /// ``SkillMetricsError/invalidEvent(id:field:reason:)`` naming it and changes nothing. It
+    /// takes effect with `insertGuards: .checkedAfterwards` only: the live insert guard looks
+    /// every new id up in that index.
+    public func appendInBulkToEmptyLog(
+        insertGuards: InsertGuards = .live, distinctIDs: Bool = false, _ body: (Database) throws -> ProjectionSet
+    ) throws {
         try writeWithTemporaryFiles { db in
-            try BulkProjectionLoad.loadIntoEmptyLog(db, foldedByCaller: { try Self.run(body, db, insertGuards) })
+            try BulkProjectionLoad.loadIntoEmptyLog(
+                db, distinctIDs: distinctIDs && insertGuards == .checkedAfterwards, foldedByCaller: { try Self.run(body, db, insertGuards) })
         }
     }
 
