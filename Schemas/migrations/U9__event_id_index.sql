@@ -2,7 +2,7 @@
 -- idx_skill_invocation_id), its rows, seqs and AUTOINCREMENT counter copied exactly, and its
 -- indexes and triggers re-created from V8's text in V8's order.
 
-CREATE TABLE schema_rebuild_events (seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at);
+CREATE TABLE schema_rebuild_events (seq INTEGER PRIMARY KEY, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at);
 
 INSERT INTO schema_rebuild_events (seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at)
 SELECT seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at FROM skill_invocation ORDER BY seq;

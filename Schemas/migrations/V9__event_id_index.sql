@@ -2,20 +2,22 @@
 --
 -- V1 declared `id ... UNIQUE` inside skill_invocation, which gives an index SQLite creates
 -- with the table and that cannot be dropped. Event ids are random (UUIDs, SHA-256 digests), so
--- a load of many events into an empty log inserted each into a random leaf of that index: with
--- the 2 MB page cache, a page read back and a page spilled per event (100k legacy events: ~74k
--- pread and ~73k pwrite calls). As a named UNIQUE index, the same constraint (same message:
--- "UNIQUE constraint failed: skill_invocation.id") can be dropped by a bulk load whose ids are
--- known to be distinct and built again by one sort at its end, as the other event indexes are.
+-- a load of many events into an empty log inserted each into a random leaf of that index, and
+-- with the 2 MB page cache read a page back and spilled one for most events (a legacy import
+-- of 100k events: ~147k pread/pwrite calls, ~87k with the index built at the end). As a named
+-- UNIQUE index the constraint is the same (same message: "UNIQUE constraint failed:
+-- skill_invocation.id"), and a bulk load whose ids are known to be distinct can drop it and
+-- build it again by one sort at its end, as it does the other event indexes.
 --
 -- SQLite cannot drop a column constraint, so the table is rebuilt: its rows are copied out
--- (seq, every column and recorded_at exactly; the AUTOINCREMENT counter too), the table is
--- dropped (its indexes and triggers with it; no trigger fires) and created again with the same
--- text without `UNIQUE`, the rows copied back in seq order before any trigger exists, and every
--- index and trigger re-created from V8's text in V8's order, the named id index first. The
--- projections are not touched: the events, their seqs and the triggers are V8's.
+-- (into a table keyed by seq, so that both copies run in seq order without a sort: seq, every
+-- column and recorded_at exactly, and the AUTOINCREMENT counter), the table is dropped (its
+-- indexes and triggers with it; no trigger fires) and created again with the same text
+-- without `UNIQUE`, the rows copied back before any trigger exists, and every index and
+-- trigger re-created from V8's text in V8's order, the named id index first. The projections
+-- are not touched: the events, their seqs and the triggers are V8's.
 
-CREATE TABLE schema_rebuild_events (seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at);
+CREATE TABLE schema_rebuild_events (seq INTEGER PRIMARY KEY, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at);
 
 INSERT INTO schema_rebuild_events (seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at)
 SELECT seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished, recorded_at FROM skill_invocation ORDER BY seq;

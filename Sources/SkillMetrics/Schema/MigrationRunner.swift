@@ -135,7 +135,7 @@ public struct MigrationRunner: Sendable {
         if let target, target != 0, !migrations.contains(where: { $0.version == target }) {
             throw SkillMetricsError.migration(.unknownTarget(target))
         }
-        return try writer.writeWithoutTransaction { db in
+        return try writer.writeWithoutTransaction { db in try Self.withTemporaryFiles(db) {
             var appliedVersions: [Int] = []
             for migration in migrations where migration.version <= (target ?? Int.max) {
                 var didApply = false
@@ -161,7 +161,18 @@ public struct MigrationRunner: Sendable {
                 if didApply { appliedVersions.append(migration.version) }
             }
             return appliedVersions
-        }
+        } }
+    }
+
+    /// Runs `body` with SQLite's temporary storage in files: a statement that drops or rewrites
+    /// a large table (V9 rebuilds the event table) journals the pages it frees for its own
+    /// rollback, and in memory that was ~330 MB at 1M events. The connection's setting is
+    /// restored after.
+    private static func withTemporaryFiles<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let previous = try Int.fetchOne(db, sql: "PRAGMA temp_store") ?? 0
+        try db.execute(sql: "PRAGMA temp_store = FILE")
+        defer { try? db.execute(sql: "PRAGMA temp_store = \(previous)") }
+        return try body()
     }
 
     /// Undoes applied migrations above `target`, newest first, each with its `U<n>` file in
@@ -171,7 +182,7 @@ public struct MigrationRunner: Sendable {
         if target != 0 && !migrations.contains(where: { $0.version == target }) {
             throw SkillMetricsError.migration(.unknownTarget(target))
         }
-        return try writer.writeWithoutTransaction { db in
+        return try writer.writeWithoutTransaction { db in try Self.withTemporaryFiles(db) {
             var undone: [Int] = []
             let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
             for row in try applied(db).reversed() where row.version > target {
@@ -192,7 +203,7 @@ public struct MigrationRunner: Sendable {
                 undone.append(row.version)
             }
             return undone
-        }
+        } }
     }
 
     /// Runs a migration file's statements one by one inside the runner's transaction. A
