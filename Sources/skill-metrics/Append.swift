@@ -6,7 +6,7 @@ import SkillMetrics
 struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append one event, or many from a JSONL file (--jsonl FILE, or - for stdin).",
-        discussion: """
+        discussion: HelpText.reflow("""
             One event: --skill NAME plus optional fields. invoked_at defaults to now and id to a
             new UUID; appending the same id with the same content again is a no-op, with other
             content an error.
@@ -17,7 +17,7 @@ struct Append: ParsableCommand {
             follow_up_actions, schema_version, user_context, finished). Every line is checked
             before anything is written: a bad line is reported as FILE:LINE and nothing is
             appended. Events are then written --batch-size at a time, one transaction per batch.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,11 +6,11 @@ struct AuditReplay: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Print the projections as they stood after event N (--until-seq) or at a time (--until).",
-        discussion: """
+        discussion: HelpText.reflow("""
             Folds the log up to that point with the same Swift projectors as rebuild and verify;
             the result equals a fresh database holding only those events. --until TIME takes the
             events appended (recorded_at, UTC) at or before TIME.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -7,12 +7,12 @@ struct AuditVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Recompute the hash chain and check it against every checkpoint (exit 1 naming the first seq that differs).",
-        discussion: """
+        discussion: HelpText.reflow("""
             Finds an event changed, removed or inserted at or before a checkpoint, even when the \
             immutability triggers were dropped and the file edited with another client. \
             --seq N --digest HEX also checks a digest kept outside the database. Events after \
             the latest checkpoint are not covered until the next `audit checkpoint`.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,12 +6,12 @@ import SkillMetrics
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a consistent copy of the database while writers keep running.",
-        discussion: """
+        discussion: HelpText.reflow("""
             `backup FILE` writes FILE (owner-only; an existing FILE is refused). \
             `backup --dir DIR --keep N` writes DIR/<name>-<UTC time>.db and removes the oldest \
             such backups beyond the newest N. The copy is taken with VACUUM INTO on one read \
             snapshot, so it holds a prefix of the log; `restore` checks it before use.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -5,10 +5,10 @@ import SkillMetrics
 struct Cutover: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Final incremental import, verify, dual-read diff, backup of the JSON file; then the database is the source of truth.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Stops with exit 1 (no backup, no cutover recorded) when verify or the diff finds a \
             problem. The backup is FILE.bak-YYYYMMDDTHHMMSSZ beside FILE (or in --backup-dir).
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,11 +6,11 @@ struct DiffJSON: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff-json",
         abstract: "Compare the database's projections with a legacy file's aggregates, per skill and field.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Integers, strings and key order must match exactly; floats are compared bit for bit \
             and a difference is shown in ULPs. Differences explained by completions sharing an \
             instant are warnings. Exit 1 on any other difference.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

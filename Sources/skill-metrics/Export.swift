@@ -6,13 +6,13 @@ import SkillMetrics
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export the per-skill metrics in a monitoring format (openmetrics).",
-        discussion: """
+        discussion: HelpText.reflow("""
             OpenMetrics text: counters skill_invocations, skill_completed_invocations,
             skill_abandoned_invocations; gauges skill_total_duration_seconds,
             skill_completion_rate_percent, skill_avg_duration_seconds,
             skill_duration_percentile_seconds{percentile="0|50|95|99|100"} and skill_metrics_events.
             Written to stdout, or to --output FILE.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
 

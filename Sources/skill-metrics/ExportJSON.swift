@@ -6,12 +6,12 @@ struct ExportJSON: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-json",
         abstract: "Write the event log as a legacy skill_metrics.json (atomically).",
-        discussion: """
+        discussion: HelpText.reflow("""
             A database imported from a file and not appended to since gives that file back byte \
             for byte. Newer events are written as the legacy tracker would have written them: \
             naive local times in the import's zone, skills folded with the legacy rules, and \
             last_updated set to the completion time of the latest event appended since the import.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

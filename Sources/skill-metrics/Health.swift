@@ -6,11 +6,11 @@ import SkillMetrics
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report size, counts, schema, last event, WAL size, integrity, projections and audit state.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Read-only (it does not migrate). Exit status 1 when integrity_check is not ok, the \
             projections differ from the log, audit verify finds tampering, or the migration \
             history has a problem.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,14 +6,14 @@ struct ImportJSON: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-json",
         abstract: "Import a legacy skill_metrics.json (crackerjack or session-buddy) into the event log.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Every invocation becomes one event, appended in completion order in one transaction; \
             pending crackerjack invocations are kept as unfinished events (never counted). \
             Re-importing a file adds nothing; a later version of it adds only what is new. \
             The report compares the projections with the file's own aggregates: exit 1 when a \
             field differs (the import is still committed), warnings only for completions that \
             share an instant. Bad input: exit 2, database unchanged.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,11 +6,11 @@ import SkillMetrics
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply, inspect, validate or undo schema migrations.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Migrations are Schemas/migrations/V<n>__<description>.sql (undo: U<n>__…), built into
             the binary; --migrations-dir reads them from a directory instead. Each migration and
             its schema_migrations row commit in one transaction.
-            """,
+            """),
         subcommands: [MigrateUp.self, MigrateStatus.self, MigrateValidate.self, MigrateUndo.self],
         defaultSubcommand: MigrateUp.self)
 }

@@ -7,13 +7,13 @@ import SkillMetricsPostgres
 struct Pull: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append the PostgreSQL team log's events, in its order, to the local database.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Incremental and idempotent: the local table sync_pull keeps the last server seq \
             pulled. The replica holds the whole team's log, so every local command works on it. \
             Into a file with no event the whole pull is one transaction (a failed or killed \
             clone leaves the file empty; run again, it starts over). Progress goes to stderr \
             when it is a terminal.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

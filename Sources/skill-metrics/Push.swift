@@ -7,7 +7,7 @@ import SkillMetricsPostgres
 struct Push: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send the local events the PostgreSQL team log lacks (idempotent, resumable).",
-        discussion: """
+        discussion: HelpText.reflow("""
             URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|require|verify-full&sslrootcert=FILE] \
             (else $SKILL_METRICS_PUSH_URL; the password may come from $PGPASSWORD).
 
@@ -15,7 +15,7 @@ struct Push: ParsableCommand {
             any point and run again sends the rest, never twice. An id already on the server \
             with other content is a conflict: nothing of that batch is written, exit status 2. \
             Progress goes to stderr when it is a terminal. See docs/scale-out.md.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -5,13 +5,13 @@ import SkillMetrics
 struct Rebuild: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute skill_metrics and session_skill from the log with the Swift projectors.",
-        discussion: """
+        discussion: HelpText.reflow("""
             The new projections replace the old ones in one transaction: readers see
             the old ones until it commits, and an interrupted rebuild leaves them
             untouched. A table that already holds exactly the recomputed rows (as
             verify compares them) is kept as it is; a table that differs anywhere is
             rewritten whole.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,10 +6,10 @@ struct RefreshSummary: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refresh-summary",
         abstract: "Recompute the materialised summary table (totals, most used, top errors, top workflow paths).",
-        discussion: """
+        discussion: HelpText.reflow("""
             --status only prints the stored summary and how many events were appended since
             its last refresh. `summary --materialized` prints it too.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -6,10 +6,10 @@ import SkillMetrics
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the legacy plain-text report (byte-identical to generate_report()), or write an HTML report.",
-        discussion: """
+        discussion: HelpText.reflow("""
             --html FILE writes one self-contained page (inline SVG charts, no network): invocations
             per day per skill, completion rate per skill and duration percentiles per skill.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
 

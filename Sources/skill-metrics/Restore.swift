@@ -6,14 +6,14 @@ import SkillMetrics
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replace the database with a backup, after checking the backup.",
-        discussion: """
+        discussion: HelpText.reflow("""
             The backup is copied next to the database and checked there: PRAGMA integrity_check, \
             that it is a SkillMetrics database with a matching migration history, verify \
             (projections match the log) and audit verify. Only then is it renamed over the \
             database, atomically. A corrupt, truncated or foreign file is refused and nothing \
             changes. Stop every process using the database first; restore refuses while the \
             database is open elsewhere.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -5,10 +5,10 @@ import SkillMetrics
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export everything (events after cutover included) to the legacy JSON file; the database is kept.",
-        discussion: """
+        discussion: HelpText.reflow("""
             An existing FILE is first copied to FILE.pre-rollback-YYYYMMDDTHHMMSSZ. The file is \
             then replaced atomically with what export-json writes.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -5,10 +5,10 @@ import SkillMetrics
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find (skill, workflow path) pairs whose skill name or path contains every word of TEXT.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Words match as literal, case-insensitive substrings (FTS5 trigram index); any text is
             safe, quotes and operators included. Shows invocations and the average duration.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

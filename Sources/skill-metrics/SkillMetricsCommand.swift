@@ -7,7 +7,7 @@ struct SkillMetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skill-metrics",
         abstract: "Skill-invocation metrics as an append-only event log in SQLite, with live projections.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Every invocation is one immutable row of skill_invocation; SQL triggers keep the
             skill_metrics and session_skill projections live, and Swift projectors recompute them
             from the log (rebuild, verify).
@@ -24,7 +24,7 @@ struct SkillMetricsCommand: ParsableCommand {
             Exit status: 0 success, 1 a check found a problem, 2 a usage, input or environment \
             error (a bad argument, a bad input file, a missing, damaged, foreign or outdated \
             database, a file-system or SQLite error).
-            """,
+            """),
         subcommands: [
             Migrate.self, Append.self, Rebuild.self, Verify.self, Show.self, List.self,
             Summary.self, Timeline.self, Search.self, Report.self, RefreshSummary.self, Export.self,

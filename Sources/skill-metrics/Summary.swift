@@ -5,10 +5,10 @@ import SkillMetrics
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the summary over all skills (the legacy get_summary keys with --json).",
-        discussion: """
+        discussion: HelpText.reflow("""
             --materialized prints the stored summary written by `refresh-summary` instead, with
             how many events were appended since (stale_events).
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

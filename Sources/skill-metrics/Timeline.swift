@@ -5,10 +5,10 @@ import SkillMetrics
 struct Timeline: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Invocations per hour, day or week over a window (UTC buckets, empty ones included).",
-        discussion: """
+        discussion: HelpText.reflow("""
             The window is [UNTIL - WINDOW, UNTIL); UNTIL defaults to now. Each bucket shows
             invocations, completed, abandoned and the mean duration of its completed invocations.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -5,11 +5,11 @@ import SkillMetrics
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recompute the projections and compare them with the stored ones, bit for bit.",
-        discussion: """
+        discussion: HelpText.reflow("""
             Prints every difference as table, skill (or session × skill), field, stored value and
             recomputed value. Exit status 1 when anything differs, 0 when all agree.
             `skill-metrics rebuild` replaces the stored projections with the recomputed ones.
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
