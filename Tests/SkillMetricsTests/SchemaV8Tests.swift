@@ -12,28 +12,34 @@ import Testing
 struct SchemaV8Tests {
     /// `skill_totals` with every column, the percentile cache included (V8 keeps it as V7 does).
     static func totals(_ store: SkillMetricsStore) throws -> [String] {
-        try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM skill_totals ORDER BY skill_name").map { row in
-                row.map { column, value -> String in
-                    if case .double(let double) = value.storage { return "\(column)=d\(double.bitPattern)" }
-                    return "\(column)=\(value)"
-                }.joined(separator: "|")
-            }
+        try store.read { db in try rendered(db, "SELECT * FROM skill_totals ORDER BY skill_name") }
+    }
+
+    /// The rows `sql` selects, each column rendered exactly (doubles by bit pattern).
+    static func rendered(_ db: Database, _ sql: String) throws -> [String] {
+        try Row.fetchAll(db, sql: sql).map { row in
+            row.map { column, value -> String in
+                if case .double(let double) = value.storage { return "\(column)=d\(double.bitPattern)" }
+                return "\(column)=\(value)"
+            }.joined(separator: "|")
         }
     }
 
     /// Appends `events` as a foreign client would: one plain `INSERT` per event, in one transaction.
     static func insertPlain(_ store: SkillMetricsStore, _ events: ArraySlice<SkillInvocation>) throws {
-        try store.write { db in
-            for event in events {
-                try db.execute(sql: EventLog.insertSQL, arguments: [
-                    event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
-                    event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
-                    EventLog.actionsJSON(event.followUpActions), event.schemaVersion,
-                    event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
-                    event.finished ? 1 : 0,
-                ])
-            }
+        try store.write { db in try insertPlain(events, db) }
+    }
+
+    /// One plain `INSERT` per event on `db` (no seq bound), in the caller's transaction.
+    static func insertPlain(_ events: some Sequence<SkillInvocation>, _ db: Database) throws {
+        for event in events {
+            try db.execute(sql: EventLog.insertSQL, arguments: [
+                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
+                event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
+                EventLog.actionsJSON(event.followUpActions), event.schemaVersion,
+                event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
+                event.finished ? 1 : 0,
+            ])
         }
     }
 

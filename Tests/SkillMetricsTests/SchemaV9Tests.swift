@@ -12,14 +12,7 @@ import Testing
 struct SchemaV9Tests {
     /// Every column of every event (doubles by bit pattern), in seq order.
     static func events(_ store: SkillMetricsStore) throws -> [String] {
-        try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM skill_invocation ORDER BY seq").map { row in
-                row.map { column, value -> String in
-                    if case .double(let double) = value.storage { return "\(column)=d\(double.bitPattern)" }
-                    return "\(column)=\(value)"
-                }.joined(separator: "|")
-            }
-        }
+        try store.read { db in try SchemaV8Tests.rendered(db, "SELECT * FROM skill_invocation ORDER BY seq") }
     }
 
     /// The AUTOINCREMENT counter of the event table (nil: no row in `sqlite_sequence`).
@@ -113,7 +106,7 @@ struct SchemaV9Tests {
         #expect(throws: SkillMetricsError.invalidEvent(
             id: repeated[60].id, field: "id", reason: "appears more than once in a load into an empty log")) {
             try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards, distinctIDs: true) { db in
-                try SchemaV9Tests.insertRows(repeated, db)
+                try SchemaV8Tests.insertPlain(repeated, db)
                 return ProjectionSet()
             }
         }
@@ -122,7 +115,7 @@ struct SchemaV9Tests {
 
         // Distinct ids: the same path gives what per-event appends give.
         try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards, distinctIDs: true) { db in
-            try SchemaV9Tests.insertRows(Array(events[..<200]), db)
+            try SchemaV8Tests.insertPlain(events[..<200], db)
             return ProjectionSet()
         }
         #expect(try SchemaV5Tests.schema(store) == schemaBefore)
@@ -133,18 +126,5 @@ struct SchemaV9Tests {
         let verified = try store.verify()
         #expect(verified.events == 200)
         #expect(verified.differences.isEmpty, "\(verified.differences.prefix(3))")
-    }
-
-    /// Plain INSERTs of `events` on `db` (no seq bound: they get 1, 2, … in an empty log).
-    static func insertRows(_ events: [SkillInvocation], _ db: Database) throws {
-        for event in events {
-            try db.execute(sql: EventLog.insertSQL, arguments: [
-                event.id, event.skillName, event.invokedAt.canonical, event.workflowPath,
-                event.completed ? 1 : 0, event.durationSeconds, event.errorType, event.sessionID,
-                EventLog.actionsJSON(event.followUpActions), event.schemaVersion,
-                event.userContext.map { JSONWriter(style: .compact).string(.object($0)) },
-                event.finished ? 1 : 0,
-            ])
-        }
     }
 }
