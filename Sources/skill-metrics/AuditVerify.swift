@@ -41,9 +41,10 @@ struct AuditVerify: ParsableCommand {
             report.printJSON()
         } else if report.isIntact {
             if report.checkpoints == 0 {
-                print("ok: no checkpoint recorded yet (run `skill-metrics audit checkpoint`)")
+                print(Console.checkPassed("no checkpoint recorded yet (run `skill-metrics audit checkpoint`)"))
             } else {
-                print("ok: \(report.eventsChecked) events through seq \(report.coveredThrough) match \(report.checkpoints) checkpoint(s)")
+                print(Console.checkPassed(
+                    "\(report.eventsChecked) events through seq \(report.coveredThrough) match \(report.checkpoints) checkpoint(s)"))
             }
         } else {
             for problem in report.problems { print(problem.description) }

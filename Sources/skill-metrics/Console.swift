@@ -25,6 +25,13 @@ enum Console {
     /// True when ``finding(_:)`` printed anything.
     static var hasFindings: Bool { findings.withLock { $0 > 0 } }
 
+    /// The last line of a check that found nothing wrong in what it checks: `ok: facts`, or,
+    /// when findings were printed on stderr (a schema that differs; exit status 1),
+    /// `not ok: facts, but see the findings on stderr`.
+    static func checkPassed(_ facts: String) -> String {
+        hasFindings ? "not ok: \(facts), but see the findings on stderr" : "ok: \(facts)"
+    }
+
     static let logger: Logger = {
         var logger = Logger(label: "skill-metrics") { label in StreamLogHandler.standardError(label: label) }
         logger.logLevel = ProcessInfo.processInfo.environment["SKILL_METRICS_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning

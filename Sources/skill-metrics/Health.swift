@@ -8,8 +8,9 @@ struct Health: ParsableCommand {
         abstract: "Report size, counts, schema, last event, WAL size, integrity, projections and audit state.",
         discussion: HelpText.reflow("""
             Read-only (it does not migrate). Exit status 1 when integrity_check is not ok, the \
-            projections differ from the log, audit verify finds tampering, or the migration \
-            history has a problem.
+            projections differ from the log, audit verify finds tampering, the migration \
+            history has a problem, or an index, trigger or view differs from what the \
+            migrations create.
             """))
 
     @OptionGroup var store: StoreOptions
@@ -38,6 +39,7 @@ struct Health: ParsableCommand {
                 audit:         \(report.auditProblems.isEmpty ? (report.lastCheckpointSeq.map { "ok through checkpoint seq \($0)" } ?? "no checkpoint") : report.auditProblems.first ?? "")
                 """)
             for problem in report.migrationProblems { print("migration:     \(problem)") }
+            for difference in report.schemaDifferences { print("schema:        \(difference) (not what the migrations create)") }
             print(report.isHealthy ? "healthy" : "UNHEALTHY")
         }
         if !report.isHealthy { throw CheckFailed() }

@@ -199,6 +199,7 @@ extension HealthReport: JSONOutput {
             ("schema_version", .int(schemaVersion)),
             ("latest_schema_version", .int(latestSchemaVersion)),
             ("migration_problems", .array(migrationProblems.map(JSONValue.string))),
+            ("schema_differences", .array(schemaDifferences.map(JSONValue.string))),
             ("events", .int(events)),
             ("skills", .int(skills)),
             ("last_seq", lastSeq.json),

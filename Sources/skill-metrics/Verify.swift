@@ -23,7 +23,8 @@ struct Verify: ParsableCommand {
         if output.json {
             result.printJSON()
         } else if result.isConsistent {
-            print("ok: \(result.events) events, \(result.skills) skills, \(result.sessionSkills) session × skill rows; projections match the log")
+            print(Console.checkPassed(
+                "\(result.events) events, \(result.skills) skills, \(result.sessionSkills) session × skill rows; projections match the log"))
         } else {
             for difference in result.differences { print(difference.description) }
             print("\(result.differences.count) difference(s) between the stored projections and the log; `skill-metrics rebuild` recomputes them")

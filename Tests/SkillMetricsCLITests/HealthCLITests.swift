@@ -43,6 +43,29 @@ struct HealthCLITests {
         #expect(tampered.stdout.contains("seq 2"))
     }
 
+    @Test func aDroppedTriggerMakesTheChecksSayNotOK() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["append", "--skill", "s", "--duration", "1.5", "--db", scratch.db]).status == 0)
+        #expect(try CLI.run(["health", "--db", scratch.db]).stdout.hasSuffix("healthy\n"))
+        #expect(try CLI.run(["verify", "--db", scratch.db]).stdout.hasPrefix("ok: "))
+        try SQLiteShell.run(scratch.db, "DROP TRIGGER skill_invocation_no_update;")
+        let health = try CLI.run(["health", "--db", scratch.db])
+        #expect(health.status == 1)
+        #expect(health.stdout.contains("schema:        trigger skill_invocation_no_update is missing"))
+        #expect(health.stdout.hasSuffix("UNHEALTHY\n"), "\(health.stdout)")
+        let json = try CLI.run(["health", "--db", scratch.db, "--json"])
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"ok\": false"))
+        #expect(json.stdout.contains("\"schema_differences\": [\n    \"trigger skill_invocation_no_update is missing\"\n  ]"),
+                "\(json.stdout)")
+        for command in [["verify"], ["audit", "verify"]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stdout.hasPrefix("not ok: "), "\(command): \(result.stdout)")
+            #expect(result.stdout.contains("see the findings on stderr"), "\(command): \(result.stdout)")
+        }
+    }
+
     @Test func missingDatabaseIsAnErrorAndIsNotCreated() throws {
         let directory = Scratch()
         let db = directory.file("none.db")

@@ -38,7 +38,8 @@ public struct HealthCheck: Sendable {
                 lastInvokedAt: try last.flatMap { try Self.text($0, atIndex: 1) },
                 lastRecordedAt: try last.flatMap { try Self.text($0, atIndex: 2) },
                 integrity: integrity, projectionDifferences: verifyResult.differences.count,
-                lastCheckpointSeq: checkpoint, auditProblems: audit.problems.map(\.description))
+                lastCheckpointSeq: checkpoint, auditProblems: audit.problems.map(\.description),
+                schemaDifferences: store.schemaDifferences.map(\.description))
         }
     }
 

@@ -24,11 +24,15 @@ public struct HealthReport: Sendable, Equatable {
     /// Latest audit checkpoint seq, and `audit verify`'s findings.
     public var lastCheckpointSeq: Int64?
     public var auditProblems: [String]
+    /// Objects whose definition differs from what the file's migrations create (a dropped
+    /// trigger or index, …): ``SkillMetricsStore/schemaDifferences`` of the store checked.
+    public var schemaDifferences: [String] = []
 
     public var integrityOK: Bool { integrity == ["ok"] }
     public var projectionsInStep: Bool { projectionDifferences == 0 }
     /// True when every check passed.
     public var isHealthy: Bool {
         integrityOK && projectionsInStep && auditProblems.isEmpty && migrationProblems.isEmpty
+            && schemaDifferences.isEmpty
     }
 }
