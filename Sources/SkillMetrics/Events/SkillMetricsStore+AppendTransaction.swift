@@ -15,19 +15,15 @@ extension SkillMetricsStore {
         }
     }
 
-    /// ``appendTransaction(_:)`` with `temp_store = FILE` for the transaction, then back to
-    /// `MEMORY`: for loads that re-create the event indexes. With temporary storage in memory
-    /// SQLite's sorter keeps every record of a CREATE INDEX in one list and merge-sorts it at
-    /// the end instead of sorting cache-sized runs and merging them (a 1M-event clone's
-    /// indexes: 3.45 s that way, 2.42 s with files). Switched before BEGIN: SQLite refuses it
-    /// inside a transaction once the connection has opened its temporary schema, as GRDB's
-    /// introspection does.
+    /// ``appendTransaction(_:)`` with temporary storage in files for the transaction
+    /// (``TemporaryStorage``): for loads that re-create the event indexes. With temporary
+    /// storage in memory SQLite's sorter keeps every record of a CREATE INDEX in one list and
+    /// merge-sorts it at the end instead of sorting cache-sized runs and merging them (a
+    /// 1M-event clone's indexes: 3.45 s that way, 2.42 s with files). Switched before BEGIN.
     func writeWithTemporaryFiles<T>(_ body: (Database) throws -> T) throws -> T {
         try withBusyRetry {
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA temp_store = FILE")
-                defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
-                return try Self.immediateTransaction(db, body)
+                try TemporaryStorage.inFiles(db) { try Self.immediateTransaction(db, body) }
             }
         }
     }

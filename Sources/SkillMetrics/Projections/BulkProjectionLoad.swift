@@ -104,9 +104,7 @@ enum BulkProjectionLoad {
                 location: "skill_invocation", reason: "a load folded by its caller needs a log with no event")
         }
         try suspendingTriggers(db) {
-            var projections = try distinctIDs
-                ? suspendingEventIndexes(db, includingIDIndex: true, body)
-                : suspendingEventIndexes(db, body)
+            var projections = try suspendingEventIndexes(db, includingIDIndex: distinctIDs, body)
             guard let stored = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM skill_invocation")
             else { throw SkillMetricsError.database(operation: "bulk load", message: "no row for the count of events") }
             let count = try stored.decode(Int64.self, atIndex: 0)

@@ -136,7 +136,10 @@ public struct MigrationRunner: Sendable {
         if let target, target != 0, !migrations.contains(where: { $0.version == target }) {
             throw SkillMetricsError.migration(.unknownTarget(target))
         }
-        return try writer.writeWithoutTransaction { db in try Self.withTemporaryFiles(db) {
+        // Temporary storage in files: a statement that drops or rewrites a large table (V9
+        // rebuilds the event table) journals the pages it frees for its own rollback, in
+        // memory ~330 MB at 1M events.
+        return try writer.writeWithoutTransaction { db in try TemporaryStorage.inFiles(db) {
             var appliedVersions: [Int] = []
             for migration in migrations where migration.version <= (target ?? Int.max) {
                 var didApply = false
@@ -165,17 +168,6 @@ public struct MigrationRunner: Sendable {
         } }
     }
 
-    /// Runs `body` with SQLite's temporary storage in files: a statement that drops or rewrites
-    /// a large table (V9 rebuilds the event table) journals the pages it frees for its own
-    /// rollback, and in memory that was ~330 MB at 1M events. The connection's setting is
-    /// restored after.
-    private static func withTemporaryFiles<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        let previous = try Int.fetchOne(db, sql: "PRAGMA temp_store") ?? 0
-        try db.execute(sql: "PRAGMA temp_store = FILE")
-        defer { try? db.execute(sql: "PRAGMA temp_store = \(previous)") }
-        return try body()
-    }
-
     /// Undoes applied migrations above `target`, newest first, each with its `U<n>` file in
     /// its own transaction that also removes the bookkeeping row. Returns the versions undone.
     @discardableResult
@@ -183,7 +175,7 @@ public struct MigrationRunner: Sendable {
         if target != 0 && !migrations.contains(where: { $0.version == target }) {
             throw SkillMetricsError.migration(.unknownTarget(target))
         }
-        return try writer.writeWithoutTransaction { db in try Self.withTemporaryFiles(db) {
+        return try writer.writeWithoutTransaction { db in try TemporaryStorage.inFiles(db) {
             var undone: [Int] = []
             let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
             for row in try applied(db).reversed() where row.version > target {
