@@ -112,6 +112,70 @@ struct CrashCLITests {
         #expect(killedMidImport >= 10, "only \(killedMidImport) of 20 imports were killed before committing, \(generator)")
     }
 
+    /// An import into an empty log runs with the rollback journal (RollbackJournal): a kill
+    /// mid-load leaves a hot journal, which the next command — a read-only `verify` first —
+    /// must roll back, leaving the empty log in WAL mode.
+    @Test func killedImportIntoAnEmptyLogRollsBackForReaders() throws {
+        let directory = Scratch()
+        let fixture = Repository.fixture("legacy/large.json")
+        var duration = Double.infinity
+        for attempt in 0..<2 {
+            let db = directory.file("timing-\(attempt).db")
+            #expect(try CLI.run(["migrate", "--db", db]).status == 0)
+            let start = Date()
+            #expect(try CLI.run(["import-json", fixture, "--db", db, "--timezone", "UTC"]).status == 0)
+            duration = min(duration, max(Date().timeIntervalSince(start), 0.05))
+            #expect(try SQLiteShell.value(db, "PRAGMA journal_mode;") == "wal")
+        }
+        var generator = SeededGenerator(seed: 0x5EED_0005)
+        var hotJournals = 0
+        for run in 0..<16 {
+            let db = directory.file("empty-\(run).db")
+            #expect(try CLI.run(["migrate", "--db", db]).status == 0)
+            let importer = try RunningCLI(["import-json", fixture, "--db", db, "--timezone", "UTC"])
+            // Every other run waits until the load has written pages into the file itself (it
+            // grows past the migrated size: the journal is hot from then on; the load's window
+            // is a small part of a debug build's import), then a few random milliseconds.
+            let delay: Double
+            if run % 2 == 0 {
+                delay = Double.random(in: 0...(duration * 0.9), using: &generator)
+            } else {
+                let migratedSize = Self.fileSize(db)
+                let deadline = Date().addingTimeInterval(60)
+                while importer.process.isRunning && Date() < deadline && Self.fileSize(db) <= migratedSize {
+                    Thread.sleep(forTimeInterval: 0.001)
+                }
+                delay = Double.random(in: 0...0.02, using: &generator)
+            }
+            Thread.sleep(forTimeInterval: delay)
+            importer.kill()
+            importer.wait()
+            // Hot: a read-only connection cannot read the file until the journal is rolled back.
+            let readOnly = try Tool.run("sqlite3", ["-batch", "-readonly", db], stdin: "SELECT count(*) FROM skill_invocation;")
+            let hot = readOnly.status != 0
+            #expect(!hot || readOnly.stderr.contains("readonly"), "run \(run): \(readOnly.stderr)")
+            if hot { hotJournals += 1 }
+            // A read-only command first: it must roll the journal back, not fail.
+            let verify = try CLI.run(["verify", "--db", db, "--json"])
+            #expect(verify.status == 0, "run \(run), \(generator), killed after \(delay) s: \(verify.stdout)\(verify.stderr)")
+            let count = try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;")
+            #expect(count == "0" || count == "20000", "run \(run), \(generator): \(count) events after a kill at \(delay) s")
+            // Rolling a hot journal back puts the file back in WAL mode; a kill with no hot
+            // journal (before the load wrote, or between its commit and the switch back) may
+            // leave rollback mode, which the next read-write open ends.
+            let mode = try SQLiteShell.value(db, "PRAGMA journal_mode;")
+            #expect(mode == "wal" || (!hot && mode == "delete"), "run \(run), \(generator): \(mode), hot journal: \(hot)")
+            #expect(try CLI.run(["migrate", "--db", db]).status == 0)
+            #expect(try SQLiteShell.value(db, "PRAGMA journal_mode;") == "wal", "run \(run), \(generator)")
+            try expectSound(db, "empty-log import run \(run), \(generator), killed after \(delay) s")
+        }
+        #expect(hotJournals >= 4, "only \(hotJournals) of 16 kills left a hot journal, \(generator)")
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
     @Test func killedRebuildLeavesTheOldOrTheNewProjections() throws {
         let directory = Scratch()
         let db = directory.file("rebuild.db")

@@ -15,16 +15,29 @@ extension SkillMetricsStore {
         }
     }
 
-    /// ``appendTransaction(_:)`` with temporary storage in files for the transaction
-    /// (``TemporaryStorage``): for loads that re-create the event indexes. With temporary
-    /// storage in memory SQLite's sorter keeps every record of a CREATE INDEX in one list and
-    /// merge-sorts it at the end instead of sorting cache-sized runs and merging them (a
-    /// 1M-event clone's indexes: 3.45 s that way, 2.42 s with files). Switched before BEGIN.
+    /// ``appendTransaction(_:)`` for a load into a log with no event
+    /// (``writeWithoutTransactionForLoad(_:)``), with temporary storage in files for the
+    /// transaction (``TemporaryStorage``): for loads that re-create the event indexes. With
+    /// temporary storage in memory SQLite's sorter keeps every record of a CREATE INDEX in one
+    /// list and merge-sorts it at the end instead of sorting cache-sized runs and merging them
+    /// (a 1M-event clone's indexes: 3.45 s that way, 2.42 s with files). Switched before BEGIN.
     func writeWithTemporaryFiles<T>(_ body: (Database) throws -> T) throws -> T {
-        try withBusyRetry {
-            try pool.writeWithoutTransaction { db in
-                try TemporaryStorage.inFiles(db) { try Self.immediateTransaction(db, body) }
-            }
+        try writeWithoutTransactionForLoad { db in
+            try TemporaryStorage.inFiles(db) { try Self.immediateTransaction(db, body) }
+        }
+    }
+
+    /// ``writeWithoutTransaction(_:)`` for a load that may go into a log with no event: when
+    /// the log is empty, `body` runs with the rollback journal if SQLite grants the switch at
+    /// once (``RollbackJournal``: the load's pages are then written once, not into the WAL and
+    /// again at the checkpoint). This store's idle reader connections are closed first, as the
+    /// switch needs the writer to be the file's only connection. `body` opens and ends its
+    /// own transactions.
+    func writeWithoutTransactionForLoad<T>(_ body: (Database) throws -> T) throws -> T {
+        pool.invalidateReadOnlyConnections()
+        return try writeWithoutTransaction { db in
+            guard try Self.maxSeq(db) == 0 else { return try body(db) }
+            return try RollbackJournal.during(db) { try body(db) }
         }
     }
 

@@ -118,7 +118,7 @@ public final class SkillMetricsStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.openPool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
             throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
         }
@@ -126,6 +126,39 @@ public final class SkillMetricsStore: Sendable {
             try openChecks(readOnly: readOnly)
         } catch let error as DatabaseError {
             throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// The pool on `path`. A read-only pool that finds a hot rollback journal — left by a load
+    /// killed while it ran with that journal (``RollbackJournal``), which only a read-write
+    /// connection can roll back — has it rolled back first (``rollBackInterruptedWrite(at:)``).
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        do {
+            return try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError where configuration.readonly && error.extendedResultCode == .SQLITE_READONLY_ROLLBACK {
+            try rollBackInterruptedWrite(at: path)
+            return try DatabasePool(path: path, configuration: configuration)
+        }
+    }
+
+    /// Rolls back the hot rollback journal that an interrupted write left beside `path`
+    /// (a load into an empty log runs with that journal, see ``RollbackJournal``) and puts the
+    /// file back in WAL mode: what SQLite does on the first read of any read-write connection.
+    /// It restores the file's last committed state and changes nothing else; when the file
+    /// cannot be opened for writing, the error says what to do.
+    private static func rollBackInterruptedWrite(at path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
+                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            }
+            try queue.close()
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(
+                path: path,
+                reason: "an interrupted write left a rollback journal (\(path)-journal) that only a read-write open can roll back, and that failed: \(error.message ?? "\(error)"); run a write command on the file (e.g. `skill-metrics migrate`) where it is writable")
         }
     }
 

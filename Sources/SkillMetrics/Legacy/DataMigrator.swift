@@ -60,7 +60,8 @@ public struct DataMigrator: Sendable {
         let order = CompletionOrder(document)
         let count = order.positions.count
         let pending = document.invocations.filter { $0.isPending(in: document.dialect) }.count
-        return try store.writeWithoutTransaction { db in
+        // Into an empty log the load may run with the rollback journal (RollbackJournal).
+        return try store.writeWithoutTransactionForLoad { db in
             var report = LegacyImportReport(
                 source: source, dialect: document.dialect, timeZone: zone.identifier,
                 invocations: document.invocations.count, pending: pending, appended: 0,
