@@ -35,7 +35,7 @@ struct Health: ParsableCommand {
                 skills:        \(report.skills)
                 last event:    \(report.lastSeq.map { "seq \($0), invoked \(report.lastInvokedAt ?? "-"), recorded \(report.lastRecordedAt ?? "-")" } ?? "none")
                 integrity:     \(report.integrityOK ? "ok" : report.integrity.prefix(5).joined(separator: "; "))
-                projections:   \(report.projectionsInStep ? "in step with the log" : "\(report.projectionDifferences) difference(s); run verify, then rebuild")
+                projections:   \(report.projectionError.map { "not comparable (\($0)); `skill-metrics rebuild` restores the schema objects the migrations create" } ?? (report.projectionsInStep ? "in step with the log" : "\(report.projectionDifferences) difference(s); run verify, then rebuild"))
                 audit:         \(report.auditProblems.isEmpty ? (report.lastCheckpointSeq.map { "ok through checkpoint seq \($0)" } ?? "no checkpoint") : report.auditProblems.first ?? "")
                 """)
             for problem in report.migrationProblems { print("migration:     \(problem)") }

@@ -209,6 +209,7 @@ extension HealthReport: JSONOutput {
             ("integrity_ok", .bool(integrityOK)),
             ("projections_in_step", .bool(projectionsInStep)),
             ("projection_differences", .int(projectionDifferences)),
+            ("projection_error", .optionalString(projectionError)),
             ("last_checkpoint_seq", lastCheckpointSeq.json),
             ("audit_ok", .bool(auditProblems.isEmpty)),
             ("audit_problems", .array(auditProblems.map(JSONValue.string))),
@@ -312,6 +313,27 @@ extension SkillMetricsStore.RebuildResult: JSONOutput {
             ("events", .int(events)),
             ("skills", .int(skills)),
             ("session_skills", .int(sessionSkills)),
+        ]))
+    }
+}
+
+/// What `rebuild` did: the schema objects it restored (``SchemaRepair``), then the rebuild.
+struct RebuildOutput: JSONOutput {
+    var result: SkillMetricsStore.RebuildResult
+    var restored: [SchemaDifference]
+
+    var jsonOutput: JSONValue {
+        .object(JSONObject([
+            ("events", .int(result.events)),
+            ("skills", .int(result.skills)),
+            ("session_skills", .int(result.sessionSkills)),
+            ("schema_restored", .array(restored.map { difference in
+                .object(JSONObject([
+                    ("kind", .string(difference.kind)),
+                    ("name", .string(difference.name)),
+                    ("finding", .string(difference.description)),
+                ]))
+            })),
         ]))
     }
 }

@@ -18,7 +18,15 @@ struct Verify: ParsableCommand {
         if try PostgresDispatch.verify(store.path, json: output.json) { return }
         let metrics = try store.openStore(access: .readOnly)
         let progress = Console.progress("verifying")
-        let result = try metrics.verify(progress: progress)
+        let result: SkillMetricsStore.VerifyResult
+        do {
+            result = try metrics.verify(progress: progress)
+        } catch where !metrics.schemaDifferences.isEmpty {
+            // The schema findings printed on stderr explain it (a dropped view, say).
+            if progress != nil { Console.endProgress() }
+            Console.error("\(store.path): the projections cannot be compared with the log while the schema differs (\(error)); `skill-metrics rebuild` restores the indexes, triggers and views the migrations create")
+            throw CheckFailed()
+        }
         if progress != nil { Console.endProgress() }
         if output.json {
             result.printJSON()

@@ -18,12 +18,20 @@ public struct HealthCheck: Sendable {
         let fileBytes = BackupService.fileSize(store.path)
         let walBytes = BackupService.fileSize(store.path + "-wal")
         let problems = try store.migrationProblems().map(\.description)
-        let verifyResult = try store.verify()
+        // With schema findings the projections may not be readable at all (a dropped view):
+        // that is a finding of its own, not a failure of the health check.
+        var projectionError: String?
+        var projectionDifferences = 0
+        do {
+            projectionDifferences = try store.verify().differences.count
+        } catch where !store.schemaDifferences.isEmpty {
+            projectionError = "\(error)"
+        }
         let audit = try Auditor(store: store).verify()
         return try store.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             let events = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
-            let skills = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_metrics") ?? 0
+            let skills = projectionError == nil ? try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_metrics") ?? 0 : 0
             let last = try Row.fetchOne(db, sql: """
                 SELECT seq, invoked_at, recorded_at FROM skill_invocation ORDER BY seq DESC LIMIT 1
                 """)
@@ -37,9 +45,9 @@ public struct HealthCheck: Sendable {
                 lastSeq: try last.flatMap { try $0.decode(Int64?.self, atIndex: 0) },
                 lastInvokedAt: try last.flatMap { try Self.text($0, atIndex: 1) },
                 lastRecordedAt: try last.flatMap { try Self.text($0, atIndex: 2) },
-                integrity: integrity, projectionDifferences: verifyResult.differences.count,
+                integrity: integrity, projectionDifferences: projectionDifferences,
                 lastCheckpointSeq: checkpoint, auditProblems: audit.problems.map(\.description),
-                schemaDifferences: store.schemaDifferences.map(\.description))
+                schemaDifferences: store.schemaDifferences.map(\.description), projectionError: projectionError)
         }
     }
 

@@ -27,9 +27,12 @@ public struct HealthReport: Sendable, Equatable {
     /// Objects whose definition differs from what the file's migrations create (a dropped
     /// trigger or index, …): ``SkillMetricsStore/schemaDifferences`` of the store checked.
     public var schemaDifferences: [String] = []
+    /// Why the projections could not be compared with the log, when the schema differs so
+    /// that they cannot be read (a dropped view, say); nil when they were compared.
+    public var projectionError: String? = nil
 
     public var integrityOK: Bool { integrity == ["ok"] }
-    public var projectionsInStep: Bool { projectionDifferences == 0 }
+    public var projectionsInStep: Bool { projectionDifferences == 0 && projectionError == nil }
     /// True when every check passed.
     public var isHealthy: Bool {
         integrityOK && projectionsInStep && auditProblems.isEmpty && migrationProblems.isEmpty

@@ -121,6 +121,24 @@ public struct SchemaConformance: Sendable {
         return String(scalars)
     }
 
+    /// The CREATE statements of the objects a fresh database migrated to `version` has, in
+    /// the order SQLite stored them (a view before the triggers on it), with their text as
+    /// the migrations wrote it.
+    func expectedStatements(version: Int) throws -> [(kind: String, name: String, sql: String)] {
+        guard version > 0 else { return [] }
+        let queue = try DatabaseQueue()
+        try runner.migrate(queue, upTo: version)
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT type, name, sql FROM sqlite_master
+                WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL ORDER BY rowid
+                """).map { row in
+                let stored = StoredRow(row, table: "sqlite_master")
+                return (try stored.decode(atIndex: 0), try stored.decode(atIndex: 1), try stored.decode(atIndex: 2))
+            }
+        }
+    }
+
     /// The objects a fresh database migrated to `version` has.
     func expectedObjects(version: Int) throws -> [String: SchemaObject] {
         let key = runner.migrations.filter { $0.version <= version }

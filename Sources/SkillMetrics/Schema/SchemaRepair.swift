@@ -1,0 +1,56 @@
+import GRDB
+
+/// Restores the indexes, triggers and views that a file's recorded migrations create, where
+/// the file lacks them or holds other definitions (a hand edit, a foreign client's
+/// `DROP TRIGGER`, a half-restored copy).
+///
+/// The expected objects are the ones ``SchemaConformance`` compares with: those of a fresh
+/// database migrated to the file's recorded version, re-created from their migration text.
+/// Tables are never touched (rows live there; a changed table is refused when a store opens
+/// for reading), and objects that no migration creates are left alone: both stay findings of
+/// `verify` and `health`. Everything runs in one write transaction, so a failure (a UNIQUE
+/// index that the rows no longer satisfy, say) restores nothing and names the object.
+///
+/// A projection trigger that was missing let events in without updating the projections: run
+/// a rebuild after a repair (the `rebuild` command does both).
+public struct SchemaRepair: Sendable {
+    /// The store whose schema is repaired.
+    public let store: SkillMetricsStore
+
+    public init(store: SkillMetricsStore) {
+        self.store = store
+    }
+
+    /// Re-creates every missing or changed index, trigger and view, and returns what it
+    /// restored (missing or changed, as found), in the order restored; empty when the schema
+    /// already had them all.
+    public func run() throws -> [SchemaDifference] {
+        let conformance = SchemaConformance(runner: store.migrationRunner)
+        return try store.write { db in
+            var restored: [SchemaDifference] = []
+            // Dropping a changed view drops the triggers on it too: a second pass restores them.
+            for _ in 0..<3 {
+                let repairable = try conformance.differences(db).filter { difference in
+                    difference.kind != "table" && difference.problem != .unexpected
+                }
+                if repairable.isEmpty { break }
+                let wanted = Set(repairable.map { "\($0.kind) \($0.name)" })
+                for difference in repairable where difference.problem != .missing {
+                    try db.execute(sql: "DROP \(difference.kind.uppercased()) IF EXISTS \(difference.name.quotedDatabaseIdentifier)")
+                }
+                let statements = try conformance.expectedStatements(version: try store.migrationRunner.currentVersion(db))
+                for statement in statements where wanted.contains("\(statement.kind) \(statement.name)") {
+                    do {
+                        try db.execute(sql: statement.sql)
+                    } catch let error as DatabaseError {
+                        throw SkillMetricsError.database(
+                            operation: "restoring \(statement.kind) \(statement.name) (nothing was changed)",
+                            message: error.message ?? "\(error)")
+                    }
+                }
+                restored += repairable
+            }
+            return restored
+        }
+    }
+}
