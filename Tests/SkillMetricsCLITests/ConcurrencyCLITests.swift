@@ -72,6 +72,37 @@ struct ConcurrencyCLITests {
 
     /// Readers keep reading while writers append (WAL): no reader error, and every read sees a
     /// consistent snapshot (projection totals equal the event count of the same snapshot).
+    /// A load into an empty log may hold the file in rollback-journal mode with its exclusive
+    /// lock for longer than the 5 s busy timeout (a 1M-event pull clone takes ~7 s): a command
+    /// opening the file meanwhile must wait and retry as a write does, not fail. Here python3
+    /// holds such a lock for 6.5 s.
+    @Test func opensWaitForALoadRunningWithTheRollbackJournal() throws {
+        let directory = Scratch()
+        let db = directory.file("held.db")
+        #expect(try CLI.run(["append", "--db", db, "--skill", "before"]).status == 0)
+        let holder = try RunningCLI(["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            assert c.execute('PRAGMA journal_mode = DELETE').fetchone()[0] == 'delete'
+            c.execute('BEGIN EXCLUSIVE')
+            print('ready', flush=True); time.sleep(6.5)
+            c.execute('COMMIT'); c.execute('PRAGMA journal_mode = WAL'); c.close()
+            print('released', flush=True)
+            """, db], program: "python3")
+        #expect(holder.waitFor(seconds: 30) { holder.stdoutLines.contains("ready") }, "python3: \(holder.stderr)")
+        let writer = try RunningCLI(["append", "--db", db, "--skill", "during"])
+        let reader = try RunningCLI(["summary", "--db", db, "--json"])
+        let writerStatus = writer.wait()
+        let readerStatus = reader.wait()
+        _ = holder.wait()
+        #expect(holder.stdoutLines.contains("released"), "python3: \(holder.stderr)")
+        #expect(writerStatus == 0, "append: \(writer.stderr)")
+        #expect(readerStatus == 0, "summary: \(reader.stderr)")
+        #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;") == "2")
+        #expect(try SQLiteShell.value(db, "PRAGMA journal_mode;") == "wal")
+        #expect(try CLI.run(["verify", "--db", db]).status == 0)
+    }
+
     @Test func readersDoNotBlockOrSeeTornState() throws {
         let directory = Scratch()
         let db = directory.file("readers.db")

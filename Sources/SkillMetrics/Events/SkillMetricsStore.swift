@@ -118,7 +118,15 @@ public final class SkillMetricsStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
-            pool = try Self.openPool(path: path, configuration: configuration)
+            // A read-write pool switches the file to WAL as it opens, which waits for a load
+            // running with the rollback journal (RollbackJournal) to commit: retried as writes are.
+            pool = try Self.withBusyRetry(logger: options.logger) {
+                try Self.openPool(path: path, configuration: configuration)
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw SkillMetricsError.database(
+                operation: "opening \(path)",
+                message: "another connection kept the file locked through every retry (\(error.message ?? "\(error)")); try again when its write is done")
         } catch let error as DatabaseError {
             throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
         }
@@ -230,6 +238,11 @@ public final class SkillMetricsStore: Sendable {
     /// (growing) between attempts. The failed transaction was rolled back, so `body` runs again
     /// from the start. Any other error is thrown at once.
     func withBusyRetry<T>(attempts: Int = 8, _ body: () throws -> T) throws -> T {
+        try Self.withBusyRetry(logger: options.logger, attempts: attempts, body)
+    }
+
+    /// ``withBusyRetry(attempts:_:)`` before the store exists (opening the pool).
+    private static func withBusyRetry<T>(logger: Logger, attempts: Int = 8, _ body: () throws -> T) throws -> T {
         var attempt = 0
         while true {
             do {
@@ -240,7 +253,7 @@ public final class SkillMetricsStore: Sendable {
                         && attempt + 1 < attempts {
                 attempt += 1
                 let milliseconds = UInt32.random(in: 5...50) * UInt32(attempt)
-                options.logger.debug("database busy, retrying", metadata: ["attempt": "\(attempt)"])
+                logger.debug("database busy, retrying", metadata: ["attempt": "\(attempt)"])
                 usleep(milliseconds * 1000)
             }
         }
