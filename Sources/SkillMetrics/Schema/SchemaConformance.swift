@@ -113,12 +113,51 @@ public struct SchemaConformance: Sendable {
         return result
     }
 
-    /// `text` with every whitespace scalar removed (by Unicode scalar: `Character.isWhitespace`
-    /// over a whole schema cost a tenth of every command's start).
+    /// `text` with every whitespace scalar (Unicode `White_Space`) removed, filtered as UTF-8
+    /// bytes: a filter by Unicode scalar over both schemas was an eighth of a read command's
+    /// time (by `Character` more). The whitespace scalars are U+0009–U+000D, U+0020, U+0085,
+    /// U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
     static func withoutWhitespace(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: text.unicodeScalars.lazy.filter { !$0.properties.isWhitespace })
-        return String(scalars)
+        var text = text
+        return text.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                var count = 0
+                var index = 0
+                while index < bytes.count {
+                    let lead = bytes[index]
+                    let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                    let end = min(index + length, bytes.count)
+                    if !isWhitespace(UnsafeBufferPointer(rebasing: bytes[index..<end])) {
+                        for position in index..<end {
+                            buffer[count] = bytes[position]
+                            count += 1
+                        }
+                    }
+                    index = end
+                }
+                return count
+            }
+        }
+    }
+
+    /// True when `scalar` (one scalar's UTF-8 bytes) is a `White_Space` scalar.
+    private static func isWhitespace(_ scalar: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch scalar.count {
+        case 1:
+            return scalar[0] == 0x20 || (0x09...0x0D).contains(scalar[0])
+        case 2:
+            return scalar[0] == 0xC2 && (scalar[1] == 0x85 || scalar[1] == 0xA0)
+        case 3:
+            switch (scalar[0], scalar[1], scalar[2]) {
+            case (0xE1, 0x9A, 0x80), (0xE2, 0x80, 0x80...0x8A), (0xE2, 0x80, 0xA8), (0xE2, 0x80, 0xA9),
+                 (0xE2, 0x80, 0xAF), (0xE2, 0x81, 0x9F), (0xE3, 0x80, 0x80):
+                return true
+            default:
+                return false
+            }
+        default:
+            return false
+        }
     }
 
     /// The CREATE statements of the objects a fresh database migrated to `version` has, in
