@@ -86,6 +86,19 @@ struct SchemaRepairTests {
         #expect(try Self.differences(database.store) == before)
     }
 
+    @Test("a missing or changed table is refused, naming it, before anything is restored")
+    func refusesTableDifferences() throws {
+        let database = try Self.populated()
+        try Self.edit(database.path, "DROP TRIGGER skill_invocation_no_update; DROP TABLE skill_key_count")
+        let before = try Self.differences(database.store)
+        #expect(before.map(\.description) == ["table skill_key_count is missing", "trigger skill_invocation_no_update is missing"])
+        let error = #expect(throws: SkillMetricsError.self) { try SchemaRepair(store: database.store).run() }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("the schema differs from the one its migrations create: table skill_key_count is missing (a missing or changed table is not restored by `rebuild`: restore a backup"), "\(message)")
+        #expect(!message.contains("trigger"), "only the tables are named: \(message)")
+        #expect(try Self.differences(database.store) == before)
+    }
+
     @Test("a restore that fails names the object and changes nothing")
     func failedRestoreChangesNothing() throws {
         let database = try Self.populated()

@@ -56,7 +56,9 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
             let shown = differences.prefix(5).map(\.description).joined(separator: "; ")
             let more = differences.count > 5 ? "; and \(differences.count - 5) more" : ""
             let repairable = differences.allSatisfy { $0.kind != "table" && $0.problem != .unexpected }
-            let hint = repairable ? " (`skill-metrics rebuild --db \(path)` restores them from the migrations)" : ""
+            let tables = differences.contains { $0.kind == "table" && $0.problem != .unexpected }
+            let hint = repairable ? " (`skill-metrics rebuild --db \(path)` restores them from the migrations)"
+                : tables ? " (a missing or changed table is not restored by `rebuild`: restore a backup, see docs/operations.md)" : ""
             return "\(path): the schema differs from the one its migrations create: \(shown)\(more)\(hint)"
         case .schemaNeedsMigration(let path, let version, let latest):
             return "\(path): the schema is at version \(version), this build reads version \(latest); run `skill-metrics migrate --db \(path)` first (nothing was changed)"

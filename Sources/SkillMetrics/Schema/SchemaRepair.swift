@@ -6,9 +6,10 @@ import GRDB
 ///
 /// The expected objects are the ones ``SchemaConformance`` compares with: those of a fresh
 /// database migrated to the file's recorded version, re-created from their migration text.
-/// Tables are never touched (rows live there; a changed table is refused when a store opens
-/// for reading), and objects that no migration creates are left alone: both stay findings of
-/// `verify` and `health`. Everything runs in one write transaction, so a failure (a UNIQUE
+/// Tables are never touched (rows live there): a missing or changed one makes the repair throw
+/// ``SkillMetricsError/schemaMismatch(path:differences:)`` naming it before anything is
+/// restored. Objects that no migration creates are left alone and stay findings of `verify`
+/// and `health`. Everything runs in one write transaction, so a failure (a UNIQUE
 /// index that the rows no longer satisfy, say) restores nothing and names the object.
 ///
 /// A projection trigger that was missing let events in without updating the projections: run
@@ -29,6 +30,10 @@ public struct SchemaRepair: Sendable {
         return try store.write { db in
             var restored: [SchemaDifference] = []
             // Dropping a changed view drops the triggers on it too: a second pass restores them.
+            // A missing or changed table is not repaired, and the objects on it cannot be:
+            // refused before anything is touched, naming the tables.
+            let tables = try conformance.differences(db).filter { $0.kind == "table" && $0.problem != .unexpected }
+            if !tables.isEmpty { throw SkillMetricsError.schemaMismatch(path: store.path, differences: tables) }
             for _ in 0..<3 {
                 let repairable = try conformance.differences(db).filter { difference in
                     difference.kind != "table" && difference.problem != .unexpected
