@@ -30,10 +30,12 @@ public struct JSONLAppender: Sendable {
         // repeated with other content is refused before anything is written.
         var seen: [ExactText: (line: Int, fingerprint: [UInt8])] = [:]  // ids are the same only when their bytes are
         try store.read { db in
+            // An empty log (on this snapshot) holds no id to compare with: no lookup per line.
+            let logIsEmpty = try SkillMetricsStore.maxSeq(db) == 0
             try reader.forEachLine { number, bytes in
                 guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
                 let event = try decodeLine(decoder, bytes, file: name, line: number)
-                if let existing = try EventLog.fetch(id: event.id, in: db) {
+                if !logIsEmpty, let existing = try EventLog.fetch(id: event.id, in: db) {
                     let differences = EventLog.contentDifferences(existing.event, event)
                     if !differences.isEmpty {
                         throw SkillMetricsError.invalidInput(
@@ -63,8 +65,9 @@ public struct JSONLAppender: Sendable {
             guard !events.isEmpty else { return }
             do {
                 let result = try store.write { db in
+                    // JSONLEventDecoder validated every event (its errors name the line).
                     try EventLog.appendBatch(
-                        events.lazy.map(\.1), in: db, validated: false,
+                        events.lazy.map(\.1), in: db, validated: true,
                         locate: { "\(name):\(events[$0].0)" })
                 }
                 total.add(result)
