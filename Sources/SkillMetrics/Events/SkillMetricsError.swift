@@ -55,10 +55,8 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
         case .schemaMismatch(let path, let differences):
             let shown = differences.prefix(5).map(\.description).joined(separator: "; ")
             let more = differences.count > 5 ? "; and \(differences.count - 5) more" : ""
-            let repairable = differences.allSatisfy { $0.kind != "table" && $0.problem != .unexpected }
-            let tables = differences.contains { $0.kind == "table" && $0.problem != .unexpected }
-            let hint = repairable ? " (`skill-metrics rebuild --db \(path)` restores them from the migrations)"
-                : tables ? " (a missing or changed table is not restored by `rebuild`: restore a backup, see docs/operations.md)" : ""
+            let hint = differences.allSatisfy(\.isRestorable) ? " (`skill-metrics rebuild --db \(path)` restores them from the migrations)"
+                : differences.contains(where: \.isTableLoss) ? " (a missing or changed table is not restored by `rebuild`: restore a backup, see docs/operations.md)" : ""
             return "\(path): the schema differs from the one its migrations create: \(shown)\(more)\(hint)"
         case .schemaNeedsMigration(let path, let version, let latest):
             return "\(path): the schema is at version \(version), this build reads version \(latest); run `skill-metrics migrate --db \(path)` first (nothing was changed)"

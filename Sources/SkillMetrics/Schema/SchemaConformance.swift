@@ -93,13 +93,13 @@ public struct SchemaConformance: Sendable {
         }
     }
 
+    /// The `sqlite_master` condition that leaves SQLite's own `sqlite_*` objects out.
+    private static let ownObjects = #"name NOT LIKE 'sqlite\_%' ESCAPE '\'"#
+
     /// The objects of `sqlite_master` (SQLite's own `sqlite_*` objects left out), by "kind name".
     static func objects(_ db: Database) throws -> [String: SchemaObject] {
         var result: [String: SchemaObject] = [:]
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT type, name, tbl_name, sql FROM sqlite_master
-            WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-            """)
+        let rows = try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE \(ownObjects)")
         for row in rows {
             let stored = StoredRow(row, table: "sqlite_master")
             let kind: String = try stored.decode(atIndex: 0)
@@ -165,17 +165,22 @@ public struct SchemaConformance: Sendable {
     /// the migrations wrote it.
     func expectedStatements(version: Int) throws -> [(kind: String, name: String, sql: String)] {
         guard version > 0 else { return [] }
-        let queue = try DatabaseQueue()
-        try runner.migrate(queue, upTo: version)
-        return try queue.read { db in
+        return try migratedInMemory(version: version).read { db in
             try Row.fetchAll(db, sql: """
                 SELECT type, name, sql FROM sqlite_master
-                WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL ORDER BY rowid
+                WHERE \(Self.ownObjects) AND sql IS NOT NULL ORDER BY rowid
                 """).map { row in
                 let stored = StoredRow(row, table: "sqlite_master")
                 return (try stored.decode(atIndex: 0), try stored.decode(atIndex: 1), try stored.decode(atIndex: 2))
             }
         }
+    }
+
+    /// A fresh in-memory database migrated to `version`: the expected schema.
+    private func migratedInMemory(version: Int) throws -> DatabaseQueue {
+        let queue = try DatabaseQueue()
+        try runner.migrate(queue, upTo: version)
+        return queue
     }
 
     /// The objects a fresh database migrated to `version` has.
@@ -187,9 +192,7 @@ public struct SchemaConformance: Sendable {
         if version == 0 {
             objects = [:]
         } else {
-            let queue = try DatabaseQueue()
-            try runner.migrate(queue, upTo: version)
-            objects = try queue.read { db in try Self.objects(db) }
+            objects = try migratedInMemory(version: version).read { db in try Self.objects(db) }
         }
         Self.expectedCache.withLock { $0[key] = objects }
         return objects
@@ -204,9 +207,7 @@ public struct SchemaConformance: Sendable {
             return "its definition is not the one the migrations create"
         }
         let haveColumns = try Self.columns(of: have.name, in: db)
-        let queue = try DatabaseQueue()
-        try runner.migrate(queue, upTo: version)
-        let wantColumns = try queue.read { db in try Self.columns(of: want.name, in: db) }
+        let wantColumns = try migratedInMemory(version: version).read { db in try Self.columns(of: want.name, in: db) }
         var notes: [String] = []
         for (name, declaration) in wantColumns {
             guard let other = haveColumns.first(where: { $0.name == name }) else {

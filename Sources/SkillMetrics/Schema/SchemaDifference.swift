@@ -22,6 +22,14 @@ public struct SchemaDifference: Sendable, Equatable, CustomStringConvertible {
         self.problem = problem
     }
 
+    /// An index, trigger or view that the migrations create and the file lacks or holds
+    /// otherwise: what ``SchemaRepair`` re-creates.
+    public var isRestorable: Bool { kind != "table" && problem != .unexpected }
+
+    /// A table that the migrations create and the file lacks or holds otherwise: rows live
+    /// there, so only a backup restores it.
+    public var isTableLoss: Bool { kind == "table" && problem != .unexpected }
+
     public var description: String {
         switch problem {
         case .missing: "\(kind) \(name) is missing"

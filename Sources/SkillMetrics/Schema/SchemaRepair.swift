@@ -28,22 +28,21 @@ public struct SchemaRepair: Sendable {
     public func run() throws -> [SchemaDifference] {
         let conformance = SchemaConformance(runner: store.migrationRunner)
         return try store.write { db in
-            var restored: [SchemaDifference] = []
-            // Dropping a changed view drops the triggers on it too: a second pass restores them.
+            var differences = try conformance.differences(db)
             // A missing or changed table is not repaired, and the objects on it cannot be:
             // refused before anything is touched, naming the tables.
-            let tables = try conformance.differences(db).filter { $0.kind == "table" && $0.problem != .unexpected }
+            let tables = differences.filter(\.isTableLoss)
             if !tables.isEmpty { throw SkillMetricsError.schemaMismatch(path: store.path, differences: tables) }
+            let statements = try conformance.expectedStatements(version: try store.migrationRunner.currentVersion(db))
+            var restored: [SchemaDifference] = []
+            // Dropping a changed view drops the triggers on it too: a second pass restores them.
             for _ in 0..<3 {
-                let repairable = try conformance.differences(db).filter { difference in
-                    difference.kind != "table" && difference.problem != .unexpected
-                }
-                if repairable.isEmpty { break }
-                let wanted = Set(repairable.map { "\($0.kind) \($0.name)" })
-                for difference in repairable where difference.problem != .missing {
+                let restorable = differences.filter(\.isRestorable)
+                if restorable.isEmpty { break }
+                let wanted = Set(restorable.map { "\($0.kind) \($0.name)" })
+                for difference in restorable where difference.problem != .missing {
                     try db.execute(sql: "DROP \(difference.kind.uppercased()) IF EXISTS \(difference.name.quotedDatabaseIdentifier)")
                 }
-                let statements = try conformance.expectedStatements(version: try store.migrationRunner.currentVersion(db))
                 for statement in statements where wanted.contains("\(statement.kind) \(statement.name)") {
                     do {
                         try db.execute(sql: statement.sql)
@@ -53,7 +52,8 @@ public struct SchemaRepair: Sendable {
                             message: error.message ?? "\(error)")
                     }
                 }
-                restored += repairable
+                restored += restorable
+                differences = try conformance.differences(db)
             }
             return restored
         }
