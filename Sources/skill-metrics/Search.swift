@@ -6,8 +6,9 @@ struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find (skill, workflow path) pairs whose skill name or path contains every word of TEXT.",
         discussion: HelpText.reflow("""
-            Words match as literal, case-insensitive substrings (FTS5 trigram index); any text is
-            safe, quotes and operators included. Shows invocations and the average duration.
+            Words match as literal, case-insensitive substrings (an FTS5 trigram index, built in
+            memory from the skill_workflow_path projection for the search); any text is safe,
+            quotes and operators included. Shows invocations and the average duration.
             """))
 
     @OptionGroup var store: StoreOptions

@@ -35,7 +35,7 @@ struct SchemaV9Tests {
         let v8Rows = try SchemaV5Tests.projections(store)
         let v8Totals = try SchemaV8Tests.totals(store)
 
-        #expect(try store.migrate() == [9])
+        #expect(try store.migrate(upTo: 9) == [9])
         #expect(try Self.events(store) == v8Events)
         #expect(try Self.sequence(store) == v8Sequence)
         #expect(try SchemaV5Tests.projections(store) == v8Rows)
@@ -86,7 +86,7 @@ struct SchemaV9Tests {
         let directory = TemporaryDirectory()
         let store = try SchemaV5Tests.unmigratedStore(directory)
         try store.migrate(upTo: 8)
-        #expect(try store.migrate() == [9])
+        #expect(try store.migrate(upTo: 9) == [9])
         #expect(try Self.sequence(store) == nil)
         #expect(try store.undoMigrations(to: 8) == [9])
         #expect(try Self.sequence(store) == nil)

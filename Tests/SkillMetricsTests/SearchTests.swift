@@ -62,45 +62,4 @@ import Testing
         #expect(lonely.count == 1)
         #expect(lonely.first?.workflowPath == nil)
     }
-
-    @Test("rebuild keeps a search index that matches its rows and re-indexes one that does not")
-    func rebuildRepairsTheSearchIndex() throws {
-        let database = try TestDatabase()
-        let start = ts("2026-01-01T00:00:00Z")
-        try database.store.append([
-            SkillInvocation(id: "1", skillName: "release", invokedAt: start, workflowPath: "deploy production", completed: true, durationSeconds: 2),
-            SkillInvocation(id: "2", skillName: "release", invokedAt: start, workflowPath: "deploy staging", completed: true, durationSeconds: 1),
-            SkillInvocation(id: "3", skillName: "lint", invokedAt: start, workflowPath: "fast staging", completed: false),
-        ])
-        let queries = SkillMetricsQueries(store: database.store)
-        func found(_ word: String) throws -> [[String]] {
-            try queries.searchWorkflowPaths(word).map { [$0.skillName, $0.workflowPath ?? ""] }.sorted { $0.joined() < $1.joined() }
-        }
-        func indexMatchesRows() throws {
-            try database.store.write { db in
-                try db.execute(sql: "INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts, rank) VALUES ('integrity-check', 1)")
-            }
-        }
-        let staging = [["lint", "fast staging"], ["release", "deploy staging"]]
-        #expect(try found("staging") == staging)
-        _ = try database.store.rebuild()
-        #expect(try found("staging") == staging)
-        try indexMatchesRows()
-
-        // One pair's entry taken out of the index, another one's words indexed for a stranger row.
-        try database.store.write { db in
-            try db.execute(sql: """
-                INSERT INTO skill_workflow_path_fts (skill_workflow_path_fts, rowid, skill_name, workflow_path)
-                SELECT 'delete', id, skill_name, workflow_path FROM skill_workflow_path WHERE workflow_path = 'deploy staging'
-                """)
-            try db.execute(sql: "INSERT INTO skill_workflow_path_fts (rowid, skill_name, workflow_path) VALUES (999, 'ghost', 'staging ghost')")
-        }
-        #expect(try found("staging") == [["lint", "fast staging"]])
-        #expect(throws: DatabaseError.self) { try indexMatchesRows() }
-        _ = try database.store.rebuild()
-        #expect(try found("staging") == staging)
-        #expect(try found("ghost").isEmpty)
-        try indexMatchesRows()
-        #expect(try database.store.verify().isConsistent)
-    }
 }

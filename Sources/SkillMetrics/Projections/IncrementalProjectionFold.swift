@@ -368,7 +368,8 @@ struct IncrementalProjectionFold {
         }
         try writeKeys(db)
         try Self.writePairs(sessions, sessionsOrder, Self.sessionTable, db)
-        // Last: its new rows write the FTS5 index, which every later statement would flush.
+        // Last: on schemas V5–V9 its new rows write the FTS5 index, which every later statement
+        // would flush.
         try Self.writePairs(paths, pathsOrder, Self.pathTable, db)
     }
 
@@ -448,7 +449,7 @@ struct IncrementalProjectionFold {
         })
 
     /// `skill_workflow_path`: see ``writePairs(_:_:_:_:)``; a new pair's id is the seq of its
-    /// first event, and its INSERT trigger writes the FTS row.
+    /// first event (on schemas V5–V9 its INSERT trigger writes the FTS row).
     private static let pathTable = PairTable(
         name: "skill_workflow_path", keys: ("skill_name", "workflow_path"),
         assignments: ["invocation_count = invocation_count + ?3", "completed_count = completed_count + ?4"],

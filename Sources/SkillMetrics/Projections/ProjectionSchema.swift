@@ -7,20 +7,25 @@ struct ProjectionSchema: Sendable, Equatable {
     var hasPercentiles: Bool
     /// Schema V5: `skill_totals` and `skill_key_count` hold the projection, `skill_metrics` is a view.
     var hasKeyCountRows: Bool
-    /// Schema V2 and later: the search table `skill_workflow_path` (and its FTS index).
+    /// Schema V2 and later: the search table `skill_workflow_path`.
     var hasWorkflowPaths: Bool
-    /// Schema V5: a trigger on `skill_workflow_path` writes the FTS row of each new pair.
+    /// Schemas V2–V9: the stored FTS5 index of `skill_workflow_path` (V10 builds it in memory
+    /// per search instead).
+    var hasStoredSearchIndex: Bool
+    /// Schemas V5–V9: a trigger on `skill_workflow_path` writes the FTS row of each new pair.
     var indexesWorkflowPathsOnInsert: Bool
 
     static func of(_ db: Database) throws -> ProjectionSchema {
         let names = Set(try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master
-            WHERE name IN ('skill_totals', 'skill_key_count', 'skill_workflow_path', 'skill_workflow_path_index')
+            WHERE name IN ('skill_totals', 'skill_key_count', 'skill_workflow_path', 'skill_workflow_path_fts',
+                           'skill_workflow_path_index')
             """))
         return ProjectionSchema(
             hasPercentiles: try ProjectionSet.hasPercentileColumns(db),
             hasKeyCountRows: names.contains("skill_totals") && names.contains("skill_key_count"),
             hasWorkflowPaths: names.contains("skill_workflow_path"),
+            hasStoredSearchIndex: names.contains("skill_workflow_path_fts"),
             indexesWorkflowPathsOnInsert: names.contains("skill_workflow_path_index"))
     }
 }

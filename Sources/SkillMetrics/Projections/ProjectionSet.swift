@@ -180,11 +180,12 @@ public struct ProjectionSet: Sendable {
 
     /// Replaces the stored projections with these rows (inside the caller's transaction): the
     /// tables of the database's schema (V5: `skill_totals`, `skill_key_count`; earlier: the
-    /// `skill_metrics` table), `session_skill`, and the search table with its FTS index.
+    /// `skill_metrics` table), `session_skill`, and the search table (with its stored FTS index
+    /// on schemas V2–V9).
     ///
-    /// Each table's rows go through one prepared INSERT, bound column by column. The search
-    /// table's FTS index is brought in line once at the end (``reindexSearch(_:checkingFirst:)``):
-    /// a trigger that indexes each new pair on insert (schema V5) is suspended meanwhile and
+    /// Each table's rows go through one prepared INSERT, bound column by column. A stored FTS
+    /// index (V2–V9) is brought in line once at the end (``reindexSearch(_:checkingFirst:)``):
+    /// a trigger that indexes each new pair on insert (schemas V5–V9) is suspended meanwhile and
     /// re-created from its own `sqlite_master` text, all in the caller's transaction (one FTS5
     /// insert per row costs a segment flush at every statement's savepoint).
     ///
@@ -241,11 +242,11 @@ public struct ProjectionSet: Sendable {
     }
 
     /// The `skill_workflow_path` part of ``write(to:keepingIdenticalTables:storedSessionRowsIdentical:withPercentiles:)``
-    /// (schema V5 and later): the rows and their FTS index.
+    /// (schema V5 and later): the rows, and on V5–V9 their stored FTS index.
     private func writeWorkflowPaths(to db: Database, schema: ProjectionSchema, keepingIdenticalTables: Bool) throws {
         if try keepingIdenticalTables && ProjectionComparison.storedWorkflowPaths(equal: self, db) {
             // The rows are right; their FTS index is checked as after a rewrite of the same rows.
-            try Self.reindexSearch(db, checkingFirst: true)
+            if schema.hasStoredSearchIndex { try Self.reindexSearch(db, checkingFirst: true) }
         } else {
             let indexTrigger = schema.indexesWorkflowPathsOnInsert
                 ? try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'skill_workflow_path_index'")
@@ -256,7 +257,7 @@ public struct ProjectionSet: Sendable {
             let hadRows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM skill_workflow_path)") ?? false
             try db.execute(sql: "DELETE FROM skill_workflow_path")
             try RowInserter.insertAll(workflowPaths.rows.lazy.map(\.databaseValues), into: "skill_workflow_path", db)
-            try Self.reindexSearch(db, checkingFirst: hadRows)
+            if schema.hasStoredSearchIndex { try Self.reindexSearch(db, checkingFirst: hadRows) }
             if let indexTrigger { try db.execute(sql: indexTrigger) }
         }
     }

@@ -89,58 +89,26 @@ public struct SkillMetricsQueries: Sendable {
         }
     }
 
-    /// Full-text search over skill names and workflow paths (FTS5, schema V2).
+    /// Full-text search over skill names and workflow paths.
     ///
     /// Every whitespace-separated word of `text` must occur (case-insensitively) in the skill
     /// name or the workflow path. Words are matched as literal substrings: quotes, operators,
     /// brackets and non-ASCII text never cause a syntax error. Words of three or more
-    /// characters use the trigram index; shorter ones are checked directly. Returns the
-    /// matching (skill, path) pairs, most invoked first; an empty query matches nothing.
+    /// characters go through an FTS5 trigram index, built in memory from the
+    /// `skill_workflow_path` rows for this search (`WorkflowPathSearch`: one row per distinct
+    /// pair, so its cost follows the vocabulary, not the log); shorter ones are checked
+    /// directly. Returns the matching (skill, path) pairs, most invoked first; an empty query
+    /// matches nothing.
     public func searchWorkflowPaths(_ text: String, limit: Int = 100) throws -> [WorkflowPathMatch] {
-        let words = text.split(whereSeparator: { $0.isWhitespace || $0 == "\u{0}" }).map(String.init)
-        guard !words.isEmpty, limit > 0 else { return [] }
-        let indexed = words.filter { $0.unicodeScalars.count >= 3 }
-        let short = words.filter { $0.unicodeScalars.count < 3 }
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if !indexed.isEmpty {
-            conditions.append("p.id IN (SELECT rowid FROM skill_workflow_path_fts WHERE skill_workflow_path_fts MATCH ?)")
-            arguments += [Self.ftsQuery(indexed)]
-        }
-        for word in short {
-            conditions.append("(instr(lower(p.skill_name), lower(?)) > 0 OR instr(lower(p.workflow_path), lower(?)) > 0)")
-            arguments += [word, word]
-        }
-        arguments += [limit]
-        let sql = """
-            SELECT p.skill_name, p.workflow_path, p.invocation_count, p.completed_count, p.total_duration_seconds
-            FROM skill_workflow_path AS p
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY p.invocation_count DESC, p.id
-            LIMIT ?
-            """
+        guard let search = WorkflowPathSearch(text: text, limit: limit) else { return [] }
         return try store.timed("searchWorkflowPaths(_:)") {
             try store.read { db in
                 guard try db.tableExists("skill_workflow_path") else {
                     throw SkillMetricsError.database(
                         operation: "searching", message: "the database is at schema version 1; run `skill-metrics migrate`")
                 }
-                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                    let path = try row.decode(String.self, atIndex: 1)
-                    let completed = try row.decode(Int.self, atIndex: 3)
-                    let total = try row.decode(Double.self, atIndex: 4)
-                    return WorkflowPathMatch(
-                        skillName: try row.decode(String.self, atIndex: 0), workflowPath: path.isEmpty ? nil : path,
-                        invocationCount: try row.decode(Int.self, atIndex: 2), completedCount: completed,
-                        avgDurationSeconds: completed == 0 ? 0.0 : total / Double(completed))
-                }
+                return try search.run(in: db)
             }
         }
-    }
-
-    /// An FTS5 query that matches every word literally: each word an FTS5 string (`"…"`, with
-    /// `"` doubled), joined by AND.
-    static func ftsQuery(_ words: [String]) -> String {
-        words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
     }
 }
