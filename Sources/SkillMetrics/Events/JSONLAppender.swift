@@ -7,6 +7,8 @@ import GRDB
 /// Works in two passes so that bad input changes nothing: the first pass decodes and
 /// validates every line and checks each id against the log (an id stored with other content
 /// is a conflict), the second appends in batches of ``batchSize``, one transaction each.
+/// The first pass keeps the decoded events of a file of at most ``keptEventLimit`` events for
+/// the second; a longer file is read and decoded again, so memory stays bounded.
 /// Blank lines are skipped. Errors name the file and line.
 public struct JSONLAppender: Sendable {
     public let store: SkillMetricsStore
@@ -17,6 +19,11 @@ public struct JSONLAppender: Sendable {
         self.store = store
         self.batchSize = max(1, batchSize)
     }
+
+    /// Most decoded events the first pass keeps for the second (a few hundred bytes each);
+    /// a file with more is read and decoded again by the second pass. Either way the same
+    /// events are appended in the same batches.
+    public var keptEventLimit = 100_000
 
     /// Validates and appends the file at `path`; `displayName` is used in messages.
     public func append(
@@ -29,6 +36,8 @@ public struct JSONLAppender: Sendable {
         // id → (line, content fingerprint) of the events seen so far in this file, so that an id
         // repeated with other content is refused before anything is written.
         var seen: [ExactText: (line: Int, fingerprint: [UInt8])] = [:]  // ids are the same only when their bytes are
+        // The decoded events with their line numbers, for pass 2, while there are few enough.
+        var kept: [(Int, SkillInvocation)]? = []
         try store.read { db in
             // An empty log (on this snapshot) holds no id to compare with: no lookup per line.
             let logIsEmpty = try SkillMetricsStore.maxSeq(db) == 0
@@ -53,6 +62,13 @@ public struct JSONLAppender: Sendable {
                 } else {
                     seen[ExactText(event.id)] = (number, fingerprint)
                 }
+                if kept != nil {
+                    if kept?.count ?? 0 < keptEventLimit {
+                        kept?.append((number, event))
+                    } else {
+                        kept = nil
+                    }
+                }
                 return true
             }
         }
@@ -76,6 +92,14 @@ public struct JSONLAppender: Sendable {
                 throw BatchAppendFailure(committed: total, underlying: error)
             }
             events.removeAll(keepingCapacity: true)
+        }
+        if let kept {
+            for entry in kept {
+                events.append(entry)
+                if events.count >= batchSize { try flush() }
+            }
+            try flush()
+            return total
         }
         try reader.forEachLine { number, bytes in
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
