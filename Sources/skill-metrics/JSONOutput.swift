@@ -322,19 +322,17 @@ struct RebuildOutput: JSONOutput {
     var result: SkillMetricsStore.RebuildResult
     var restored: [SchemaDifference]
 
+    /// The rebuild's own fields, then `schema_restored`.
     var jsonOutput: JSONValue {
-        .object(JSONObject([
-            ("events", .int(result.events)),
-            ("skills", .int(result.skills)),
-            ("session_skills", .int(result.sessionSkills)),
-            ("schema_restored", .array(restored.map { difference in
-                .object(JSONObject([
-                    ("kind", .string(difference.kind)),
-                    ("name", .string(difference.name)),
-                    ("finding", .string(difference.description)),
-                ]))
-            })),
-        ]))
+        guard case .object(var object) = result.jsonOutput else { return result.jsonOutput }
+        object.append("schema_restored", .array(restored.map { difference in
+            .object(JSONObject([
+                ("kind", .string(difference.kind)),
+                ("name", .string(difference.name)),
+                ("finding", .string(difference.description)),
+            ]))
+        }))
+        return .object(object)
     }
 }
 

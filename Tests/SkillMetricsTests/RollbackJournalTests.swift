@@ -57,7 +57,7 @@ struct RollbackJournalTests {
             try database.store.writeWithoutTransactionForLoad { db in
                 try db.inTransaction(.immediate) {
                     #expect(try Self.journalMode(db) == "delete")
-                    try SkillMetricsStore.appendValidated([SkillInvocation(
+                    _ = try SkillMetricsStore.appendValidated([SkillInvocation(
                         id: "e1", skillName: "s", invokedAt: ts("2030-01-01T00:00:00Z"), durationSeconds: 1, sessionID: "x")], in: db)
                     throw Refused()
                 }

@@ -123,14 +123,7 @@ struct SchemaV10Tests {
             .replacingOccurrences(of: "FROM p\n", with: "FROM skill_workflow_path AS p\n")
         #expect(stored != sql)
         return try store.read { db in
-            try Row.fetchAll(db, sql: stored, arguments: arguments).map { row in
-                let path = try row.decode(String.self, atIndex: 1)
-                let completed = try row.decode(Int.self, atIndex: 3)
-                return WorkflowPathMatch(
-                    skillName: try row.decode(String.self, atIndex: 0), workflowPath: path.isEmpty ? nil : path,
-                    invocationCount: try row.decode(Int.self, atIndex: 2), completedCount: completed,
-                    avgDurationSeconds: completed == 0 ? 0.0 : try row.decode(Double.self, atIndex: 4) / Double(completed))
-            }
+            try Row.fetchAll(db, sql: stored, arguments: arguments).map(WorkflowPathSearch.match)
         }
     }
 

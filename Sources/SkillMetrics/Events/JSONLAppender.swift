@@ -62,12 +62,8 @@ public struct JSONLAppender: Sendable {
                 } else {
                     seen[ExactText(event.id)] = (number, fingerprint)
                 }
-                if kept != nil {
-                    if kept?.count ?? 0 < keptEventLimit {
-                        kept?.append((number, event))
-                    } else {
-                        kept = nil
-                    }
+                if let count = kept?.count {
+                    if count < keptEventLimit { kept?.append((number, event)) } else { kept = nil }
                 }
                 return true
             }
@@ -98,21 +94,20 @@ public struct JSONLAppender: Sendable {
                 events.append(entry)
                 if events.count >= batchSize { try flush() }
             }
-            try flush()
-            return total
-        }
-        try reader.forEachLine { number, bytes in
-            guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
-            do {
-                events.append((number, try decodeLine(decoder, bytes, file: name, line: number)))
-                if events.count >= batchSize { try flush() }
-            } catch {
-                batchError = error
-                return false
+        } else {
+            try reader.forEachLine { number, bytes in
+                guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
+                do {
+                    events.append((number, try decodeLine(decoder, bytes, file: name, line: number)))
+                    if events.count >= batchSize { try flush() }
+                } catch {
+                    batchError = error
+                    return false
+                }
+                return true
             }
-            return true
+            if let batchError { throw batchError }
         }
-        if let batchError { throw batchError }
         try flush()
         return total
     }

@@ -12,8 +12,11 @@ import GRDB
 /// not by the number of events — into an in-memory database, builds the index there and runs
 /// the query there. The store's connection is only read.
 struct WorkflowPathSearch: Sendable {
-    /// The words of the query (split on whitespace and U+0000), none empty.
-    let words: [String]
+    /// The words of the query (split on whitespace and U+0000) the trigram index can match:
+    /// three or more Unicode scalars.
+    let indexedWords: [String]
+    /// The words too short for a trigram, matched directly.
+    let shortWords: [String]
     /// At most this many pairs, most invoked first.
     let limit: Int
 
@@ -21,15 +24,10 @@ struct WorkflowPathSearch: Sendable {
     init?(text: String, limit: Int) {
         let words = text.split(whereSeparator: { $0.isWhitespace || $0 == "\u{0}" }).map(String.init)
         guard !words.isEmpty, limit > 0 else { return nil }
-        self.words = words
+        indexedWords = words.filter { $0.unicodeScalars.count >= 3 }
+        shortWords = words.filter { $0.unicodeScalars.count < 3 }
         self.limit = limit
     }
-
-    /// Words the trigram index can match (three or more Unicode scalars).
-    var indexedWords: [String] { words.filter { $0.unicodeScalars.count >= 3 } }
-
-    /// Words too short for a trigram, matched directly.
-    var shortWords: [String] { words.filter { $0.unicodeScalars.count < 3 } }
 
     /// The matching pairs of the `skill_workflow_path` rows `db` holds.
     func run(in db: Database) throws -> [WorkflowPathMatch] {
@@ -55,16 +53,20 @@ struct WorkflowPathSearch: Sendable {
                 try search.execute(sql: "INSERT INTO p_fts (p_fts) VALUES ('rebuild')")
             }
             let (sql, arguments) = query()
-            return try Row.fetchAll(search, sql: sql, arguments: arguments).map { row in
-                let path = try row.decode(String.self, atIndex: 1)
-                let completed = try row.decode(Int.self, atIndex: 3)
-                let total = try row.decode(Double.self, atIndex: 4)
-                return WorkflowPathMatch(
-                    skillName: try row.decode(String.self, atIndex: 0), workflowPath: path.isEmpty ? nil : path,
-                    invocationCount: try row.decode(Int.self, atIndex: 2), completedCount: completed,
-                    avgDurationSeconds: completed == 0 ? 0.0 : total / Double(completed))
-            }
+            return try Row.fetchAll(search, sql: sql, arguments: arguments).map(Self.match)
         }
+    }
+
+    /// One row of ``query()``'s columns (skill, path, invocations, completed, total duration)
+    /// as a match: '' is no path, the average is over the completed invocations.
+    static func match(_ row: Row) throws -> WorkflowPathMatch {
+        let path = try row.decode(String.self, atIndex: 1)
+        let completed = try row.decode(Int.self, atIndex: 3)
+        let total = try row.decode(Double.self, atIndex: 4)
+        return WorkflowPathMatch(
+            skillName: try row.decode(String.self, atIndex: 0), workflowPath: path.isEmpty ? nil : path,
+            invocationCount: try row.decode(Int.self, atIndex: 2), completedCount: completed,
+            avgDurationSeconds: completed == 0 ? 0.0 : total / Double(completed))
     }
 
     /// The query over the in-memory copy: each indexed word through the trigram index, each
@@ -72,10 +74,9 @@ struct WorkflowPathSearch: Sendable {
     func query() -> (sql: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        let indexed = indexedWords
-        if !indexed.isEmpty {
+        if !indexedWords.isEmpty {
             conditions.append("p.id IN (SELECT rowid FROM p_fts WHERE p_fts MATCH ?)")
-            arguments += [Self.ftsQuery(indexed)]
+            arguments += [Self.ftsQuery(indexedWords)]
         }
         for word in shortWords {
             conditions.append("(instr(lower(p.skill_name), lower(?)) > 0 OR instr(lower(p.workflow_path), lower(?)) > 0)")
