@@ -60,7 +60,9 @@ final class PostgresBenchCluster {
         _ = try? Self.shell("\(asOwner)'\(binaries)/pg_ctl' -D '\(directory)/data' -m fast -w stop >/dev/null 2>&1; rm -rf '\(directory)'")
     }
 
-    /// Runs a bash script; its output goes to files (a server it starts may keep pipes open).
+    /// Runs a bash script; its output goes to files (a server it starts may keep pipes open), and
+    /// it first closes every descriptor above 2 it inherited (Foundation's pipes are not
+    /// close-on-exec; the server would hold them open for good).
     @discardableResult
     static func shell(_ script: String) throws -> String {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-sh-\(UUID().uuidString)")
@@ -75,7 +77,8 @@ final class PostgresBenchCluster {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let arguments = ["/bin/bash", "-c", script]
+        let closeInherited = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done"#
+        let arguments = ["/bin/bash", "-c", closeInherited + "\n" + script]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0

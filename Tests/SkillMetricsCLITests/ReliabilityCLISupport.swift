@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// The `sqlite3` shell (another client of the same file, as an operator would), through the
 /// target's one runner of outside programs (``Tool``), failing loudly.
@@ -116,10 +117,15 @@ final class RunningCLI: @unchecked Sendable {
     }
 
     /// Waits for the process and its output; returns the exit status (or the signal number).
+    ///
+    /// The output is read to its end, which another process holding the pipe could delay for
+    /// good: after two minutes the test fails instead of hanging the run.
     @discardableResult
     func wait() -> Int32 {
         process.waitUntilExit()
-        done.wait()
+        if done.wait(timeout: .now() + 120) == .timedOut {
+            Issue.record("the output pipes of `\(process.arguments?.joined(separator: " ") ?? "")` stayed open 120 s after it exited: another process holds them")
+        }
         return process.terminationStatus
     }
 

@@ -121,8 +121,16 @@ final class PostgresTestServer: Sendable {
         String(url.split(separator: "/").last ?? "")
     }
 
+    /// Closes every descriptor above 2 that bash inherited. posix_spawn passes the test process's
+    /// open descriptors on, and Foundation's `Pipe` does not set close-on-exec: a server or the
+    /// watchdog started here would hold the write end of another test's pipe for good, and that
+    /// test's read to the end (`RunningCLI.wait()`) would never return.
+    static let closeInheritedDescriptors =
+        #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done"#
+
     /// Runs a bash script; output goes through files, never pipes (a server started by the
-    /// script could keep a pipe open and the read would never end).
+    /// script could keep a pipe open and the read would never end), and the script starts
+    /// with no descriptor but 0, 1 and 2 (see ``closeInheritedDescriptors``).
     @discardableResult
     static func shell(_ script: String) throws -> String {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("skill-metrics-sh-\(UUID().uuidString)")
@@ -142,7 +150,7 @@ final class PostgresTestServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outURL.path, O_WRONLY | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errURL.path, O_WRONLY | O_TRUNC, 0o600)
-        let arguments = ["/bin/bash", "-c", script]
+        let arguments = ["/bin/bash", "-c", closeInheritedDescriptors + "\n" + script]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
