@@ -43,7 +43,7 @@ struct SchemaV10Tests {
         let v9Totals = try Self.totals(store)
         #expect(try store.read { db in try db.tableExists("skill_workflow_path_fts") })
 
-        #expect(try store.migrate() == [10])
+        #expect(try store.migrate(upTo: 10) == [10])
         #expect(try Self.projections(store) == v9Rows)
         #expect(try Self.totals(store) == v9Totals)
         #expect(try store.read { db in try db.tableExists("skill_workflow_path_fts") } == false)
@@ -74,7 +74,7 @@ struct SchemaV10Tests {
         let directory = TemporaryDirectory()
         let events = try SchemaV5Tests.events(shape, 1_500, seed: 47)
         let store = try SchemaV5Tests.unmigratedStore(directory)
-        #expect(try store.migrate().last == 10)
+        #expect(try store.migrate(upTo: 10).last == 10)
         let reference = try SchemaV5Tests.unmigratedStore(directory, "v9.db")
         try reference.migrate(upTo: 9)
         for target in [store, reference] {

@@ -88,13 +88,13 @@ struct SchemaV5Tests {
         #expect(try store.rebuild().events == 200_000)
         let v4Rows = try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder()
 
-        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10])
+        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10, 11])
         let migrated = try store.verify()
         #expect(migrated.events == 200_000)
         #expect(migrated.differences.isEmpty, "\(migrated.differences.prefix(3))")
         #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
 
-        #expect(try store.undoMigrations(to: 4) == [10, 9, 8, 7, 6, 5])
+        #expect(try store.undoMigrations(to: 4) == [11, 10, 9, 8, 7, 6, 5])
         let fresh = try Self.unmigratedStore(directory, "fresh.db")
         try fresh.migrate(upTo: 4)
         #expect(try Self.schema(store) == Self.schema(fresh))
@@ -113,7 +113,7 @@ struct SchemaV5Tests {
         try store.append(Array(events[..<1_000]))
         try store.append(Array(events[1_000..<2_000]))
         let v4Rows = try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder()
-        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10])
+        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10, 11])
         #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
         // 900 (incremental fold from the V4 cursors), then 100 one by one (triggers).
         try store.append(Array(events[2_000..<2_900]))
@@ -190,37 +190,40 @@ struct SchemaV5Tests {
 
     @Test("verify names the table, skill, field and key of a tampered count row")
     func verifyNamesTheKey() throws {
-        let database = try TestDatabase()
-        try database.store.append(SkillInvocation(
+        // Schemas V5–V10, where paths are count rows too (V11: SchemaV11Tests).
+        let directory = TemporaryDirectory()
+        let store = try Self.unmigratedStore(directory)
+        try store.migrate(upTo: 10)
+        try store.append(SkillInvocation(
             id: "a", skillName: "deploy", invokedAt: ts("2026-01-01T00:00:00Z"), workflowPath: "ci/release",
             completed: true, durationSeconds: 1.5, followUpActions: ["lint", "test"]))
-        try database.store.write { db in
+        try store.write { db in
             // An order-preserving change of a count row (the view shows nothing) and a search row.
             try db.execute(sql: "UPDATE skill_key_count SET first_index = 5 WHERE key = 'test'")
             try db.execute(sql: "UPDATE skill_workflow_path SET invocation_count = 3")
         }
-        #expect(try database.store.verify().differences.map(\.description) == [
+        #expect(try store.verify().differences.map(\.description) == [
             "skill_key_count \"deploy\" × \"follow_up_actions\" × \"test\": first_index: stored 5, recomputed 1",
             "skill_workflow_path \"deploy\" × \"ci/release\": invocation_count: stored 3, recomputed 1",
         ])
         // A count the view shows is reported once, as the legacy field of skill_metrics.
-        try database.store.write { db in
+        try store.write { db in
             try db.execute(sql: "UPDATE skill_key_count SET count = 7 WHERE key = 'lint'")
         }
-        let differences = try database.store.verify().differences
+        let differences = try store.verify().differences
         #expect(differences.first?.table == "skill_metrics")
         #expect(differences.first?.key == ["deploy"])
         #expect(differences.first?.field == "follow_up_actions")
         #expect(!differences.contains { $0.table == "skill_key_count" && $0.field == "count" })
         // The view's UPDATE goes through to the tables (as SQL that edited the V4 table expects).
-        try database.store.write { db in
+        try store.write { db in
             try db.execute(sql: "UPDATE skill_metrics SET avg_duration_seconds = 9.5, workflow_paths = '{\"x\":2,\"y\":1}'")
         }
-        #expect(try SkillMetricsQueries(store: database.store).metrics(for: "deploy")?.avgDurationSeconds == 9.5)
-        #expect(try SkillMetricsQueries(store: database.store).metrics(for: "deploy")?.workflowPaths.sqliteJSON == #"{"x":2,"y":1}"#)
-        try database.store.rebuild()
-        #expect(try database.store.verify().isConsistent)
-        #expect(try SkillMetricsQueries(store: database.store).metrics(for: "deploy")?.followUpActions.sqliteJSON == #"{"lint":1,"test":1}"#)
+        #expect(try SkillMetricsQueries(store: store).metrics(for: "deploy")?.avgDurationSeconds == 9.5)
+        #expect(try SkillMetricsQueries(store: store).metrics(for: "deploy")?.workflowPaths.sqliteJSON == #"{"x":2,"y":1}"#)
+        try store.rebuild()
+        #expect(try store.verify().isConsistent)
+        #expect(try SkillMetricsQueries(store: store).metrics(for: "deploy")?.followUpActions.sqliteJSON == #"{"lint":1,"test":1}"#)
     }
 
     @Test("a foreign file's NULL in a NOT NULL column is an error naming table, column and seq")

@@ -84,6 +84,13 @@ struct IncrementalProjectionFold {
         var totalFromZero: Double
     }
 
+    /// Schemas V5–V10: paths are count rows too (V11's view reads them from the path rows).
+    private let countsPathKeys: Bool
+
+    private init(_ db: Database) throws {
+        countsPathKeys = try ProjectionSchema.of(db).hasPathKeyCountRows
+    }
+
     private var keys: [KeyID: KeyDelta] = [:]
     private var keysOrder: [KeyID] = []
     private var sessions: [PairID: PairDelta] = [:]
@@ -97,7 +104,7 @@ struct IncrementalProjectionFold {
     /// Folds the events with seq > `after` into the stored projections (inside the caller's
     /// transaction, with the projection triggers suspended).
     static func run(_ db: Database, after: Int64) throws {
-        var fold = IncrementalProjectionFold()
+        var fold = try IncrementalProjectionFold(db)
         try ProjectionEvent.forEach(db, after: after) { event in
             try fold.apply(event, db)
         }
@@ -107,7 +114,7 @@ struct IncrementalProjectionFold {
     /// Folds `events` — just appended, in seq order, exactly as stored — into the stored
     /// projections (inside the caller's transaction, with the projection triggers suspended).
     static func run(_ db: Database, events: [ProjectionEvent]) throws {
-        var fold = IncrementalProjectionFold()
+        var fold = try IncrementalProjectionFold(db)
         for event in events {
             try fold.apply(event, db)
         }
@@ -117,7 +124,7 @@ struct IncrementalProjectionFold {
     private mutating func apply(_ event: ProjectionEvent, _ db: Database) throws {
         guard event.finished else { return }
         try applyTotals(event, db)
-        if let path = event.workflowPath, !path.isEmpty {
+        if countsPathKeys, let path = event.workflowPath, !path.isEmpty {
             count(KeyID(skill: event.skillName, field: .workflowPaths, key: path), event.seq, 0)
         }
         if let error = event.errorType, !error.isEmpty {

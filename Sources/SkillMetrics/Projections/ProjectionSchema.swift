@@ -14,6 +14,18 @@ struct ProjectionSchema: Sendable, Equatable {
     var hasStoredSearchIndex: Bool
     /// Schemas V5–V9: a trigger on `skill_workflow_path` writes the FTS row of each new pair.
     var indexesWorkflowPathsOnInsert: Bool
+    /// Schemas V5–V10: `skill_key_count` holds the `workflow_paths` keys too. From V11 the
+    /// `skill_metrics` view reads them from the `skill_workflow_path` rows (its text names that
+    /// table), and the count rows hold only `common_errors` and `follow_up_actions`.
+    var hasPathKeyCountRows: Bool
+
+    /// True when the `skill_metrics` view assembles `workflow_paths` from `skill_workflow_path`
+    /// (schema V11 and later).
+    private static func viewReadsPathRows(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT instr(sql, 'FROM skill_workflow_path') > 0 FROM sqlite_master WHERE type = 'view' AND name = 'skill_metrics'
+            """) ?? false
+    }
 
     static func of(_ db: Database) throws -> ProjectionSchema {
         let names = Set(try String.fetchAll(db, sql: """
@@ -21,11 +33,13 @@ struct ProjectionSchema: Sendable, Equatable {
             WHERE name IN ('skill_totals', 'skill_key_count', 'skill_workflow_path', 'skill_workflow_path_fts',
                            'skill_workflow_path_index')
             """))
+        let hasKeyCountRows = names.contains("skill_totals") && names.contains("skill_key_count")
         return ProjectionSchema(
             hasPercentiles: try ProjectionSet.hasPercentileColumns(db),
-            hasKeyCountRows: names.contains("skill_totals") && names.contains("skill_key_count"),
+            hasKeyCountRows: hasKeyCountRows,
             hasWorkflowPaths: names.contains("skill_workflow_path"),
             hasStoredSearchIndex: names.contains("skill_workflow_path_fts"),
-            indexesWorkflowPathsOnInsert: names.contains("skill_workflow_path_index"))
+            indexesWorkflowPathsOnInsert: names.contains("skill_workflow_path_index"),
+            hasPathKeyCountRows: try hasKeyCountRows && !viewReadsPathRows(db))
     }
 }

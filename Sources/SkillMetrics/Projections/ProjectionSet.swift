@@ -209,9 +209,11 @@ public struct ProjectionSet: Sendable {
     ) throws {
         let schema = try ProjectionSchema.of(db)
         if try schema.hasKeyCountRows
-            && !(keepingIdenticalTables && ProjectionComparison.storedKeyCounts(equal: self, db)) {
+            && !(keepingIdenticalTables && ProjectionComparison.storedKeyCounts(equal: self, schema: schema, db)) {
             try db.execute(sql: "DELETE FROM skill_key_count")
-            try RowInserter.insertAll(skillMetrics.keyCountRows.lazy.map(\.databaseValues), into: "skill_key_count", db)
+            try RowInserter.insertAll(
+                skillMetrics.keyCountRows(includingPaths: schema.hasPathKeyCountRows).lazy.map(\.databaseValues),
+                into: "skill_key_count", db)
         }
         // The search table, then the skill rows, then `session_skill`: a rebuild computes the
         // percentiles and compares the session rows on other connections meanwhile, and takes

@@ -98,8 +98,12 @@ public struct SkillMetricsProjector: Sendable {
 
     /// The `skill_key_count` rows (schema V5): per skill in order of first appearance, its
     /// workflow paths, errors and follow-up actions, each in order of first appearance.
-    public var keyCountRows: [SkillKeyCountRow] {
-        keyCountEntries.map { entry in
+    public var keyCountRows: [SkillKeyCountRow] { keyCountRows(includingPaths: true) }
+
+    /// ``keyCountRows``, without the `workflow_paths` rows when `includingPaths` is false (the
+    /// count rows of schema V11 and later, whose view reads the paths from `skill_workflow_path`).
+    func keyCountRows(includingPaths: Bool) -> [SkillKeyCountRow] {
+        keyCountEntries(includingPaths: includingPaths).map { entry in
             SkillKeyCountRow(
                 skillName: vocabulary[entry.skill], field: entry.field, key: vocabulary[entry.key], count: entry.count,
                 firstSeq: entry.firstSeq, firstIndex: entry.firstIndex)
@@ -116,11 +120,11 @@ public struct SkillMetricsProjector: Sendable {
         var firstIndex: Int
     }
 
-    /// ``keyCountRows`` as ids, in the same order.
-    var keyCountEntries: [KeyCountEntry] {
+    /// ``keyCountRows(includingPaths:)`` as ids, in the same order.
+    func keyCountEntries(includingPaths: Bool) -> [KeyCountEntry] {
         var result: [KeyCountEntry] = []
         for state in states {
-            for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
+            for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) where includingPaths {
                 result.append(KeyCountEntry(
                     skill: state.skill, field: .workflowPaths, key: entry.id, count: entry.count, firstSeq: seq, firstIndex: 0))
             }
