@@ -26,13 +26,15 @@ enum ProjectionComparison {
             "skill_metrics", keyColumns: ["skill_name"],
             expected: skillRows.lazy.map { $0.databaseValues(percentiles: schema.hasPercentiles) }, db: db,
             into: &differences)
+        // What the view already shows: [skill, field] of each skill_metrics difference ("(row)"
+        // for a whole row). The tables the view reads report only what it does not show.
+        let shown = Set(differences.compactMap { difference -> [String]? in
+            guard let skill = difference.key.first else { return nil }
+            return [skill, difference.field]
+        })
         if schema.hasKeyCountRows {
             // V5's count rows: the differences the view does not already show (a first_seq or
             // first_index that leaves the dictionary's order unchanged), naming skill, field and key.
-            let shown = Set(differences.compactMap { difference -> [String]? in
-                guard let skill = difference.key.first else { return nil }
-                return [skill, difference.field]
-            })
             var keyDifferences: [ProjectionDifference] = []
             if try !storedKeyCounts(equal: projections, schema: schema, db) {
                 try compareByKey(
@@ -57,14 +59,13 @@ enum ProjectionComparison {
             try compareTable(
                 "skill_workflow_path", keyColumns: ["skill_name", "workflow_path"],
                 expected: projections.workflowPaths.rows.lazy.map(\.databaseValues), db: db, into: &pathDifferences)
-            if schema.hasKeyCountRows && !schema.hasPathKeyCountRows {
+            if schema.viewReadsPathRows {
                 // V11: the view's workflow_paths are these rows' counts in id order. A count, an
                 // id or a row of a non-empty path of a skill whose workflow_paths differ is that
                 // difference again (as a count row is above).
-                let shown = Set(differences.lazy.filter { $0.table == "skill_metrics" && $0.field == "workflow_paths" }
-                    .compactMap(\.key.first))
                 pathDifferences.removeAll { difference in
-                    difference.key.count == 2 && !difference.key[1].isEmpty && shown.contains(difference.key[0])
+                    difference.key.count == 2 && !difference.key[1].isEmpty
+                        && shown.contains([difference.key[0], "workflow_paths"])
                         && ["invocation_count", "id", "(row)"].contains(difference.field)
                 }
             }

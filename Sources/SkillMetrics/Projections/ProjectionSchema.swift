@@ -14,32 +14,33 @@ struct ProjectionSchema: Sendable, Equatable {
     var hasStoredSearchIndex: Bool
     /// Schemas V5–V9: a trigger on `skill_workflow_path` writes the FTS row of each new pair.
     var indexesWorkflowPathsOnInsert: Bool
-    /// Schemas V5–V10: `skill_key_count` holds the `workflow_paths` keys too. From V11 the
-    /// `skill_metrics` view reads them from the `skill_workflow_path` rows (its text names that
-    /// table), and the count rows hold only `common_errors` and `follow_up_actions`.
-    var hasPathKeyCountRows: Bool
+    /// Schema V11 and later: the `skill_metrics` view assembles `workflow_paths` from the
+    /// `skill_workflow_path` rows (its text reads that table), so `skill_key_count` holds only
+    /// `common_errors` and `follow_up_actions`.
+    var viewReadsPathRows: Bool
 
-    /// True when the `skill_metrics` view assembles `workflow_paths` from `skill_workflow_path`
-    /// (schema V11 and later).
-    private static func viewReadsPathRows(_ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
-            SELECT instr(sql, 'FROM skill_workflow_path') > 0 FROM sqlite_master WHERE type = 'view' AND name = 'skill_metrics'
-            """) ?? false
-    }
+    /// Schemas V5–V10: `skill_key_count` holds the `workflow_paths` keys too.
+    var hasPathKeyCountRows: Bool { hasKeyCountRows && !viewReadsPathRows }
 
     static func of(_ db: Database) throws -> ProjectionSchema {
-        let names = Set(try String.fetchAll(db, sql: """
-            SELECT name FROM sqlite_master
+        // One read of sqlite_master: each object's name, and for the view whether it reads
+        // the path rows.
+        var names: Set<String> = []
+        var viewReadsPathRows = false
+        for row in try Row.fetchAll(db, sql: """
+            SELECT name, type = 'view' AND instr(sql, 'FROM skill_workflow_path') > 0 FROM sqlite_master
             WHERE name IN ('skill_totals', 'skill_key_count', 'skill_workflow_path', 'skill_workflow_path_fts',
-                           'skill_workflow_path_index')
-            """))
-        let hasKeyCountRows = names.contains("skill_totals") && names.contains("skill_key_count")
+                           'skill_workflow_path_index', 'skill_metrics')
+            """) {
+            names.insert(try row.decode(String.self, atIndex: 0))
+            viewReadsPathRows = try viewReadsPathRows || (row.decode(Bool?.self, atIndex: 1) ?? false)
+        }
         return ProjectionSchema(
             hasPercentiles: try ProjectionSet.hasPercentileColumns(db),
-            hasKeyCountRows: hasKeyCountRows,
+            hasKeyCountRows: names.contains("skill_totals") && names.contains("skill_key_count"),
             hasWorkflowPaths: names.contains("skill_workflow_path"),
             hasStoredSearchIndex: names.contains("skill_workflow_path_fts"),
             indexesWorkflowPathsOnInsert: names.contains("skill_workflow_path_index"),
-            hasPathKeyCountRows: try hasKeyCountRows && !viewReadsPathRows(db))
+            viewReadsPathRows: viewReadsPathRows)
     }
 }

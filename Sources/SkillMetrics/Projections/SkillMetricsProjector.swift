@@ -124,9 +124,12 @@ public struct SkillMetricsProjector: Sendable {
     func keyCountEntries(includingPaths: Bool) -> [KeyCountEntry] {
         var result: [KeyCountEntry] = []
         for state in states {
-            for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) where includingPaths {
-                result.append(KeyCountEntry(
-                    skill: state.skill, field: .workflowPaths, key: entry.id, count: entry.count, firstSeq: seq, firstIndex: 0))
+            if includingPaths {
+                for (entry, seq) in zip(state.workflowPaths.entries, state.pathFirstSeqs) {
+                    result.append(KeyCountEntry(
+                        skill: state.skill, field: .workflowPaths, key: entry.id, count: entry.count, firstSeq: seq,
+                        firstIndex: 0))
+                }
             }
             for (entry, seq) in zip(state.commonErrors.entries, state.errorFirstSeqs) {
                 result.append(KeyCountEntry(
