@@ -8,12 +8,14 @@ import SkillMetrics
 /// the start, so a push killed at any point and run again sends the rest and never twice.
 /// Each batch is one transaction under the writers' lock: ids already on the server with the
 /// same content are skipped; an id there with other content is a conflict that writes nothing
-/// of the batch. The rows go in one statement with one array bind per column (UNNEST).
+/// of the batch. The rows go in one statement with one array bind per column (UNNEST), encoded
+/// while the server takes the batch before.
 ///
-/// A batch is first inserted as it is, without looking its ids up: the `id` and
-/// `(source_id, source_seq)` unique indexes refuse it whole (unique violation, SQLSTATE 23505)
-/// when one of its ids is already there. That batch is then rolled back and sent again the
-/// careful way — the ids looked up first, duplicates skipped, a conflict named. While batches
+/// A batch is first inserted as it is, in one statement (its own transaction, the lock taken by
+/// the log's trigger), without looking its ids up: the `id` and `(source_id, source_seq)`
+/// unique indexes refuse it whole (unique violation, SQLSTATE 23505) when one of its ids is
+/// already there. That batch is then sent again the careful way — under the lock, the ids
+/// looked up first, duplicates skipped, a conflict named. While batches
 /// hold duplicates (a replica pushing the team's events back) the next batch goes the careful
 /// way too; after a batch without any, straight in again. (The server logs each refused INSERT
 /// as an ERROR.)
@@ -37,8 +39,8 @@ public struct TeamLogPush: Sendable {
     /// joins outgrow `work_mem` (see docs/scale-out.md).
     public static let defaultBatchSize = 20_000
 
-    /// `work_mem` for a batch's transaction (`SET LOCAL`): the transition table of a
-    /// default-size batch (~7 MB) and the trigger's sorts and hashes stay in memory.
+    /// `work_mem` for the push's session: the transition table of a default-size batch
+    /// (~7 MB) and the trigger's sorts and hashes stay in memory.
     static let batchWorkMemory = "64MB"
 
     public init(batchSize: Int = TeamLogPush.defaultBatchSize) {
@@ -54,26 +56,32 @@ public struct TeamLogPush: Sendable {
         guard let cursorRow = cursorRows.first else { throw TeamLogError.invalidRow("push cursor: no row") }
         let cursor = try ServerRow(cursorRow, "push cursor").value(0, Int64.self)
         var result = Result(sourceID: sourceID, cursor: cursor)
+        // For this connection's session: the transition table of a batch and the trigger's
+        // sorts and hashes stay in memory.
+        try await log.execute(
+            PostgresQuery(unsafeSQL: "SET work_mem = '\(Self.batchWorkMemory)'"), "setting work_mem for the push")
         let batchSize = self.batchSize
-        @Sendable func localBatch(after: Int64) throws -> [TeamLogEvent] {
-            try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
+        @Sendable func prepare(after: Int64) throws -> PreparedBatch {
+            let events = try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
+            return PreparedBatch(events: events, insert: Self.insertQuery(events, source: sourceID))
         }
-        var batch = try localBatch(after: cursor)
+        var batch = try prepare(after: cursor)
         var careful = false
-        while let last = batch.last {
-            // The next local batch is read while the server takes this one.
-            async let following = localBatch(after: last.seq)
-            let current = batch
+        while let last = batch.events.last {
+            // The next local batch is read and its INSERT encoded while the server takes this one.
+            async let following = prepare(after: last.seq)
+            let current = batch.events
             let written: Int
-            if !careful, let direct = try await insertDirectly(current, source: sourceID, on: log) {
+            if !careful, let direct = try await insertDirectly(batch, on: log) {
                 written = direct
             } else {
                 written = try await log.transaction("pushing a batch") { () async throws -> Int in
-                    try await prepareBatchTransaction(on: log)
+                    try await log.lockWriters()
                     let fresh = try await freshEvents(of: current, on: log)
                     // Under the lock, with every id of `fresh` absent, the unique indexes refuse
                     // nothing unless the server changed under the lock's rules (reported as such).
-                    if !fresh.isEmpty, try await !insert(fresh, source: sourceID, on: log) {
+                    if !fresh.isEmpty,
+                       try await !log.executeUnlessUniqueViolation(Self.insertQuery(fresh, source: sourceID), "inserting events") {
                         throw TeamLogError.server(
                             operation: "pushing a batch",
                             reason: "a unique index refused events whose ids were not on the server")
@@ -83,7 +91,7 @@ public struct TeamLogPush: Sendable {
             }
             careful = written < current.count
             result.pushed += written
-            result.skipped += batch.count - written
+            result.skipped += current.count - written
             result.batches += 1
             progress?(result)
             batch = try await following
@@ -91,26 +99,12 @@ public struct TeamLogPush: Sendable {
         return result
     }
 
-    /// Takes the writers' lock and sets the batch's `work_mem`, at the start of its transaction.
-    private func prepareBatchTransaction(on log: TeamLogConnection) async throws(TeamLogError) {
-        try await log.lockWriters()
-        try await log.execute(
-            PostgresQuery(unsafeSQL: "SET LOCAL work_mem = '\(Self.batchWorkMemory)'"), "setting the batch's work_mem")
-    }
-
-    /// Inserts the whole batch in one transaction without looking its ids up first. Returns
-    /// its size, or nil (nothing written) when a unique index refused it: an id, or this
-    /// source's seq, is already on the server.
-    private func insertDirectly(_ batch: [TeamLogEvent], source: UUID, on log: TeamLogConnection) async throws -> Int? {
-        do {
-            return try await log.transaction("pushing a batch") { () async throws -> Int in
-                try await prepareBatchTransaction(on: log)
-                guard try await insert(batch, source: source, on: log) else { throw RefusedByUniqueIndex() }
-                return batch.count
-            }
-        } catch is RefusedByUniqueIndex {
-            return nil
-        }
+    /// Inserts the whole batch in one statement (its own transaction; its trigger takes the
+    /// writers' lock) without looking its ids up first. Returns its size, or nil (nothing
+    /// written) when a unique index refused it: an id, or this source's seq, is already on the
+    /// server.
+    private func insertDirectly(_ batch: PreparedBatch, on log: TeamLogConnection) async throws(TeamLogError) -> Int? {
+        try await log.executeUnlessUniqueViolation(batch.insert, "inserting events") ? batch.events.count : nil
     }
 
     /// The events of `batch` whose ids are not on the server; throws a conflict for an id there
@@ -137,12 +131,16 @@ public struct TeamLogPush: Sendable {
         return fresh
     }
 
-    /// Thrown inside a direct batch's transaction to roll it back when a unique index refused it.
-    private struct RefusedByUniqueIndex: Error {}
+    /// A local batch and its INSERT, the binds already encoded.
+    private struct PreparedBatch: Sendable {
+        var events: [TeamLogEvent]
+        var insert: PostgresQuery
+    }
 
     /// One INSERT … SELECT FROM unnest(…) of `events`, in their order (so server seqs follow local
-    /// seqs). Returns false, the transaction then aborted, when a unique index refused a row.
-    private func insert(_ events: [TeamLogEvent], source: UUID, on log: TeamLogConnection) async throws(TeamLogError) -> Bool {
+    /// seqs). Run with `executeUnlessUniqueViolation`: false, the transaction then aborted, when
+    /// a unique index refused a row.
+    private static func insertQuery(_ events: [TeamLogEvent], source: UUID) -> PostgresQuery {
         let sourceSeqs = events.map(\.seq)
         let ids = events.map(\.id)
         let skills = events.map(\.skillName)
@@ -161,7 +159,7 @@ public struct TeamLogPush: Sendable {
         let contexts = events.map { $0.userContext ?? "" }
         let contextNulls = events.map { $0.userContext == nil }
         let finished = events.map(\.finished)
-        return try await log.executeUnlessUniqueViolation("""
+        return """
             INSERT INTO skill_invocation (source_id, source_seq, \(unescaped: TeamLogEvent.contentColumns))
             SELECT \(source), b.source_seq, b.id, b.skill_name, b.invoked_at,
                    CASE WHEN b.path_null THEN NULL ELSE b.path END, b.completed,
@@ -179,6 +177,6 @@ public struct TeamLogPush: Sendable {
                                       duration, duration_null, error, error_null, session, session_null,
                                       actions, version, context, context_null, finished, ord)
             ORDER BY b.ord
-            """, "inserting events")
+            """
     }
 }

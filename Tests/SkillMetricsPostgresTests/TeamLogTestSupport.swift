@@ -50,6 +50,18 @@ struct TeamLogFixture {
             """)
     }
 
+    /// The schema (no data) as pg_dump prints it, without comments and the per-dump
+    /// `\restrict` key lines.
+    func schemaDump() throws -> String {
+        let dump = try PostgresTestServer.shell("""
+            '\(server.binaries)/pg_dump' -h '\(server.directory)' -p \(server.port) -U postgres \
+                --schema-only --no-owner --no-privileges '\(database)'
+            """)
+        return dump.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
+            .joined(separator: "\n")
+    }
+
     /// A local database holding `count` generated events (ids `prefix-n`), appended with the CLI.
     func localDatabase(_ name: String, count: Int, prefix: String, seed: UInt64) throws -> String {
         var generator = EventGenerator(seed: seed)
