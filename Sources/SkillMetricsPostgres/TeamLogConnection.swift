@@ -82,6 +82,22 @@ public final class TeamLogConnection: Sendable {
         }
     }
 
+    /// Runs `COPY table (columns) FROM STDIN` (text format) with `rows`; returns false when the
+    /// server refused it with a unique violation (SQLSTATE 23505): nothing of it is written.
+    /// `table` and `columns` are the program's own names, never input.
+    func copyUnlessUniqueViolation(into table: String, columns: [String], _ rows: ByteBuffer, _ operation: String) async throws(TeamLogError) -> Bool {
+        do {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await writer.write(rows)
+            }
+            return true
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            return false
+        } catch {
+            throw .server(operation: operation, reason: TeamLogError.reason(error))
+        }
+    }
+
     /// Runs a multi-statement script (a migration file) as one statement: a `DO` block that
     /// EXECUTEs the text, quoted with a dollar tag the text does not contain (postgres-nio sends
     /// every query with the extended protocol, which takes one statement at a time).

@@ -8,14 +8,15 @@ import SkillMetrics
 /// the start, so a push killed at any point and run again sends the rest and never twice.
 /// Each batch is one transaction under the writers' lock: ids already on the server with the
 /// same content are skipped; an id there with other content is a conflict that writes nothing
-/// of the batch. The rows go in one statement with one array bind per column (UNNEST), encoded
-/// while the server takes the batch before.
+/// of the batch. A batch goes in one `COPY … FROM STDIN`, its rows encoded while the server
+/// takes the batch before.
 ///
-/// A batch is first inserted as it is, in one statement (its own transaction, the lock taken by
+/// A batch is first copied as it is, in one statement (its own transaction, the lock taken by
 /// the log's trigger), without looking its ids up: the `id` and `(source_id, source_seq)`
 /// unique indexes refuse it whole (unique violation, SQLSTATE 23505) when one of its ids is
 /// already there. That batch is then sent again the careful way — under the lock, the ids
-/// looked up first, duplicates skipped, a conflict named. While batches
+/// looked up first, duplicates skipped, a conflict named, the rest inserted with one array bind
+/// per column (UNNEST). While batches
 /// hold duplicates (a replica pushing the team's events back) the next batch goes the careful
 /// way too; after a batch without any, straight in again. (The server logs each refused INSERT
 /// as an ERROR.)
@@ -63,12 +64,12 @@ public struct TeamLogPush: Sendable {
         let batchSize = self.batchSize
         @Sendable func prepare(after: Int64) throws -> PreparedBatch {
             let events = try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
-            return PreparedBatch(events: events, insert: Self.insertQuery(events, source: sourceID))
+            return PreparedBatch(events: events, rows: TeamLogCopyRows.encode(events, source: sourceID))
         }
         var batch = try prepare(after: cursor)
         var careful = false
         while let last = batch.events.last {
-            // The next local batch is read and its INSERT encoded while the server takes this one.
+            // The next local batch is read and its rows encoded while the server takes this one.
             async let following = prepare(after: last.seq)
             let current = batch.events
             let written: Int
@@ -99,12 +100,13 @@ public struct TeamLogPush: Sendable {
         return result
     }
 
-    /// Inserts the whole batch in one statement (its own transaction; its trigger takes the
-    /// writers' lock) without looking its ids up first. Returns its size, or nil (nothing
-    /// written) when a unique index refused it: an id, or this source's seq, is already on the
-    /// server.
+    /// Copies the whole batch in one `COPY … FROM STDIN` statement (its own transaction; the
+    /// log's trigger takes the writers' lock) without looking its ids up first. Returns its size,
+    /// or nil (nothing written) when a unique index refused it: an id, or this source's seq, is
+    /// already on the server.
     private func insertDirectly(_ batch: PreparedBatch, on log: TeamLogConnection) async throws(TeamLogError) -> Int? {
-        try await log.executeUnlessUniqueViolation(batch.insert, "inserting events") ? batch.events.count : nil
+        try await log.copyUnlessUniqueViolation(
+            into: "skill_invocation", columns: TeamLogCopyRows.columns, batch.rows, "copying events") ? batch.events.count : nil
     }
 
     /// The events of `batch` whose ids are not on the server; throws a conflict for an id there
@@ -131,10 +133,10 @@ public struct TeamLogPush: Sendable {
         return fresh
     }
 
-    /// A local batch and its INSERT, the binds already encoded.
+    /// A local batch and its rows in COPY's text format.
     private struct PreparedBatch: Sendable {
         var events: [TeamLogEvent]
-        var insert: PostgresQuery
+        var rows: ByteBuffer
     }
 
     /// One INSERT … SELECT FROM unnest(…) of `events`, in their order (so server seqs follow local
