@@ -69,19 +69,6 @@ public final class TeamLogConnection: Sendable {
         _ = try await rows(query, operation)
     }
 
-    /// Runs one statement whose rows are ignored; returns false when the server refused it with a
-    /// unique violation (SQLSTATE 23505), which aborts the current transaction.
-    func executeUnlessUniqueViolation(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) -> Bool {
-        do {
-            for try await _ in try await connection.query(query, logger: logger) {}
-            return true
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            return false
-        } catch {
-            throw .server(operation: operation, reason: TeamLogError.reason(error))
-        }
-    }
-
     /// Runs `COPY table (columns) FROM STDIN` (text format) with `rows`; returns false when the
     /// server refused it with a unique violation (SQLSTATE 23505): nothing of it is written.
     /// `table` and `columns` are the program's own names, never input.

@@ -9,13 +9,13 @@ import SkillMetrics
 /// Doubles are written as Swift's shortest representation that reads back to the same bits
 /// (`-0.0` included), which PostgreSQL's `float8` input reads exactly. Event text never holds
 /// U+0000 (the local log refuses it), which the text format could not carry either.
-enum TeamLogCopyRows {
+package enum TeamLogCopyRows {
     /// The columns of each row, in order.
-    static let columns = ["source_id", "source_seq"]
+    package static let columns = ["source_id", "source_seq"]
         + TeamLogEvent.contentColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
 
     /// The rows of `events`, pushed from `source`.
-    static func encode(_ events: [TeamLogEvent], source: UUID) -> ByteBuffer {
+    package static func encode(_ events: [TeamLogEvent], source: UUID) -> ByteBuffer {
         let sourceText = source.uuidString.lowercased()
         var buffer = ByteBufferAllocator().buffer(capacity: events.count * 256)
         for event in events {

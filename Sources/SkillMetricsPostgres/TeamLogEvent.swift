@@ -4,8 +4,8 @@ import SkillMetrics
 
 /// One event as both logs store it: the content columns of `skill_invocation`, text kept
 /// verbatim (so an event pushed and pulled back is byte for byte the one appended).
-struct TeamLogEvent: Sendable, Equatable {
-    var seq: Int64
+package struct TeamLogEvent: Sendable, Equatable {
+    package var seq: Int64
     var id: String
     var skillName: String
     var invokedAt: String
@@ -23,7 +23,7 @@ struct TeamLogEvent: Sendable, Equatable {
     static let contentColumns = EventLog.insertColumns
 
     /// Local events with `seq > after`, at most `limit`, in seq order.
-    static func local(_ db: Database, after: Int64, limit: Int) throws -> [TeamLogEvent] {
+    package static func local(_ db: Database, after: Int64, limit: Int) throws -> [TeamLogEvent] {
         let rows = try Row.fetchAll(
             db, sql: "SELECT seq, \(contentColumns) FROM skill_invocation WHERE seq > ? ORDER BY seq LIMIT ?",
             arguments: [after, limit])

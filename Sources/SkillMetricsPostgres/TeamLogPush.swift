@@ -14,12 +14,11 @@ import SkillMetrics
 /// A batch is first copied as it is, in one statement (its own transaction, the lock taken by
 /// the log's trigger), without looking its ids up: the `id` and `(source_id, source_seq)`
 /// unique indexes refuse it whole (unique violation, SQLSTATE 23505) when one of its ids is
-/// already there. That batch is then sent again the careful way — under the lock, the ids
-/// looked up first, duplicates skipped, a conflict named, the rest inserted with one array bind
-/// per column (UNNEST). While batches
-/// hold duplicates (a replica pushing the team's events back) the next batch goes the careful
-/// way too; after a batch without any, straight in again. (The server logs each refused INSERT
-/// as an ERROR.)
+/// already there. That batch is then sent again the careful way — in a transaction under the
+/// lock, the ids looked up first, duplicates skipped, a conflict named, the rest copied. While
+/// batches hold duplicates (a replica pushing the team's events back) the next batch goes the
+/// careful way too; after a batch without any, straight in again. (The server logs each refused
+/// COPY as an ERROR.)
 public struct TeamLogPush: Sendable {
     /// What a push did.
     public struct Result: Sendable, Equatable {
@@ -81,8 +80,7 @@ public struct TeamLogPush: Sendable {
                     let fresh = try await freshEvents(of: current, on: log)
                     // Under the lock, with every id of `fresh` absent, the unique indexes refuse
                     // nothing unless the server changed under the lock's rules (reported as such).
-                    if !fresh.isEmpty,
-                       try await !log.executeUnlessUniqueViolation(Self.insertQuery(fresh, source: sourceID), "inserting events") {
+                    if !fresh.isEmpty, try await !copy(TeamLogCopyRows.encode(fresh, source: sourceID), on: log) {
                         throw TeamLogError.server(
                             operation: "pushing a batch",
                             reason: "a unique index refused events whose ids were not on the server")
@@ -105,8 +103,14 @@ public struct TeamLogPush: Sendable {
     /// or nil (nothing written) when a unique index refused it: an id, or this source's seq, is
     /// already on the server.
     private func insertDirectly(_ batch: PreparedBatch, on log: TeamLogConnection) async throws(TeamLogError) -> Int? {
-        try await log.copyUnlessUniqueViolation(
-            into: "skill_invocation", columns: TeamLogCopyRows.columns, batch.rows, "copying events") ? batch.events.count : nil
+        try await copy(batch.rows, on: log) ? batch.events.count : nil
+    }
+
+    /// One `COPY skill_invocation (…) FROM STDIN` of `rows` (``TeamLogCopyRows``), in their order
+    /// (so server seqs follow local seqs). False, nothing written, when a unique index refused a
+    /// row.
+    private func copy(_ rows: ByteBuffer, on log: TeamLogConnection) async throws(TeamLogError) -> Bool {
+        try await log.copyUnlessUniqueViolation(into: "skill_invocation", columns: TeamLogCopyRows.columns, rows, "copying events")
     }
 
     /// The events of `batch` whose ids are not on the server; throws a conflict for an id there
@@ -137,48 +141,5 @@ public struct TeamLogPush: Sendable {
     private struct PreparedBatch: Sendable {
         var events: [TeamLogEvent]
         var rows: ByteBuffer
-    }
-
-    /// One INSERT … SELECT FROM unnest(…) of `events`, in their order (so server seqs follow local
-    /// seqs). Run with `executeUnlessUniqueViolation`: false, the transaction then aborted, when
-    /// a unique index refused a row.
-    private static func insertQuery(_ events: [TeamLogEvent], source: UUID) -> PostgresQuery {
-        let sourceSeqs = events.map(\.seq)
-        let ids = events.map(\.id)
-        let skills = events.map(\.skillName)
-        let times = events.map(\.invokedAt)
-        let paths = events.map { $0.workflowPath ?? "" }
-        let pathNulls = events.map { $0.workflowPath == nil }
-        let completed = events.map(\.completed)
-        let durations = events.map { $0.durationSeconds ?? 0 }
-        let durationNulls = events.map { $0.durationSeconds == nil }
-        let errors = events.map { $0.errorType ?? "" }
-        let errorNulls = events.map { $0.errorType == nil }
-        let sessions = events.map { $0.sessionID ?? "" }
-        let sessionNulls = events.map { $0.sessionID == nil }
-        let actions = events.map(\.followUpActions)
-        let versions = events.map(\.schemaVersion)
-        let contexts = events.map { $0.userContext ?? "" }
-        let contextNulls = events.map { $0.userContext == nil }
-        let finished = events.map(\.finished)
-        return """
-            INSERT INTO skill_invocation (source_id, source_seq, \(unescaped: TeamLogEvent.contentColumns))
-            SELECT \(source), b.source_seq, b.id, b.skill_name, b.invoked_at,
-                   CASE WHEN b.path_null THEN NULL ELSE b.path END, b.completed,
-                   CASE WHEN b.duration_null THEN NULL ELSE b.duration END,
-                   CASE WHEN b.error_null THEN NULL ELSE b.error END,
-                   CASE WHEN b.session_null THEN NULL ELSE b.session END,
-                   b.actions, b.version,
-                   CASE WHEN b.context_null THEN NULL ELSE b.context END, b.finished
-            FROM unnest(\(sourceSeqs)::bigint[], \(ids)::text[], \(skills)::text[], \(times)::text[],
-                        \(paths)::text[], \(pathNulls)::bool[], \(completed)::int[], \(durations)::float8[],
-                        \(durationNulls)::bool[], \(errors)::text[], \(errorNulls)::bool[], \(sessions)::text[],
-                        \(sessionNulls)::bool[], \(actions)::text[], \(versions)::int[], \(contexts)::text[],
-                        \(contextNulls)::bool[], \(finished)::int[])
-                 WITH ORDINALITY AS b(source_seq, id, skill_name, invoked_at, path, path_null, completed,
-                                      duration, duration_null, error, error_null, session, session_null,
-                                      actions, version, context, context_null, finished, ord)
-            ORDER BY b.ord
-            """
     }
 }

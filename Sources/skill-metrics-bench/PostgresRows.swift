@@ -76,9 +76,10 @@ struct PostgresRows {
                                    holds: projected < 5))
     }
 
-    /// The baseline: the same local rows (read the same way push reads them) sent with
-    /// `COPY … FROM STDIN` (text format) into a table with the same columns and no trigger,
-    /// constraint or index. Returns its seconds, reading included.
+    /// The baseline: the same local rows, read and encoded as push reads and encodes them
+    /// (`TeamLogEvent.local`, `TeamLogCopyRows`), sent with `COPY … FROM STDIN` (text format)
+    /// in batches of 5,000 into a table with the same columns and no trigger, constraint or
+    /// index. Returns its seconds, reading included.
     static func copyBaseline(from store: SkillMetricsStore, port: Int, database: String, sourceID: UUID) async throws -> Double {
         let logger = Logger(label: "bench.copy")
         let connection = try await PostgresConnection.connect(
@@ -92,62 +93,18 @@ struct PostgresRows {
                 completed integer, duration_seconds double precision, error_type text, session_id text,
                 follow_up_actions text, schema_version integer, user_context text, finished integer)
             """, logger: logger)
-        let source = sourceID.uuidString.lowercased()
         let start = Stopwatch.now()
         var after: Int64 = 0
         while true {
-            let (text, last, count) = try store.read { db -> (String, Int64, Int) in
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT seq, id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type,
-                           session_id, follow_up_actions, schema_version, user_context, finished
-                    FROM skill_invocation WHERE seq > ? ORDER BY seq LIMIT 5000
-                    """, arguments: [after])
-                var text = ""
-                var last: Int64 = after
-                var count = 0
-                while let row = try rows.next() {
-                    last = try row.decode(Int64.self, atIndex: 0)
-                    text += source
-                    text += "\t\(last)"
-                    for index in 1...12 {
-                        text += "\t"
-                        let value: DatabaseValue = row[index]
-                        switch value.storage {
-                        case .int64(let integer): text += String(integer)
-                        case .double(let double): text += "\(double)"
-                        case .string(let string): Self.appendEscaped(string, to: &text)
-                        case .blob, .null: text += "\\N"
-                        }
-                    }
-                    text += "\n"
-                    count += 1
-                }
-                return (text, last, count)
+            let events = try store.read { db in try TeamLogEvent.local(db, after: after, limit: 5_000) }
+            guard let last = events.last else { break }
+            let rows = TeamLogCopyRows.encode(events, source: sourceID)
+            try await connection.copyFrom(table: "copy_baseline", columns: TeamLogCopyRows.columns, logger: logger) { writer in
+                try await writer.write(rows)
             }
-            guard count > 0 else { break }
-            try await connection.copyFrom(table: "copy_baseline", logger: logger) { writer in
-                try await writer.write(ByteBuffer(string: text))
-            }
-            after = last
+            after = last.seq
         }
         return Stopwatch.now() - start
-    }
-
-    /// COPY text format: backslash, tab, newline and carriage return escaped.
-    static func appendEscaped(_ value: String, to text: inout String) {
-        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
-            text += value
-            return
-        }
-        for character in value.unicodeScalars {
-            switch character {
-            case "\\": text += "\\\\"
-            case "\t": text += "\\t"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            default: text.unicodeScalars.append(character)
-            }
-        }
     }
 
     /// Runs async work to completion from the benchmark's synchronous code.
