@@ -18,7 +18,7 @@ struct CheaperWritesTests {
         try log.ok(["migrate", "--to", "2", "--db", log.url])
         try log.pushedDatabase("first", count: 2_000, prefix: "first", seed: 31, batchSize: 300)
 
-        let migrated = try log.ok(["migrate", "--db", log.url])
+        let migrated = try log.ok(["migrate", "--to", "3", "--db", log.url])
         #expect(migrated.stdout.contains("applied V3; schema is at version 3"), "\(migrated.stdout)")
         try log.ok(["verify", "--db", log.url])
         for (name, count, batch, seed) in [("ones", 120, 1, UInt64(32)), ("odd", 1_500, 37, 33), ("large", 6_000, 5_000, 34)] {
