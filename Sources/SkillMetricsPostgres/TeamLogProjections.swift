@@ -398,7 +398,9 @@ public struct TeamLogProjections: Sendable {
             }
             let nameBytes = Array(name.utf8)
             if stored[nameBytes] == nil { stored[nameBytes] = ServerSkill(orphan: name) }
-            stored[nameBytes]?.counts[field, default: OrderedCounts()].add(key, count: count)
+            guard stored[nameBytes]?.counts[field, default: OrderedCounts()].addIfRepresentable(key, count: count) != false else {
+                throw TeamLogError.invalidRow("skill_key_count: the counts of key \(key) in \(field) of \(name) add up past \(Int.max)")
+            }
         }
         var seen = Set<[UInt8]>()
         for row in recomputed.projections.skillMetrics.rows {

@@ -228,7 +228,7 @@ enum PostgresDispatch {
             throw CheckFailed(status: 2)
         }
         let rows = try withLog(url) { log in try await TeamLogQueries().allMetricsInFirstSeenOrder(log) }
-        let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
+        let summary = try SkillMetricsSummary(rowsInFirstSeenOrder: rows)
         if json {
             Console.printJSON(.object(summary.legacyJSON))
             return true

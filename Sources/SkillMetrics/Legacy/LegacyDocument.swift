@@ -144,7 +144,10 @@ public struct LegacyDocument: Sendable, Equatable {
             let object = try object(value, path)
             var counts = OrderedCounts()
             for member in object.members {
-                counts.add(member.key, count: try int(member.value, "\(path)[\(JSONWriter.quoted(member.key))]"))
+                let memberPath = "\(path)[\(JSONWriter.quoted(member.key))]"
+                guard counts.addIfRepresentable(member.key, count: try int(member.value, memberPath)) else {
+                    throw fail(memberPath, "the counts of this key add up past \(Int.max)")
+                }
             }
             return counts
         }

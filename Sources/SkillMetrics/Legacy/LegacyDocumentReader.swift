@@ -273,9 +273,8 @@ struct LegacyDocumentReader {
         while true {
             refill()
             guard let name = string(), consume(UInt8(ascii: ":")), let count = int() else { return nil }
-            let before = counts.entries.count
+            guard counts[name] == nil else { return nil }  // a duplicate key (not added: it could overflow)
             counts.add(name, count: count)
-            guard counts.entries.count == before + 1 else { return nil }  // a duplicate key
             if consume(UInt8(ascii: ",")) { continue }
             return consume(UInt8(ascii: "}")) ? counts : nil
         }

@@ -22,6 +22,28 @@ public struct OrderedCounts: Sendable, Equatable {
         }
     }
 
+    /// Adds `count` to `key` as ``add(_:count:)`` does, unless the sum does not fit in an `Int`:
+    /// then nothing changes and the result is false. For counts read from outside (a file, a
+    /// stored row), which may be anything; ``add(_:count:)`` is for folds that count one at a time.
+    public mutating func addIfRepresentable(_ key: String, count: Int) -> Bool {
+        guard let position = positions[ExactText(key)] else {
+            positions[ExactText(key)] = entries.count
+            entries.append((key, count))
+            return true
+        }
+        let (sum, overflow) = entries[position].count.addingReportingOverflow(count)
+        guard !overflow else { return false }
+        entries[position].count = sum
+        return true
+    }
+
+    /// The error for a key whose counts over all skills do not fit in an `Int`.
+    static func sumOverflow(field: String, key: String) -> SkillMetricsError {
+        .invalidStoredValue(
+            table: "skill_metrics", column: field, row: "key \(JSONWriter.quoted(key))",
+            reason: "its counts over the skills add up past \(Int.max)")
+    }
+
     public subscript(key: String) -> Int? {
         positions[ExactText(key)].map { entries[$0].count }
     }

@@ -31,9 +31,10 @@ public struct HTMLReport: Sendable {
         self.generatedAt = generatedAt
     }
 
-    /// The page.
-    public func render() -> String {
-        let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
+    /// The page. Throws when the rows' counts do not add up in a 64-bit integer (an altered or
+    /// damaged projection).
+    public func render() throws(SkillMetricsError) -> String {
+        let summary = try SkillMetricsSummary(rowsInFirstSeenOrder: rows)
         let byUsage = summary.skillsByUsage.compactMap { usage in rows.first { ExactText($0.skillName) == ExactText(usage.name) } }
         var html = """
             <!DOCTYPE html>
@@ -64,7 +65,7 @@ public struct HTMLReport: Sendable {
             </div>
 
             """
-        html += "<h2>Invocations per day</h2>\n" + timeSeriesChart(byUsage) + "\n"
+        html += try "<h2>Invocations per day</h2>\n" + timeSeriesChart(byUsage) + "\n"
         html += "<h2>Completion rate per skill</h2>\n" + completionChart(byUsage) + "\n"
         html += "<h2>Duration percentiles per skill</h2>\n" + percentileChart(byUsage) + "\n"
         html += "<h2>All skills</h2>\n<table>\n<tr><th>skill</th><th>invocations</th><th>completed</th><th>abandoned</th><th>completion</th><th>avg</th><th>p50</th><th>p95</th><th>p99</th></tr>\n"
@@ -86,7 +87,7 @@ public struct HTMLReport: Sendable {
     /// Lines of invocations per day of the most used skills (``seriesLimit``), over every day
     /// from the first to the last (days without invocations are 0); ``daily`` needs to hold
     /// only those skills.
-    func timeSeriesChart(_ byUsage: [SkillMetricsRow]) -> String {
+    func timeSeriesChart(_ byUsage: [SkillMetricsRow]) throws(SkillMetricsError) -> String {
         let dayNumbers = daily.compactMap { Self.dayNumber($0.day) }
         guard let firstDay = dayNumbers.min(), let lastDay = dayNumbers.max() else { return "<p>No invocations yet.</p>" }
         let dayCount = lastDay - firstDay + 1
@@ -98,7 +99,10 @@ public struct HTMLReport: Sendable {
             series[index][day - firstDay] += count.invocations
         }
         // The rest are summed into a caption, not a line: their total would flatten the others.
-        let others = byUsage.dropFirst(shown.count).reduce(0) { $0 + $1.totalInvocations }
+        var others = 0
+        for row in byUsage.dropFirst(shown.count) {
+            others = try SkillMetricsSummary.sum(others, row.totalInvocations, "total_invocations", row.skillName)
+        }
         let names = shown
         let width = 1000.0, height = 320.0, left = 60.0, right = 60.0, top = 20.0, bottom = 40.0
         let maxValue = Double(max(series.flatMap { $0 }.max() ?? 1, 1))

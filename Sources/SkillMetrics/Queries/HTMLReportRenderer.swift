@@ -24,7 +24,7 @@ public struct HTMLReportRenderer: Sendable {
             let rows = try SkillMetricsQueries.allMetricsInFirstSeenOrder(db)
             return (rows, try Self.dailyCounts(db, rows: rows))
         }
-        return HTMLReport(rows: rows, daily: daily, generatedAt: generatedAt).render()
+        return try HTMLReport(rows: rows, daily: daily, generatedAt: generatedAt).render()
     }
 
     /// Most day counts read one range count at a time; a longer span is grouped in one scan.
@@ -35,7 +35,7 @@ public struct HTMLReportRenderer: Sendable {
         _ db: Database, rows: [SkillMetricsRow], limit: Int = HTMLReport.seriesLimit
     ) throws -> [HTMLReport.DailyCount] {
         let byName = Dictionary(rows.map { (ExactText($0.skillName), $0) }, uniquingKeysWith: { first, _ in first })
-        let shown = SkillMetricsSummary(rowsInFirstSeenOrder: rows).skillsByUsage.prefix(limit).map(\.name)
+        let shown = try SkillMetricsSummary(rowsInFirstSeenOrder: rows).skillsByUsage.prefix(limit).map(\.name)
         var spans: [(skill: String, first: Int, last: Int)] = []
         for skill in shown {
             let first = try String.fetchOne(db, sql: "SELECT min(invoked_at) FROM skill_invocation WHERE skill_name = ?", arguments: [skill])

@@ -17,12 +17,13 @@ public struct LegacyReportRenderer: Sendable {
 
     /// The report of the store's current projections.
     public func render() throws -> String {
-        Self.render(rowsInFirstSeenOrder: try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder())
+        try Self.render(rowsInFirstSeenOrder: try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder())
     }
 
     /// The report for `rows`, which must be in first-appearance order.
-    public static func render(rowsInFirstSeenOrder rows: [SkillMetricsRow]) -> String {
-        let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
+    /// Throws when the counts do not add up in a 64-bit integer (an altered or damaged projection).
+    public static func render(rowsInFirstSeenOrder rows: [SkillMetricsRow]) throws(SkillMetricsError) -> String {
+        let summary = try SkillMetricsSummary(rowsInFirstSeenOrder: rows)
         // Names compared by their bytes: two canonically equivalent names are two skills.
         let byName = Dictionary(rows.map { (ExactText($0.skillName), $0) }, uniquingKeysWith: { first, _ in first })
         let banner = String(repeating: "=", count: 60)
@@ -51,7 +52,9 @@ public struct LegacyReportRenderer: Sendable {
         lines.append("Common Follow-up Actions:")
         var actions = OrderedCounts()
         for row in rows {
-            for entry in row.followUpActions.entries { actions.add(entry.key, count: entry.count) }
+            for entry in row.followUpActions.entries where !actions.addIfRepresentable(entry.key, count: entry.count) {
+                throw OrderedCounts.sumOverflow(field: "follow_up_actions", key: entry.key)
+            }
         }
         for entry in byCountDescending(actions.entries).prefix(5) {
             lines.append("  \(entry.key): \(entry.count)")

@@ -18,11 +18,14 @@ public struct MaterializedSummary: Sendable, Equatable {
     public static let topCount = 10
 
     /// The top `count` entries of counts summed over `dictionaries` (count descending, ties in
-    /// first-appearance order).
-    static func top(_ dictionaries: [OrderedCounts], count: Int = topCount) -> [NamedCount] {
+    /// first-appearance order). Throws when a key's counts add up past `Int.max` (an altered or
+    /// damaged `field`).
+    static func top(_ dictionaries: [OrderedCounts], field: String, count: Int = topCount) throws(SkillMetricsError) -> [NamedCount] {
         var total = OrderedCounts()
         for dictionary in dictionaries {
-            for entry in dictionary.entries { total.add(entry.key, count: entry.count) }
+            for entry in dictionary.entries where !total.addIfRepresentable(entry.key, count: entry.count) {
+                throw OrderedCounts.sumOverflow(field: field, key: entry.key)
+            }
         }
         return LegacyReportRenderer.byCountDescending(total.entries).prefix(count).map { NamedCount(name: $0.key, count: $0.count) }
     }

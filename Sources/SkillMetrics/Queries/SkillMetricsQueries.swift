@@ -59,7 +59,7 @@ public struct SkillMetricsQueries: Sendable {
 
     /// The legacy `get_summary()` of the current projections.
     public func summary() throws -> SkillMetricsSummary {
-        SkillMetricsSummary(rowsInFirstSeenOrder: try allMetricsInFirstSeenOrder())
+        try SkillMetricsSummary(rowsInFirstSeenOrder: try allMetricsInFirstSeenOrder())
     }
 
     /// The session × skill rows of one session (all sessions when nil), in first-seen order.

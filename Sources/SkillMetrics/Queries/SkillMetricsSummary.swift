@@ -18,15 +18,19 @@ public struct SkillMetricsSummary: Sendable, Equatable {
     public var skillsByUsage: [NamedCount]
 
     /// The summary of `rows`, which must be in first-appearance order.
-    public init(rowsInFirstSeenOrder rows: [SkillMetricsRow]) {
+    ///
+    /// Throws ``SkillMetricsError/invalidStoredValue(table:column:row:reason:)`` when the
+    /// skills' invocation counts add up past `Int.max`, which only an altered or damaged
+    /// projection holds.
+    public init(rowsInFirstSeenOrder rows: [SkillMetricsRow]) throws(SkillMetricsError) {
         totalSkills = rows.count
         var invocations = 0
         var completed = 0
         var duration = 0.0
         var mostUsed: SkillMetricsRow?
         for row in rows {
-            invocations += row.totalInvocations
-            completed += row.completedInvocations
+            invocations = try Self.sum(invocations, row.totalInvocations, "total_invocations", row.skillName)
+            completed = try Self.sum(completed, row.completedInvocations, "completed_invocations", row.skillName)
             duration += row.totalDurationSeconds
             if mostUsed == nil || row.totalInvocations > (mostUsed?.totalInvocations ?? 0) {
                 mostUsed = row
@@ -44,6 +48,17 @@ public struct SkillMetricsSummary: Sendable, Equatable {
                     : lhs.offset < rhs.offset
             }
             .map { NamedCount(name: $0.element.skillName, count: $0.element.totalInvocations) }
+    }
+
+    /// `total + value`, or the error naming the column and the skill where the sum overflows.
+    static func sum(_ total: Int, _ value: Int, _ column: String, _ skill: String) throws(SkillMetricsError) -> Int {
+        let (sum, overflow) = total.addingReportingOverflow(value)
+        guard !overflow else {
+            throw .invalidStoredValue(
+                table: "skill_metrics", column: column, row: "skill \(JSONWriter.quoted(skill))",
+                reason: "the sum over the skills up to this one does not fit in a 64-bit integer")
+        }
+        return sum
     }
 
     /// Exactly the dictionary the legacy `get_summary()` returns: with no skills only the first

@@ -18,9 +18,9 @@ public struct SummaryRefresher: Sendable {
             try store.write { db in
                 try Self.requireSummaryTable(db)
                 let rows = try SkillMetricsQueries.allMetricsInFirstSeenOrder(db)
-                let summary = SkillMetricsSummary(rowsInFirstSeenOrder: rows)
-                let errors = MaterializedSummary.top(rows.map(\.commonErrors))
-                let paths = MaterializedSummary.top(rows.map(\.workflowPaths))
+                let summary = try SkillMetricsSummary(rowsInFirstSeenOrder: rows)
+                let errors = try MaterializedSummary.top(rows.map(\.commonErrors), field: "common_errors")
+                let paths = try MaterializedSummary.top(rows.map(\.workflowPaths), field: "workflow_paths")
                 let throughSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
                 let writer = JSONWriter(style: .compact)
                 try db.execute(sql: """
@@ -73,7 +73,7 @@ public struct SummaryRefresher: Sendable {
         let throughSeq = try row.decode(Int64.self, atIndex: 1)
         let stale = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation WHERE seq > ?", arguments: [throughSeq]) ?? 0
         // The usage list is not materialised; the stored totals are.
-        var summary = SkillMetricsSummary(rowsInFirstSeenOrder: [])
+        var summary = try SkillMetricsSummary(rowsInFirstSeenOrder: [])
         summary.totalSkills = try row.decode(Int.self, atIndex: 2)
         summary.totalInvocations = try row.decode(Int.self, atIndex: 3)
         summary.overallCompletionRate = try row.decode(Double.self, atIndex: 4)
