@@ -68,7 +68,7 @@ struct Append: ParsableCommand {
             result = try store.openStore().append(event)
         }
         if output.json {
-            AppendOutput(result: result, eventID: eventID).printJSON()
+            try AppendOutput(result: result, eventID: eventID).printJSON()
         } else if let eventID {
             print(result.appended == 1 ? "appended \(eventID) at seq \(result.lastSeq ?? 0)" : "\(eventID) already present; nothing appended")
         } else {

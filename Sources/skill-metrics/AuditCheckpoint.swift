@@ -21,7 +21,7 @@ struct AuditCheckpoint: ParsableCommand {
         let metrics = try store.openStore(create: false)
         let checkpoint = try Auditor(store: metrics).checkpoint()
         if output.json {
-            checkpoint.printJSON()
+            try checkpoint.printJSON()
         } else {
             let note = checkpoint.isNew ? "" : " (no new events; latest checkpoint)"
             print("checkpoint seq \(checkpoint.seq) digest \(checkpoint.digest) events \(checkpoint.eventCount) at \(checkpoint.createdAt)\(note)")

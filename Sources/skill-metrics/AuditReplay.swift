@@ -44,7 +44,7 @@ struct AuditReplay: ParsableCommand {
             throw ValidationError("give --until-seq N or --until TIME")
         }
         if output.json {
-            replay.printJSON()
+            try replay.printJSON()
             return
         }
         print("as of seq \(replay.throughSeq) (\(replay.events) events):")

@@ -38,7 +38,7 @@ struct AuditVerify: ParsableCommand {
         let expected = seq.flatMap { seq in digest.map { (seq: seq, digest: $0) } }
         let report = try Auditor(store: metrics).verify(expected: expected)
         if output.json {
-            report.printJSON()
+            try report.printJSON()
         } else if report.isIntact {
             if report.checkpoints == 0 {
                 print(Console.checkPassed("no checkpoint recorded yet (run `skill-metrics audit checkpoint`)"))

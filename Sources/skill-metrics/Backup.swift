@@ -42,7 +42,7 @@ struct Backup: ParsableCommand {
             throw ValidationError("give either FILE or --dir DIR")
         }
         if output.json {
-            result.printJSON()
+            try result.printJSON()
         } else {
             print("backup \(result.path): \(result.events) events through seq \(result.lastSeq), \(result.bytes) bytes")
             for removed in result.removed { print("removed old backup \(removed)") }

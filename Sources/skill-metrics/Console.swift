@@ -44,7 +44,10 @@ enum Console {
     }
 
     /// Prints a JSON value (two-space indent, key order kept) on stdout.
-    static func printJSON(_ value: JSONValue) {
+    /// Prints `value` as JSON; a number JSON cannot hold (an overflowed sum) is an error and
+    /// nothing is printed.
+    static func printJSON(_ value: JSONValue) throws {
+        try value.requireFiniteNumbers()
         print(JSONWriter(style: .python(ensureASCII: false)).string(value))
     }
 

@@ -27,7 +27,7 @@ struct Cutover: ParsableCommand {
             timeZone: try metrics.legacyTimeZone(timezone), dialect: try LegacyDialectOption.parse(dialect))
         let result = try LegacyCutover(store: metrics).cutover(legacyPath: file, options: options, backupDirectory: backupDir)
         if output.json {
-            result.printJSON()
+            try result.printJSON()
         } else {
             print(result.importReport.text)
             for difference in result.verify.differences { print(difference.description) }

@@ -27,7 +27,7 @@ struct DiffJSON: ParsableCommand {
         let differences = try metrics.legacyDifferences(document, zone: try metrics.legacyTimeZone(timezone))
         let mismatches = differences.filter { $0.severity == .mismatch }
         if output.json {
-            LegacyDiffOutput(differences: differences).printJSON()
+            try LegacyDiffOutput(differences: differences).printJSON()
         } else {
             for difference in differences { print(difference.description) }
             if differences.isEmpty {

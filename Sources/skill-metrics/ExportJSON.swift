@@ -24,7 +24,7 @@ struct ExportJSON: ParsableCommand {
         let options = try legacy.exporterOptions()
         let result = try LegacyExporter(store: metrics).export(to: file, options: options)
         if output.json {
-            result.printJSON()
+            try result.printJSON()
         } else {
             print("wrote \(result.path): \(result.invocations) invocations, \(result.skills) skills (\(result.dialect.rawValue), \(result.bytes) bytes)")
         }

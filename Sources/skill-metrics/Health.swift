@@ -24,7 +24,7 @@ struct Health: ParsableCommand {
         let metrics = try store.openStore(access: .readOnly, migrate: false)
         let report = try HealthCheck(store: metrics).run()
         if output.json {
-            report.printJSON()
+            try report.printJSON()
         } else {
             let pending = report.latestSchemaVersion > report.schemaVersion ? " (V\(report.latestSchemaVersion) available: run migrate)" : ""
             print("""

@@ -34,7 +34,7 @@ struct ImportJSON: ParsableCommand {
         let report = try DataMigrator(store: metrics).importFile(path: file, options: options, progress: progress)
         if progress != nil { Console.endProgress() }
         if output.json {
-            report.printJSON()
+            try report.printJSON()
         } else {
             print(report.text)
         }

@@ -13,8 +13,8 @@ protocol JSONOutput {
 
 extension JSONOutput {
     /// Prints the value on stdout (two-space indent, key order kept).
-    func printJSON() {
-        Console.printJSON(jsonOutput)
+    func printJSON() throws {
+        try Console.printJSON(jsonOutput)
     }
 }
 

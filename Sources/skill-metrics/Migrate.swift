@@ -32,7 +32,7 @@ struct MigrateUp: ParsableCommand {
         let applied = try metrics.migrate(upTo: to)
         let version = try metrics.schemaVersion()
         if output.json {
-            MigrationOutput(key: "applied", versions: applied, schemaVersion: version).printJSON()
+            try MigrationOutput(key: "applied", versions: applied, schemaVersion: version).printJSON()
         } else if applied.isEmpty {
             print("\(metrics.path): schema is at version \(version); nothing to apply")
         } else {
@@ -54,7 +54,7 @@ struct MigrateStatus: ParsableCommand {
         let metrics = try store.openStore(migrate: false, create: false)
         let rows = try metrics.migrationStatus()
         if output.json {
-            rows.printJSON()
+            try rows.printJSON()
             return
         }
         print("version  state         applied at                  checksum          description")
@@ -80,7 +80,7 @@ struct MigrateValidate: ParsableCommand {
         let metrics = try store.openStore(migrate: false, create: false)
         let problems = try metrics.migrationProblems()
         if output.json {
-            MigrationValidationOutput(problems: problems).printJSON()
+            try MigrationValidationOutput(problems: problems).printJSON()
         } else if problems.isEmpty {
             print("\(metrics.path): migrations valid")
         } else {
@@ -107,7 +107,7 @@ struct MigrateUndo: ParsableCommand {
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()
         if output.json {
-            MigrationOutput(key: "undone", versions: undone, schemaVersion: version).printJSON()
+            try MigrationOutput(key: "undone", versions: undone, schemaVersion: version).printJSON()
         } else {
             print("\(metrics.path): undid \(undone.isEmpty ? "nothing" : undone.map { "V\($0)" }.joined(separator: ", ")); schema is at version \(version)")
         }

@@ -60,7 +60,7 @@ enum PostgresDispatch {
             return (applied, try await runner.schemaVersion(log))
         }
         if json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("applied", .array(applied.map(JSONValue.int))), ("schema_version", .int(version)),
             ])))
         } else if applied.isEmpty {
@@ -75,7 +75,7 @@ enum PostgresDispatch {
         guard let url = try url(path) else { return false }
         let rows = try withLog(url) { log in try await PostgresMigrationRunner().status(log) }
         if json {
-            Console.printJSON(.array(rows.map { row in
+            try Console.printJSON(.array(rows.map { row in
                 .object(JSONObject([
                     ("version", .int(row.version)), ("description", .string(row.description)),
                     ("state", .string(row.state)), ("checksum", .string(row.checksum)),
@@ -98,7 +98,7 @@ enum PostgresDispatch {
         guard let url = try url(path) else { return false }
         let problems = try withLog(url) { log in try await PostgresMigrationRunner().problems(log) }
         if json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(problems.isEmpty)), ("problems", .array(problems.map(JSONValue.string))),
             ])))
         } else if problems.isEmpty {
@@ -118,7 +118,7 @@ enum PostgresDispatch {
             return (undone, try await runner.schemaVersion(log))
         }
         if json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("undone", .array(undone.map(JSONValue.int))), ("schema_version", .int(version)),
             ])))
         } else {
@@ -133,7 +133,7 @@ enum PostgresDispatch {
         guard let url = try url(path) else { return false }
         let result = try withLog(url) { log in try await TeamLogProjections().verify(log) }
         if json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(result.isConsistent)), ("events", .int(result.events)),
                 ("skills", .int(result.skills)), ("session_skills", .int(result.sessionSkills)),
                 ("differences", .array(result.differences.map { .object($0.json) })),
@@ -152,7 +152,7 @@ enum PostgresDispatch {
         guard let url = try url(path) else { return false }
         let result = try withLog(url) { log in try await TeamLogProjections().rebuild(log) }
         if json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("events", .int(result.events)), ("skills", .int(result.skills)),
                 ("session_skills", .int(result.sessionSkills)),
             ])))
@@ -172,7 +172,7 @@ enum PostgresDispatch {
         }
         let healthy = problems.isEmpty && verification.isConsistent && version == latest
         if json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("database", .string(url.redacted)), ("schema_version", .int(version)),
                 ("latest_schema_version", .int(latest)), ("events", .int(events)),
                 ("skills", .int(verification.skills)),
@@ -200,7 +200,7 @@ enum PostgresDispatch {
         guard let url = try url(path) else { return false }
         let rows = try withLog(url) { log in try await TeamLogQueries().allMetrics(log) }
         if json {
-            Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))
+            try Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))
         } else if rows.isEmpty {
             print("no skills yet (push events with `skill-metrics push --to URL`)")
         } else {
@@ -214,7 +214,7 @@ enum PostgresDispatch {
         let row = try withLog(url) { log in try await TeamLogQueries().metrics(for: skill, log) }
         guard let row else { throw SkillMetricsError.skillNotFound(skill) }
         if json {
-            Console.printJSON(.object(row.jsonWithPercentiles))
+            try Console.printJSON(.object(row.jsonWithPercentiles))
         } else {
             print(MetricsText.describe(row))
         }
@@ -230,7 +230,7 @@ enum PostgresDispatch {
         let rows = try withLog(url) { log in try await TeamLogQueries().allMetricsInFirstSeenOrder(log) }
         let summary = try SkillMetricsSummary(rowsInFirstSeenOrder: rows)
         if json {
-            Console.printJSON(.object(summary.legacyJSON))
+            try Console.printJSON(.object(summary.legacyJSON))
             return true
         }
         print("skills:                  \(summary.totalSkills)")

@@ -33,7 +33,7 @@ struct Pull: ParsableCommand {
         }
         if progress != nil { Console.endProgress() }
         if output.json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("cursor", .int(Int(result.cursor))),
                 ("appended", .int(result.appended)),
                 ("skipped", .int(result.skipped)),

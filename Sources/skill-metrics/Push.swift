@@ -51,7 +51,7 @@ struct Push: ParsableCommand {
         }
         if progress != nil { Console.endProgress() }
         if output.json {
-            Console.printJSON(.object(JSONObject([
+            try Console.printJSON(.object(JSONObject([
                 ("source_id", .string(result.sourceID.uuidString.lowercased())),
                 ("cursor", .int(Int(result.cursor))),
                 ("pushed", .int(result.pushed)),

@@ -36,7 +36,7 @@ struct Rebuild: ParsableCommand {
         let result = try metrics.rebuild(progress: progress)
         if progress != nil { Console.endProgress() }
         if output.json {
-            Console.printJSON(RebuildOutput(result: result, restored: restored).jsonOutput)
+            try Console.printJSON(RebuildOutput(result: result, restored: restored).jsonOutput)
         } else {
             print("rebuilt projections from \(result.events) events: \(result.skills) skills, \(result.sessionSkills) session × skill rows")
         }

@@ -23,7 +23,7 @@ struct RefreshSummary: ParsableCommand {
         if status {
             guard let current = try SummaryRefresher(store: metrics).stored() else {
                 if output.json {
-                    NeverRefreshedOutput(events: try SkillMetricsQueries(store: metrics).eventCount()).printJSON()
+                    try NeverRefreshedOutput(events: try SkillMetricsQueries(store: metrics).eventCount()).printJSON()
                 } else {
                     print("never refreshed (\(try SkillMetricsQueries(store: metrics).eventCount()) events in the log)")
                 }
@@ -34,7 +34,7 @@ struct RefreshSummary: ParsableCommand {
             stored = try SummaryRefresher(store: metrics).refresh()
         }
         if output.json {
-            stored.printJSON()
+            try stored.printJSON()
         } else {
             print(Self.describe(stored))
         }

@@ -25,7 +25,7 @@ struct Restore: ParsableCommand {
         // BackupService checks the backup (schema included) before anything is replaced.
         let result = try BackupService.restore(from: file, to: store.path, migrations: migrations)
         if output.json {
-            result.printJSON()
+            try result.printJSON()
         } else {
             print("restored \(result.path) from \(result.source): \(result.events) events through seq \(result.lastSeq), schema version \(result.schemaVersion)")
         }

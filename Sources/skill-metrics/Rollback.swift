@@ -22,7 +22,7 @@ struct Rollback: ParsableCommand {
         let options = try legacy.exporterOptions()
         let (result, backup) = try LegacyCutover(store: metrics).rollback(legacyPath: file, options: options)
         if output.json {
-            RollbackOutput(result: result, backup: backup).printJSON()
+            try RollbackOutput(result: result, backup: backup).printJSON()
         } else {
             print("rolled back: wrote \(result.path) (\(result.invocations) invocations, \(result.skills) skills)\(backup.map { "; previous file kept at \($0)" } ?? "")")
         }

@@ -22,7 +22,7 @@ struct Search: ParsableCommand {
         let metrics = try store.openStore(access: .readOnly)
         let matches = try SkillMetricsQueries(store: metrics).searchWorkflowPaths(text, limit: limit)
         if output.json {
-            matches.printJSON()
+            try matches.printJSON()
             return
         }
         if matches.isEmpty {

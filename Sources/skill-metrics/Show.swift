@@ -18,7 +18,7 @@ struct Show: ParsableCommand {
             throw SkillMetricsError.skillNotFound(skill)
         }
         if output.json {
-            row.printJSON()
+            try row.printJSON()
         } else {
             print(MetricsText.describe(row))
         }
@@ -38,7 +38,7 @@ struct List: ParsableCommand {
         let metrics = try store.openStore(access: .readOnly)
         let rows = try SkillMetricsQueries(store: metrics).allMetrics()
         if output.json {
-            rows.printJSON()
+            try rows.printJSON()
             return
         }
         if rows.isEmpty {

@@ -25,7 +25,7 @@ struct Summary: ParsableCommand {
                     location: "skill_metrics_summary", reason: "never refreshed; run `skill-metrics refresh-summary`")
             }
             if output.json {
-                stored.printJSON()
+                try stored.printJSON()
             } else {
                 print(RefreshSummary.describe(stored))
             }
@@ -33,7 +33,7 @@ struct Summary: ParsableCommand {
         }
         let summary = try SkillMetricsQueries(store: metrics).summary()
         if output.json {
-            summary.printJSON()
+            try summary.printJSON()
             return
         }
         print("skills:                  \(summary.totalSkills)")

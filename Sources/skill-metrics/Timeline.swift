@@ -40,7 +40,7 @@ struct Timeline: ParsableCommand {
         let metrics = try store.openStore(access: .readOnly)
         let timeline = try TimelineQuery(store: metrics).run(skill: skill, windowMicroseconds: length, bucket: size, end: end)
         if output.json {
-            timeline.printJSON()
+            try timeline.printJSON()
             return
         }
         print("bucket start                   invocations  completed  abandoned  avg duration")

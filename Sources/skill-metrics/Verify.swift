@@ -29,7 +29,7 @@ struct Verify: ParsableCommand {
         }
         if progress != nil { Console.endProgress() }
         if output.json {
-            result.printJSON()
+            try result.printJSON()
         } else if result.isConsistent {
             print(Console.checkPassed(
                 "\(result.events) events, \(result.skills) skills, \(result.sessionSkills) session × skill rows; projections match the log"))

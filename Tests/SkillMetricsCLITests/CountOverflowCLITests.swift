@@ -3,8 +3,9 @@ import Testing
 
 /// Counts read from a file that do not add up in a 64-bit integer — stored projection rows
 /// altered outside SkillMetrics, a legacy file repeating a key with a huge count — are an
-/// error naming the column and the skill or key, never a trap, and change nothing.
-@Suite("Count overflow (CLI)")
+/// error naming the column and the skill or key, never a trap, and change nothing; durations
+/// whose sum passes the largest double are never written as JSON (`inf` is not JSON).
+@Suite("Count and sum overflow (CLI)")
 struct CountOverflowCLITests {
     /// A database of 40 events over 5 skills (every one with follow-ups "a" and "b0"/"b1").
     static func database(_ scratch: Scratch) throws -> String {
@@ -68,5 +69,30 @@ struct CountOverflowCLITests {
             #expect(result.stderr.contains("duplicate key \"fast\""), "\(command): \(result.stderr)")
         }
         #expect(try SQLiteShell.run(db, ".dump") == before)
+    }
+
+    /// Two durations of 1.7e308 are each valid, and their sum is infinite: the text output
+    /// shows it, every JSON output and `export-json` refuse it by path (exit 2, no file).
+    @Test func anInfiniteDurationSumIsNeverWrittenAsJSON() throws {
+        let scratch = Scratch()
+        let db = scratch.file("sums.db")
+        for _ in 0..<2 {
+            #expect(try CLI.run(["append", "--skill", "big", "--duration", "1.7e308", "--db", db]).status == 0)
+        }
+        #expect(try CLI.run(["show", "big", "--db", db]).status == 0)
+        #expect(try CLI.run(["verify", "--db", db]).status == 0)
+        for (command, path) in [(["show", "big", "--json"], "$[\"total_duration_seconds\"] is inf"),
+                                (["list", "--json"], "$[0][\"total_duration_seconds\"] is inf"),
+                                (["summary", "--json"], "$[\"avg_duration_seconds\"] is inf")] {
+            let result = try CLI.run(command + ["--db", db])
+            #expect(result.status == 2, "\(command): \(result.status) \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(command): \(result.stdout)")
+            #expect(result.stderr.contains(path) && result.stderr.contains("which JSON cannot hold"), "\(command): \(result.stderr)")
+        }
+        let legacy = scratch.file("legacy.json")
+        let export = try CLI.run(["export-json", legacy, "--db", db])
+        #expect(export.status == 2, "\(export.stderr)")
+        #expect(export.stderr.contains("$[\"skills\"][\"big\"][\"total_duration_seconds\"] is inf"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: legacy))
     }
 }

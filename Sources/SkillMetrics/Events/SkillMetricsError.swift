@@ -28,6 +28,9 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
     case schemaMismatch(path: String, differences: [SchemaDifference])
     /// A read-only open of a database whose schema is older than this build's.
     case schemaNeedsMigration(path: String, version: Int, latestVersion: Int)
+    /// A number to be written as JSON is not finite (sums of durations can pass the largest
+    /// double); JSON cannot hold it, so the JSON is not written. `path` is its JSON path.
+    case unrepresentableNumber(path: String, value: String)
 
     public var description: String {
         switch self {
@@ -60,6 +63,8 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
             return "\(path): the schema differs from the one its migrations create: \(shown)\(more)\(hint)"
         case .schemaNeedsMigration(let path, let version, let latest):
             return "\(path): the schema is at version \(version), this build reads version \(latest); run `skill-metrics migrate --db \(path)` first (nothing was changed)"
+        case .unrepresentableNumber(let path, let value):
+            return "\(path) is \(value), which JSON cannot hold (its durations add up past the largest double)"
         }
     }
 }

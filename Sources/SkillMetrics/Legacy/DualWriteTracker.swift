@@ -68,7 +68,7 @@ public final class DualWriteTracker: Sendable {
                 skillName: skill, invokedAt: invokedAt, workflowPath: workflowPath,
                 completed: false, durationSeconds: nil))
             document.lastUpdated = invokedAt  // the time of this save
-            try AtomicFileWriter.write(Array(document.serialized().utf8), to: jsonPath)
+            try AtomicFileWriter.write(Array(try document.serialized().utf8), to: jsonPath)
             state.document = document
             return Handle(position: document.invocations.count - 1, skillName: skill, invokedAt: invokedAt)
         }
@@ -104,7 +104,7 @@ public final class DualWriteTracker: Sendable {
                 document.skills.append(skill)
             }
             document.lastUpdated = now.pythonISOFormat
-            try AtomicFileWriter.write(Array(document.serialized().utf8), to: jsonPath)
+            try AtomicFileWriter.write(Array(try document.serialized().utf8), to: jsonPath)
             state.document = document
             do {
                 let event = try LegacyEventBuilder.event(

@@ -78,15 +78,19 @@ public struct LegacyDocument: Sendable, Equatable {
     }
 
     /// The document as the legacy tracker writes it: `json.dumps(indent=2)`, ASCII only,
-    /// no trailing newline.
-    public func serialized() -> String {
+    /// no trailing newline. Throws ``SkillMetricsError/unrepresentableNumber(path:value:)`` for a
+    /// total that overflowed to infinity (Python would write `Infinity`, which is not JSON and
+    /// which legacy-json.md treats as bad input).
+    public func serialized() throws(SkillMetricsError) -> String {
         var object = JSONObject()
         object.append("invocations", .array(invocations.map { $0.jsonValue(dialect: dialect) }))
         if dialect == .crackerjack {
             object.append("skills", .object(JSONObject(skills.map { ($0.key, $0.jsonValue) })))
             object.append("last_updated", .optionalString(lastUpdated))
         }
-        return JSONWriter(style: .python(ensureASCII: true)).string(.object(object))
+        let value = JSONValue.object(object)
+        try value.requireFiniteNumbers()
+        return JSONWriter(style: .python(ensureASCII: true)).string(value)
     }
 
     /// Path-tracking decoder: every error names the JSON path of the bad value.

@@ -55,7 +55,7 @@ public struct LegacyExporter: Sendable {
     @discardableResult
     public func export(to path: String, options: Options = Options()) throws -> Result {
         let document = try document(options: options)
-        let text = document.serialized()
+        let text = try document.serialized()
         let bytes = Array(text.utf8)
         try AtomicFileWriter.write(bytes, to: path)
         let zone = try options.timeZone ?? store.latestLegacyImport().map { try LegacyTimeZone(identifier: $0.timeZone) } ?? LegacyTimeZone(identifier: nil)

@@ -26,6 +26,35 @@ public enum JSONValue: Sendable, Equatable {
         value.map(JSONValue.string) ?? .null
     }
 
+    /// The first number JSON cannot hold (NaN or an infinity: a double that overflowed) with
+    /// its JSON path, or nil when there is none; `root` names the value itself.
+    public func firstNonFiniteNumber(root: String = "$") -> (path: String, literal: String)? {
+        switch self {
+        case .number(let number):
+            return number.doubleValue.isFinite || number.isIntegerLiteral ? nil : (root, number.literal)
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if let found = element.firstNonFiniteNumber(root: "\(root)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let object):
+            for member in object.members {
+                if let found = member.value.firstNonFiniteNumber(root: "\(root)[\(JSONWriter.quoted(member.key))]") { return found }
+            }
+            return nil
+        case .null, .bool, .string:
+            return nil
+        }
+    }
+
+    /// Throws ``SkillMetricsError/unrepresentableNumber(path:value:)`` naming the first number
+    /// JSON cannot hold; writers call it before writing anything.
+    public func requireFiniteNumbers(root: String = "$") throws(SkillMetricsError) {
+        if let found = firstNonFiniteNumber(root: root) {
+            throw .unrepresentableNumber(path: found.path, value: found.literal)
+        }
+    }
+
     /// A short name of the value's JSON type, for error messages.
     public var typeName: String {
         switch self {
