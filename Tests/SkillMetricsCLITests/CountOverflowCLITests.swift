@@ -72,7 +72,8 @@ struct CountOverflowCLITests {
     }
 
     /// Two durations of 1.7e308 are each valid, and their sum is infinite: the text output
-    /// shows it, every JSON output and `export-json` refuse it by path (exit 2, no file).
+    /// shows it, every JSON output and `export-json` refuse it by path (exit 2, no file), and
+    /// the OpenMetrics export writes `+Inf`.
     @Test func anInfiniteDurationSumIsNeverWrittenAsJSON() throws {
         let scratch = Scratch()
         let db = scratch.file("sums.db")
@@ -94,5 +95,9 @@ struct CountOverflowCLITests {
         #expect(export.status == 2, "\(export.stderr)")
         #expect(export.stderr.contains("$[\"skills\"][\"big\"][\"total_duration_seconds\"] is inf"), "\(export.stderr)")
         #expect(!FileManager.default.fileExists(atPath: legacy))
+        // OpenMetrics has its own spelling of an infinity.
+        let metrics = try CLI.run(["export", "--format", "openmetrics", "--db", db])
+        #expect(metrics.status == 0, "\(metrics.stderr)")
+        #expect(metrics.stdout.contains("skill_total_duration_seconds{skill=\"big\"} +Inf\n"), "\(metrics.stdout)")
     }
 }

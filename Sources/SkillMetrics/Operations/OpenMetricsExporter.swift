@@ -104,8 +104,10 @@ public struct OpenMetricsExporter: Sendable {
         return result
     }
 
-    /// A float as the format reads it (Python's repr: shortest round-trip form).
+    /// A float as the format reads it (Python's repr: shortest round-trip form); the format's
+    /// own `+Inf`, `-Inf` and `NaN` for the others (a duration sum past the largest double).
     static func number(_ value: Double) -> String {
-        PythonFloatFormatter.repr(value)
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value < 0 ? "-Inf" : "+Inf") }
+        return PythonFloatFormatter.repr(value)
     }
 }
