@@ -26,10 +26,12 @@ struct Pull: ParsableCommand {
         guard let url = try PostgresDispatch.url(from) else {
             throw ValidationError("--from must be a postgres:// URL")
         }
-        let metrics = try store.openStore()
+        // The local file is opened (and created when missing) once the server answers, so
+        // an unreachable server leaves no new file behind.
+        let storeOptions = store
         let progress = Console.progress("pulling")
         let result = try PostgresDispatch.withLog(url) { log in
-            try await TeamLogPull().run(from: log, into: metrics, progress: progress)
+            try await TeamLogPull().run(from: log, into: try storeOptions.openStore(), progress: progress)
         }
         if progress != nil { Console.endProgress() }
         if output.json {

@@ -49,16 +49,17 @@ enum SkillMetricsMain {
             exit(error.status)
         } catch let error as SkillMetricsError {
             Console.error(error.description)
-            exit(2)
+            fail(2)
         } catch let error as BatchAppendFailure {
             Console.error(error.description)
-            exit(2)
+            fail(2)
         } catch let error as UsageError {
             Console.error(error.message)
             Console.error("see `skill-metrics --help`")
-            exit(2)
+            fail(2)
         } catch let error as ExitCode {
-            exit(error == .success ? 0 : (error.rawValue == 1 ? 1 : 2))
+            if error == .success { exit(0) }
+            fail(error.rawValue == 1 ? 1 : 2)
         } catch {
             let code = SkillMetricsCommand.exitCode(for: error)
             if code == .success {
@@ -70,15 +71,22 @@ enum SkillMetricsMain {
                 // argument-parser's usage errors (64) carry their own message and usage.
                 let message = SkillMetricsCommand.fullMessage(for: error)
                 if !message.isEmpty { Console.error(message) }
-                exit(2)
+                fail(2)
             }
             if let wrapped = SkillMetricsError(databaseError: error, path: databasePath(arguments)) {
                 Console.error(wrapped.description)
             } else {
                 Console.error(environmentMessage(error, database: databasePath(arguments)))
             }
-            exit(2)
+            fail(2)
         }
+    }
+
+    /// Exits with a failure status after removing a database file this run created and left
+    /// without an event (``CreatedDatabase``).
+    static func fail(_ status: Int32) -> Never {
+        CreatedDatabase.discardAfterFailure()
+        exit(status)
     }
 
     /// The names of the parsed subcommand (`audit verify`), found by walking the command tree.

@@ -40,7 +40,9 @@ struct StoreOptions: ParsableArguments {
     /// `create: false` (``SkillMetricsStore/Options/createIfMissing``) is for read-write commands
     /// that work on a log that must already be there (`rebuild`, `refresh-summary`, `audit
     /// checkpoint`, `push`, `rollback`, `migrate status|validate|undo`): a missing file is then
-    /// the same error as for a read-only open, and nothing is created.
+    /// the same error as for a read-only open, and nothing is created. A file a read-write open
+    /// creates is removed again when the command fails before an event is in it
+    /// (``CreatedDatabase``).
     func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true, create: Bool = true) throws -> SkillMetricsStore {
         try PostgresDispatch.refuseURL(path, command: "this command")
         var options = SkillMetricsStore.Options()
@@ -52,6 +54,7 @@ struct StoreOptions: ParsableArguments {
         }
         if let migrationsDir { options.migrations = .directory(migrationsDir) }
         options.logger = Console.logger
+        if access == .readWrite && create { CreatedDatabase.noteOpen(path) }
         let store = try SkillMetricsStore(path: path, options: options)
         for difference in store.schemaDifferences {
             Console.finding("\(path): schema: \(difference.description) (not what the migrations create)")

@@ -205,7 +205,8 @@ struct EventLogCLITests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("bad.jsonl:2"), "\(result.stderr)")
         #expect(result.stderr.contains("NaN"), "\(result.stderr)")
-        #expect(try Tool.sqlite(scratch.db, "SELECT count(*) FROM skill_invocation;").stdout == "0\n")
+        // Nothing written: not even the new database file the failed append had created.
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
 
         let cases = [
             (#"{"skill_name":"s"}"#, "invoked_at"),
@@ -227,7 +228,7 @@ struct EventLogCLITests {
                                stdin: "\n" + String(repeating: "x", count: InputLimits.maximumLineBytes + 1) + "\n")
         #expect(long.status == 2)
         #expect(long.stderr.contains("<stdin>:2: line is longer than") && !long.stderr.contains("skill-metrics-stdin-"), "\(long.stderr)")
-        #expect(try Tool.sqlite(scratch.db, "SELECT count(*) FROM skill_invocation;").stdout == "0\n")
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
     }
 
     @Test("append from stdin in batches; re-appending the same lines adds nothing")

@@ -17,6 +17,33 @@ struct ExitStatusCLITests {
         ["push", "--to", "postgres://skill@127.0.0.1:9/none"],
     ]
 
+    /// A write command whose input is bad, run on a path with no database (in a directory that
+    /// is not there either), leaves neither file nor directory; on an existing log it changes
+    /// nothing. (A file that holds an event by then — a batch committed before a later one
+    /// failed — is kept: ``CreatedDatabase`` removes only a log without events.)
+    @Test(arguments: [
+        ["append", "--jsonl", "bad.jsonl"], ["append", "--skill", "s", "--duration", "-1"],
+        ["import-json", "broken.json"], ["import-json", "broken.json", "--dry-run"],
+        ["migrate", "--to", "99"], ["pull", "--from", "postgres://skill@127.0.0.1:9/none"],
+    ])
+    func aFailedWriteOnANewPathLeavesNoFile(_ command: [String]) throws {
+        let scratch = Scratch()
+        _ = try scratch.write("bad.jsonl", "{\"skill_name\": \"s\", \"invoked_at\": \n")
+        _ = try scratch.write("broken.json", "{\"invocations\": [")
+        let arguments = command.map { ["bad.jsonl", "broken.json"].contains($0) ? scratch.file($0) : $0 }
+        let fresh = scratch.file("new-dir/metrics.db")
+        let failed = try CLI.run(arguments + ["--db", fresh])
+        #expect(failed.status == 2, "\(command): \(failed.stderr)")
+        #expect(!failed.stderr.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("new-dir")), "\(command)")
+
+        let existing = scratch.file("existing.db")
+        #expect(try CLI.run(["append", "--skill", "here", "--db", existing]).status == 0)
+        let before = try SQLiteShell.run(existing, ".dump")
+        #expect(try CLI.run(arguments + ["--db", existing]).status == 2, "\(command)")
+        #expect(try SQLiteShell.run(existing, ".dump") == before, "\(command)")
+    }
+
     @Test func showOnAMissingDatabaseNamesThePathAndCreatesNothing() throws {
         let scratch = Scratch()
         let missing = scratch.file("missing.db")
