@@ -27,19 +27,34 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The first number JSON cannot hold (NaN or an infinity: a double that overflowed) with
-    /// its JSON path, or nil when there is none; `root` names the value itself.
+    /// its JSON path, or nil when there is none; `root` names the value itself. The walk
+    /// builds no path text unless it finds one.
     public func firstNonFiniteNumber(root: String = "$") -> (path: String, literal: String)? {
-        switch self {
+        var reversedPath: [String] = []
+        guard let literal = Self.nonFiniteLiteral(in: self, reversedPath: &reversedPath) else { return nil }
+        return (root + reversedPath.reversed().joined(), literal)
+    }
+
+    /// The literal of the first non-finite number in `value`; on the way back out, each level
+    /// appends its subscript to `reversedPath`.
+    private static func nonFiniteLiteral(in value: JSONValue, reversedPath: inout [String]) -> String? {
+        switch value {
         case .number(let number):
-            return number.doubleValue.isFinite || number.isIntegerLiteral ? nil : (root, number.literal)
+            return number.doubleValue.isFinite || number.isIntegerLiteral ? nil : number.literal
         case .array(let elements):
             for (index, element) in elements.enumerated() {
-                if let found = element.firstNonFiniteNumber(root: "\(root)[\(index)]") { return found }
+                if let literal = nonFiniteLiteral(in: element, reversedPath: &reversedPath) {
+                    reversedPath.append("[\(index)]")
+                    return literal
+                }
             }
             return nil
         case .object(let object):
             for member in object.members {
-                if let found = member.value.firstNonFiniteNumber(root: "\(root)[\(JSONWriter.quoted(member.key))]") { return found }
+                if let literal = nonFiniteLiteral(in: member.value, reversedPath: &reversedPath) {
+                    reversedPath.append("[\(JSONWriter.quoted(member.key))]")
+                    return literal
+                }
             }
             return nil
         case .null, .bool, .string:
