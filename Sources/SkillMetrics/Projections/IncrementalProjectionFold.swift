@@ -150,46 +150,98 @@ struct IncrementalProjectionFold {
                 cursors: [nil, nil, nil])
         }
         guard var state = totals[ExactText(name)] else { return }
-        state.total += 1
+        // The stored counts come from the file: one more must still fit (a count of 2^63 - 1
+        // is an altered file, refused with a clear error rather than a trap).
+        func increment(_ count: inout Int, _ column: String) throws {
+            let (sum, overflow) = count.addingReportingOverflow(1)
+            guard !overflow else {
+                throw SkillMetricsError.invalidInput(
+                    location: "skill_totals, skill \(JSONWriter.quoted(name)), column \(column)",
+                    reason: "\(count) plus one more event does not fit in a 64-bit count")
+            }
+            count = sum
+        }
+        try increment(&state.total, "total_invocations")
         if event.completed {
-            state.completed += 1
+            try increment(&state.completed, "completed_invocations")
             if let duration = event.durationSeconds {
                 if duration != 0 { state.totalDuration += duration }
-                state.durationCount += 1
+                try increment(&state.durationCount, "duration_count")
                 if state.minimum.map({ duration < $0 }) ?? true { state.minimum = duration }
                 if state.maximum.map({ duration >= $0 }) ?? true { state.maximum = duration }
                 state.newDurations.append((duration, event.seq))
             }
         } else {
-            state.abandoned += 1
+            try increment(&state.abandoned, "abandoned_invocations")
         }
         state.lastInvoked = event.invokedAt
         state.lastSeq = event.seq
         totals[ExactText(name)] = state
     }
 
+    private static let totalsColumnNames = [
+        "total_invocations", "completed_invocations", "abandoned_invocations", "total_duration_seconds",
+        "first_invoked", "last_invoked", "first_seq", "last_seq", "duration_count",
+        "min_duration_seconds", "max_duration_seconds",
+        "p50_cursor_duration", "p50_cursor_seq", "p95_cursor_duration", "p95_cursor_seq",
+        "p99_cursor_duration", "p99_cursor_seq",
+    ]
+
+    private static let loadTotalsSQL =
+        "SELECT \(totalsColumnNames.joined(separator: ", ")) FROM skill_totals WHERE skill_name = ?"
+
+    /// The stored totals of a skill, nil when it has none. Columns are read in place from the
+    /// statement, each checked for its storage class (a GRDB `Row` per skill and batch cost
+    /// ~50k instructions, 7 % of a 1,000-event batch on `real`).
     private static func loadTotals(_ name: String, _ db: Database) throws -> Totals? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT total_invocations, completed_invocations, abandoned_invocations, total_duration_seconds,
-                   first_invoked, last_invoked, first_seq, last_seq, duration_count,
-                   min_duration_seconds, max_duration_seconds,
-                   p50_cursor_duration, p50_cursor_seq, p95_cursor_duration, p95_cursor_seq,
-                   p99_cursor_duration, p99_cursor_seq
-            FROM skill_totals WHERE skill_name = ?
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [name]) else { return nil }
-        func cursor(_ index: Int) throws -> (duration: Double, seq: Int64)? {
-            guard let duration = try row.decode(Double?.self, atIndex: index),
-                  let seq = try row.decode(Int64?.self, atIndex: index + 1) else { return nil }
-            return (duration, seq)
+        let statement = try RawStatement(db, loadTotalsSQL)
+        statement.reset()
+        defer { statement.reset() }
+        statement.bind(1, name)
+        guard try statement.step(db) else { return nil }
+        let sqlite = statement.sqlite
+        func bad(_ index: CInt, _ expected: String) -> SkillMetricsError {
+            let found = switch sqlite3_column_type(sqlite, index) {
+            case SQLITE_NULL: "NULL"
+            case SQLITE_INTEGER: "\(sqlite3_column_int64(sqlite, index))"
+            case SQLITE_FLOAT: "a real"
+            case SQLITE_TEXT: "text"
+            default: "a blob"
+            }
+            return .invalidInput(
+                location: "skill_totals, skill \(JSONWriter.quoted(name)), column \(totalsColumnNames[Int(index)])",
+                reason: "expected \(expected), found \(found)")
+        }
+        func integer(_ index: CInt) throws -> Int64 {
+            guard let value = statement.int64(at: index) else { throw bad(index, "an integer") }
+            return value
+        }
+        func count(_ index: CInt) throws -> Int {
+            guard let value = Int(exactly: try integer(index)), value >= 0 else {
+                throw bad(index, "a count (an integer of at least 0)")
+            }
+            return value
+        }
+        func real(_ index: CInt) throws -> Double {
+            guard let value = statement.double(at: index) else { throw bad(index, "a real") }
+            return value
+        }
+        func optionalReal(_ index: CInt) throws -> Double? {
+            sqlite3_column_type(sqlite, index) == SQLITE_NULL ? nil : try real(index)
+        }
+        func text(_ index: CInt) throws -> String {
+            guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT else { throw bad(index, "text") }
+            return String(sqliteStatement: sqlite, index: index)
+        }
+        func cursor(_ index: CInt) throws -> (duration: Double, seq: Int64)? {
+            guard let duration = try optionalReal(index),
+                  sqlite3_column_type(sqlite, index + 1) != SQLITE_NULL else { return nil }
+            return (duration, try integer(index + 1))
         }
         return Totals(
-            total: try row.decode(Int.self, atIndex: 0), completed: try row.decode(Int.self, atIndex: 1),
-            abandoned: try row.decode(Int.self, atIndex: 2), totalDuration: try row.decode(Double.self, atIndex: 3),
-            firstInvoked: try row.decode(String.self, atIndex: 4), lastInvoked: try row.decode(String.self, atIndex: 5),
-            firstSeq: try row.decode(Int64.self, atIndex: 6), lastSeq: try row.decode(Int64.self, atIndex: 7),
-            durationCount: try row.decode(Int.self, atIndex: 8),
-            minimum: try row.decode(Double?.self, atIndex: 9), maximum: try row.decode(Double?.self, atIndex: 10),
+            total: try count(0), completed: try count(1), abandoned: try count(2), totalDuration: try real(3),
+            firstInvoked: try text(4), lastInvoked: try text(5), firstSeq: try integer(6), lastSeq: try integer(7),
+            durationCount: try count(8), minimum: try optionalReal(9), maximum: try optionalReal(10),
             cursors: [try cursor(11), try cursor(13), try cursor(15)])
     }
 
