@@ -30,9 +30,15 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"],
             path: "Sources/EmbedMigrationsPlugin"),
+        // sqlite3_db_config, which is variadic, for the core (the connection's trigger switch).
+        .target(
+            name: "CSQLiteConfig",
+            path: "Sources/CSQLiteConfig",
+            linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "SkillMetrics",
             dependencies: [
+                "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

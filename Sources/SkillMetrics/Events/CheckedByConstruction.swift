@@ -15,9 +15,10 @@ import GRDB
 /// well under its depth limit). An event that fails this test is inserted with the CHECKs on,
 /// so its error is the schema's, exactly as before.
 ///
-/// Only EventLog's typed appends inside a bulk load (``BulkProjectionLoad``) switch the CHECKs
-/// off: that load already changes the schema in its transaction (the projection triggers are
-/// dropped and re-created), which makes SQLite prepare every statement again, so switching
+/// Only EventLog's typed appends inside a bulk load (``BulkProjectionLoad``, or an incremental
+/// batch in the writer's bulk mode, ``WriterBulkMode``) switch the CHECKs off: that load
+/// already makes SQLite prepare every statement again (the projection triggers are dropped and
+/// re-created, or the connection's trigger setting changes), so switching
 /// `PRAGMA ignore_check_constraints` there costs nothing more. Rows from anywhere else (a
 /// plain INSERT by another client, rows copied from another log) always meet the CHECKs.
 enum CheckedByConstruction {

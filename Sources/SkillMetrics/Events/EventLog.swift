@@ -79,21 +79,26 @@ package enum EventLog {
     /// all run it): appends `events` in order inside the caller's transaction. `locate` names
     /// an event (by its offset in `events`) in the errors of a bad or conflicting event;
     /// `progress` is told the number of events processed every 1,000.
+    ///
+    /// A batch folded incrementally on a schema that allows it runs in the writer's bulk mode
+    /// (``WriterBulkMode``); `keepingBulkMode` leaves the mode on afterwards, for a caller
+    /// whose transaction ends with this call and whose next batch would enter it again. Every
+    /// other kind of batch leaves the mode before it starts.
     static func appendBatch(
         _ events: some Collection<SkillInvocation>, in db: Database, validated: Bool,
-        projection: BatchProjection = .automatic, locate: ((Int) -> String)? = nil,
+        projection: BatchProjection = .automatic, keepingBulkMode: Bool = false, locate: ((Int) -> String)? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
         try appendBatch(
             encoded: events.lazy.map(EncodedInvocation.init(deferring:)), in: db, validated: validated, projection: projection,
-            locate: locate, progress: progress)
+            keepingBulkMode: keepingBulkMode, locate: locate, progress: progress)
     }
 
     /// ``appendBatch(_:in:validated:projection:locate:progress:)`` for events whose row texts
     /// are already encoded (``EncodedInvocation``).
     static func appendBatch(
         encoded events: some Collection<EncodedInvocation>, in db: Database, validated: Bool,
-        projection: BatchProjection = .automatic, locate: ((Int) -> String)? = nil,
+        projection: BatchProjection = .automatic, keepingBulkMode: Bool = false, locate: ((Int) -> String)? = nil,
         progress: ((Int) -> Void)? = nil
     ) throws -> SkillMetricsStore.AppendResult {
         var result = SkillMetricsStore.AppendResult()
@@ -167,24 +172,50 @@ package enum EventLog {
         func appendAllUnchecked() throws {
             try CheckedByConstruction.withoutChecks(db, appendAll)
         }
+        // The incremental fold in the writer's bulk mode: no trigger and no CHECK runs, and
+        // nothing is dropped or re-created (see WriterBulkMode).
+        func appendInBulkMode() throws {
+            try WriterBulkMode.enter(db)
+            do {
+                appended = []
+                appended?.reserveCapacity(events.count)
+                try appendAll()
+                try IncrementalProjectionFold.run(db, events: appended ?? [])
+            } catch {
+                if !keepingBulkMode { try? WriterBulkMode.leave(db) }
+                throw error
+            }
+            if !keepingBulkMode { try WriterBulkMode.leave(db) }
+        }
+        // As large as the log: one fold of the whole log.
+        var wholeLog = false
+        var incremental = false
+        if projection == .automatic {
+            wholeLog = try events.count >= BulkProjectionLoad.minimumCount
+                && BulkProjectionLoad.isWorthwhile(loading: events.count, existing: SkillMetricsStore.maxSeq(db))
+            incremental = try !wholeLog && events.count >= BulkProjectionLoad.incrementalMinimumCount
+                && BulkProjectionLoad.supportsIncrementalFold(db)
+        }
+        if incremental, try WriterBulkMode.isAvailable(db) {
+            try appendInBulkMode()
+            return result
+        }
+        try WriterBulkMode.leave(db)
         switch projection {
         case .perEvent:
             try appendAll()
         case .bulk:
             try BulkProjectionLoad.run(db, loading: events.count, appendAllUnchecked)
         case .automatic:
-            if events.count >= BulkProjectionLoad.minimumCount,
-               try BulkProjectionLoad.isWorthwhile(loading: events.count, existing: SkillMetricsStore.maxSeq(db)) {
-                // As large as the log: one fold of the whole log.
-                try BulkProjectionLoad.run(db, loading: events.count, appendAllUnchecked)
-            } else if events.count >= BulkProjectionLoad.incrementalMinimumCount,
-                      try BulkProjectionLoad.supportsIncrementalFold(db) {
+            if incremental {
                 appended = []
                 appended?.reserveCapacity(events.count)
                 try BulkProjectionLoad.runIncremental(db) { () throws -> [ProjectionEvent] in
                     try appendAllUnchecked()
                     return appended ?? []
                 }
+            } else if wholeLog {
+                try BulkProjectionLoad.run(db, loading: events.count, appendAllUnchecked)
             } else {
                 try appendAll()
             }
@@ -215,33 +246,40 @@ package enum EventLog {
         let statement = try RawStatement(db, events.count == rowsPerInsert ? fullInsertSQL : insertSQL(rows: events.count))
         statement.reset()
         let recordedAt = Timestamp.now().recordedAtText
+        // The texts are copied into one buffer and bound without SQLite copying each again
+        // (StaticTexts; a copying bind is a malloc, a memcpy and a free per text).
+        var arena = StaticTexts(capacity: events.count * 9, bytes: events.count * 256)
         var index: CInt = 0
         for (encoded, texts) in zip(events, texts) {
             let event = encoded.event
-            statement.bind(index + 1, event.id)
-            statement.bind(index + 2, event.skillName)
-            statement.bind(index + 3, texts.invokedAtText)
-            statement.bind(index + 4, event.workflowPath)
+            arena.add(event.id, at: index + 1)
+            arena.add(event.skillName, at: index + 2)
+            arena.add(texts.invokedAtText, at: index + 3)
+            if let path = event.workflowPath { arena.add(path, at: index + 4) } else { statement.bindNull(index + 4) }
             statement.bind(index + 5, event.completed ? 1 : 0)
             statement.bind(index + 6, event.durationSeconds)
-            statement.bind(index + 7, event.errorType)
-            statement.bind(index + 8, event.sessionID)
-            statement.bind(index + 9, texts.actionsJSON)
+            if let error = event.errorType { arena.add(error, at: index + 7) } else { statement.bindNull(index + 7) }
+            if let session = event.sessionID { arena.add(session, at: index + 8) } else { statement.bindNull(index + 8) }
+            arena.add(texts.actionsJSON, at: index + 9)
             statement.bind(index + 10, event.schemaVersion)
-            statement.bind(index + 11, texts.userContextJSON)
+            if let context = texts.userContextJSON { arena.add(context, at: index + 11) } else { statement.bindNull(index + 11) }
             statement.bind(index + 12, event.finished ? 1 : 0)
-            statement.bind(index + 13, recordedAt)
+            arena.add(recordedAt, at: index + 13)
             index += 13
         }
-        do {
-            let changed = try statement.execute(db)
-            guard changed == events.count else {
-                throw SkillMetricsError.database(
-                    operation: "append", message: "a \(events.count)-row INSERT wrote \(changed) rows")
+        let inserted = try arena.bound(to: statement) { () throws -> Bool in
+            do {
+                let changed = try statement.execute(db)
+                guard changed == events.count else {
+                    throw SkillMetricsError.database(
+                        operation: "append", message: "a \(events.count)-row INSERT wrote \(changed) rows")
+                }
+                return true
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                return false
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            return nil
         }
+        guard inserted else { return nil }
         return db.lastInsertedRowID
     }
 

@@ -76,10 +76,10 @@ public struct JSONLAppender: Sendable {
         func flush() throws {
             guard !events.isEmpty else { return }
             do {
-                let result = try store.write { db in
+                let result = try store.writeBatch { db in
                     // JSONLEventDecoder validated every event (its errors name the line).
                     try EventLog.appendBatch(
-                        events.lazy.map(\.1), in: db, validated: true,
+                        events.lazy.map(\.1), in: db, validated: true, keepingBulkMode: true,
                         locate: { "\(name):\(events[$0].0)" })
                 }
                 total.add(result)

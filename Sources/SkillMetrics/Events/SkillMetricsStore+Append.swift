@@ -41,7 +41,9 @@ extension SkillMetricsStore {
     @discardableResult
     public func append(_ events: [SkillInvocation]) throws -> AppendResult {
         for event in events { try event.validate() }
-        return try appendTransaction { db in try Self.appendValidated(events, in: db) }
+        return try appendTransaction(keepingBulkMode: true) { db in
+            try Self.appendValidated(events, in: db, keepingBulkMode: true)
+        }
     }
 
     /// Appends one event (see ``append(_:)-([SkillInvocation])``).

@@ -9,9 +9,15 @@ extension SkillMetricsStore {
     /// Only for bodies that swallow no error except SQLITE_CONSTRAINT, which ends a statement,
     /// never the transaction. As in GRDB, a transaction that SQLite rolled back on its own is
     /// reported as SQLITE_ABORT instead of being committed, and any error rolls back.
-    func appendTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+    ///
+    /// The writer's bulk mode (``WriterBulkMode``) is left first unless `keepingBulkMode`,
+    /// which is for a `body` that is one `EventLog.appendBatch(…, keepingBulkMode: true)`.
+    func appendTransaction<T>(keepingBulkMode: Bool = false, _ body: (Database) throws -> T) throws -> T {
         try withBusyRetry {
-            try pool.writeWithoutTransaction { db in try Self.immediateTransaction(db, body) }
+            try pool.writeWithoutTransaction { db in
+                if !keepingBulkMode { try WriterBulkMode.leave(db) }
+                return try Self.immediateTransaction(db, body)
+            }
         }
     }
 
@@ -59,7 +65,7 @@ extension SkillMetricsStore {
 
     /// ``append(_:in:)`` for events the caller has already validated (validation is not
     /// repeated per event inside the write transaction).
-    static func appendValidated(_ events: [SkillInvocation], in db: Database) throws -> AppendResult {
-        try EventLog.appendBatch(events, in: db, validated: true)
+    static func appendValidated(_ events: [SkillInvocation], in db: Database, keepingBulkMode: Bool = false) throws -> AppendResult {
+        try EventLog.appendBatch(events, in: db, validated: true, keepingBulkMode: keepingBulkMode)
     }
 }

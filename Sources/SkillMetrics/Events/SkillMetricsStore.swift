@@ -223,13 +223,30 @@ public final class SkillMetricsStore: Sendable {
     /// Runs `body` in an IMMEDIATE write transaction, retrying a bounded number of times with
     /// jitter when another writer holds the lock past the busy timeout.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try withBusyRetry {
+            try pool.write { db in
+                try WriterBulkMode.leave(db)
+                return try body(db)
+            }
+        }
+    }
+
+    /// ``write(_:)`` for one batch of EventLog's typed appends that keeps the writer's bulk
+    /// mode (``WriterBulkMode``): `body` must be `EventLog.appendBatch(…, keepingBulkMode: true)`
+    /// and nothing else, which sets the mode it needs itself.
+    func writeBatch<T>(_ body: (Database) throws -> T) throws -> T {
         try withBusyRetry { try pool.write(body) }
     }
 
     /// Runs `body` on the writer connection outside of a transaction (for work that manages
     /// its own transactions, such as migrations and batched appends).
     func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        try withBusyRetry { try pool.writeWithoutTransaction(body) }
+        try withBusyRetry {
+            try pool.writeWithoutTransaction { db in
+                try WriterBulkMode.leave(db)
+                return try body(db)
+            }
+        }
     }
 
     /// Retries `body` on SQLITE_BUSY / SQLITE_LOCKED, and on SQLITE_SCHEMA (another connection

@@ -140,6 +140,8 @@ public struct MigrationRunner: Sendable {
         // rebuilds the event table) journals the pages it frees for its own rollback, in
         // memory ~330 MB at 1M events.
         return try writer.writeWithoutTransaction { db in try TemporaryStorage.inFiles(db) {
+            // A store's writer may still be in the bulk mode of its last batch (triggers off).
+            try WriterBulkMode.leave(db)
             var appliedVersions: [Int] = []
             for migration in migrations where migration.version <= (target ?? Int.max) {
                 var didApply = false
@@ -176,6 +178,7 @@ public struct MigrationRunner: Sendable {
             throw SkillMetricsError.migration(.unknownTarget(target))
         }
         return try writer.writeWithoutTransaction { db in try TemporaryStorage.inFiles(db) {
+            try WriterBulkMode.leave(db)
             var undone: [Int] = []
             let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
             for row in try applied(db).reversed() where row.version > target {
