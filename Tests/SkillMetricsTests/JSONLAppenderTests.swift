@@ -82,4 +82,41 @@ import Testing
         }
         #expect(try Self.contents(database.store) == before)
     }
+
+    @Test("a repeated id is compared with its earlier line read again: CRLF lines, past the first MiB, kept or not",
+          arguments: [0, 100_000])
+    func repeatsAreComparedWithTheEarlierLine(limit: Int) throws {
+        let directory = TemporaryDirectory()
+        let lines = try SchemaV5Tests.python(["jsonl", "real", "6000", "61"]).split(separator: "\n").map(String.init)
+        let body = lines.joined(separator: "\r\n") + "\r\n"
+        // The reader takes the file a MiB at a time: line 4,000 lies beyond the first.
+        #expect(body.utf8.count > (1 << 20) + 10_000 && lines[..<3999].joined(separator: "\r\n").utf8.count > 1 << 20)
+        let path = directory.file("crlf.jsonl")
+        try (body + lines[9] + "\r\n" + lines[3999] + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let database = try TestDatabase()
+        var appender = JSONLAppender(store: database.store, batchSize: 500)
+        appender.keptEventLimit = limit
+        let result = try appender.append(path: path)
+        #expect(result.appended == 6000 && result.alreadyPresent == 2)
+        #expect(try database.store.verify().isConsistent)
+
+        // The same id with one field changed (the duration) is refused, naming both lines.
+        let decoder = JSONLEventDecoder()
+        var changed = try decoder.decode(line: Array(lines[3999].utf8))
+        changed.durationSeconds = (changed.durationSeconds ?? 1) + 0.5
+        let line = "{\"id\": \(JSONWriter.quoted(changed.id)), \"skill_name\": \(JSONWriter.quoted(changed.skillName)), "
+            + "\"invoked_at\": \(JSONWriter.quoted(changed.invokedAt.canonical)), \"duration_seconds\": \(changed.durationSeconds ?? 0)}"
+        let fresh = try TestDatabase()
+        let conflicting = directory.file("conflicting.jsonl")
+        try (body + line + "\r\n").write(toFile: conflicting, atomically: true, encoding: .utf8)
+        var second = JSONLAppender(store: fresh.store, batchSize: 500)
+        second.keptEventLimit = limit
+        #expect {
+            try second.append(path: conflicting)
+        } throws: { error in
+            "\(error)".contains("crlf.jsonl") == false && "\(error)".contains("conflicting.jsonl:6001")
+                && "\(error)".contains("already appears on line 4000 with different content")
+        }
+        #expect(try fresh.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") } == 0)
+    }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -33,15 +32,19 @@ public struct JSONLAppender: Sendable {
         let reader = LineReader(path: path, displayName: name)
         let decoder = JSONLEventDecoder()
         // Pass 1: decode, validate, check ids against the log. Nothing is written.
-        // id → (line, content fingerprint) of the events seen so far in this file, so that an id
-        // repeated with other content is refused before anything is written.
-        var seen: [ExactText: (line: Int, fingerprint: [UInt8])] = [:]  // ids are the same only when their bytes are
+        // id → where its first line is (number, byte offset, length), so that an id repeated
+        // with other content is refused before anything is written: the earlier line is read
+        // again and compared field by field only when an id repeats (a SHA-256 fingerprint of
+        // every event cost as much as decoding it).
+        var seen: [ExactText: (line: Int, offset: Int, length: Int)] = [:]  // ids are the same only when their bytes are
+        var earlierLines: FileHandle?
+        defer { try? earlierLines?.close() }
         // The decoded events with their line numbers, for pass 2, while there are few enough.
         var kept: [(Int, SkillInvocation)]? = []
         try store.read { db in
             // An empty log (on this snapshot) holds no id to compare with: no lookup per line.
             let logIsEmpty = try SkillMetricsStore.maxSeq(db) == 0
-            try reader.forEachLine { number, bytes in
+            try reader.forEachLine { number, bytes, offset in
                 guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return true }
                 let event = try decodeLine(decoder, bytes, file: name, line: number)
                 if !logIsEmpty, let existing = try EventLog.fetch(id: event.id, in: db) {
@@ -52,15 +55,19 @@ public struct JSONLAppender: Sendable {
                             reason: SkillMetricsError.conflictingEvent(id: event.id, fields: differences).description)
                     }
                 }
-                let fingerprint = Self.fingerprint(event)
                 if let earlier = seen[ExactText(event.id)] {
-                    if earlier.fingerprint != fingerprint {
+                    let handle = try earlierLines ?? Self.open(path, name)
+                    earlierLines = handle
+                    let earlierEvent = try decodeLine(
+                        decoder, try Self.read(handle, offset: earlier.offset, length: earlier.length, name),
+                        file: name, line: earlier.line)
+                    if !EventLog.contentDifferences(earlierEvent, event).isEmpty {
                         throw SkillMetricsError.invalidInput(
                             location: "\(name):\(number)",
                             reason: "event \(event.id) already appears on line \(earlier.line) with different content")
                     }
                 } else {
-                    seen[ExactText(event.id)] = (number, fingerprint)
+                    seen[ExactText(event.id)] = (number, offset, bytes.count)
                 }
                 if let count = kept?.count {
                     if count < keptEventLimit { kept?.append((number, event)) } else { kept = nil }
@@ -114,29 +121,27 @@ public struct JSONLAppender: Sendable {
 
     /// SHA-256 of an event's content (the fields ``EventLog/contentDifferences(_:_:)`` compares),
     /// length-prefixed so that different contents never share an encoding.
-    static func fingerprint(_ event: SkillInvocation) -> [UInt8] {
-        var hasher = SHA256()
-        func add(_ text: String?) {
-            guard let text else { hasher.update(data: [0]); return }
-            let bytes = Array(text.utf8)
-            hasher.update(data: [1])
-            withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: bytes)
+    private static func open(_ path: String, _ name: String) throws -> FileHandle {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SkillMetricsError.fileAccess(path: name, reason: "cannot open the file again to compare a repeated id")
         }
-        add(event.skillName)
-        add(event.invokedAt.canonical)
-        add(event.workflowPath)
-        add(event.completed ? "1" : "0")
-        // -0.0 == 0.0 for the idempotency check, so both hash alike.
-        add(event.durationSeconds.map { String(($0 == 0 ? 0 : $0).bitPattern) })
-        add(event.errorType)
-        add(event.sessionID)
-        add(String(event.followUpActions.count))
-        for action in event.followUpActions { add(action) }
-        add(String(event.schemaVersion))
-        add(event.userContext.map { JSONWriter(style: .compact).string(.object($0)) })
-        add(event.finished ? "1" : "0")
-        return Array(hasher.finalize())
+        return handle
+    }
+
+    /// The `length` bytes at `offset` of the file (an earlier line, read again).
+    private static func read(_ handle: FileHandle, offset: Int, length: Int, _ name: String) throws -> ArraySlice<UInt8> {
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            let data = try handle.read(upToCount: length) ?? Data()
+            guard data.count == length else {
+                throw SkillMetricsError.fileAccess(path: name, reason: "the file changed while it was read")
+            }
+            return ArraySlice(data)
+        } catch let error as SkillMetricsError {
+            throw error
+        } catch {
+            throw SkillMetricsError.fileAccess(path: name, reason: "read failed (\(error.localizedDescription))")
+        }
     }
 
     private func decodeLine(

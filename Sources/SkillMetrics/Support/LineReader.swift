@@ -23,12 +23,19 @@ public struct LineReader: Sendable {
 
     /// Calls `body` with each line's 1-based number and bytes. Stops early when it returns false.
     public func forEachLine(_ body: (Int, ArraySlice<UInt8>) throws -> Bool) throws {
+        try forEachLine { number, bytes, _ in try body(number, bytes) }
+    }
+
+    /// ``forEachLine(_:)`` that also passes the byte offset of each line's first byte in the file.
+    func forEachLine(_ body: (Int, ArraySlice<UInt8>, Int) throws -> Bool) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SkillMetricsError.fileAccess(path: path, reason: FileManager.default.fileExists(atPath: path)
                 ? "cannot open the file for reading" : "no such file")
         }
         defer { try? handle.close() }
         var buffer: [UInt8] = []
+        // File offset of buffer[0].
+        var consumed = 0
         var lineNumber = 0
         while true {
             let chunk: Data
@@ -45,10 +52,11 @@ public struct LineReader: Sendable {
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 if end - start > maximumLineBytes { throw tooLong(lineNumber) }
-                if try !body(lineNumber, buffer[start..<end]) { return }
+                if try !body(lineNumber, buffer[start..<end], consumed + start) { return }
                 start = newline + 1
             }
             buffer.removeFirst(start)
+            consumed += start
             if buffer.count > maximumLineBytes + 1 { throw tooLong(lineNumber + 1) }
         }
         if !buffer.isEmpty {
@@ -56,7 +64,7 @@ public struct LineReader: Sendable {
             var end = buffer.count
             if buffer[end - 1] == 0x0D { end -= 1 }
             if end > maximumLineBytes { throw tooLong(lineNumber) }
-            _ = try body(lineNumber, buffer[0..<end])
+            _ = try body(lineNumber, buffer[0..<end], consumed)
         }
     }
 }
