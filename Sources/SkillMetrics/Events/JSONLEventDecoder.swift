@@ -23,6 +23,15 @@ public struct JSONLEventDecoder: Sendable {
         if line.count > InputLimits.maximumLineBytes {
             throw .invalidInput(location: "line", reason: "longer than \(InputLimits.maximumLineBytes) bytes, the limit for one line")
         }
+        let bytes = Array(line)
+        // The common line straight from its bytes; anything else (every error included) the
+        // tree way below.
+        if let event = JSONLDirectDecoder.decode(bytes) { return event }
+        return try decodeThroughTree(bytes)
+    }
+
+    /// ``decode(line:)`` through a ``JSONValue`` tree: every line, every error.
+    func decodeThroughTree(_ line: [UInt8]) throws(SkillMetricsError) -> SkillInvocation {
         let value: JSONValue
         do {
             value = try JSONParser().parse(line)
