@@ -119,8 +119,7 @@ public struct JSONLAppender: Sendable {
         return total
     }
 
-    /// SHA-256 of an event's content (the fields ``EventLog/contentDifferences(_:_:)`` compares),
-    /// length-prefixed so that different contents never share an encoding.
+    /// The file opened again, to read the earlier line of a repeated id.
     private static func open(_ path: String, _ name: String) throws -> FileHandle {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SkillMetricsError.fileAccess(path: name, reason: "cannot open the file again to compare a repeated id")

@@ -14,14 +14,10 @@ import Foundation
 /// of the workload family and on hand-written edge cases), and when it returns nil nothing
 /// changed.
 struct JSONLDirectDecoder {
-    /// The keys ``JSONLEventDecoder`` knows (``JSONLEventDecoder/knownKeys``), in bit order.
-    private enum Field: String, CaseIterable {
-        case id, skillName = "skill_name", invokedAt = "invoked_at", workflowPath = "workflow_path"
-        case completed, durationSeconds = "duration_seconds", errorType = "error_type", sessionID = "session_id"
-        case followUpActions = "follow_up_actions", schemaVersion = "schema_version", userContext = "user_context"
-        case finished, seq, recordedAt = "recorded_at"
-    }
+    private typealias Field = JSONLEventDecoder.Field
 
+    /// ``JSONLEventDecoder/Field`` in order (a synthesized `allCases` builds its array on each
+    /// use), and their keys: a key's position is its bit in the set of keys seen.
     private static let fields = Field.allCases
     private static let keys = Field.allCases.map(\.rawValue)
 

@@ -11,11 +11,15 @@ import Foundation
 public struct JSONLEventDecoder: Sendable {
     public init() {}
 
-    static let knownKeys: Set<String> = [
-        "id", "skill_name", "invoked_at", "workflow_path", "completed", "duration_seconds",
-        "error_type", "session_id", "follow_up_actions", "schema_version", "user_context", "finished",
-        "seq", "recorded_at",
-    ]
+    /// The keys a line may carry, in one order (``JSONLDirectDecoder`` numbers them by it).
+    enum Field: String, CaseIterable {
+        case id, skillName = "skill_name", invokedAt = "invoked_at", workflowPath = "workflow_path"
+        case completed, durationSeconds = "duration_seconds", errorType = "error_type", sessionID = "session_id"
+        case followUpActions = "follow_up_actions", schemaVersion = "schema_version", userContext = "user_context"
+        case finished, seq, recordedAt = "recorded_at"
+    }
+
+    static let knownKeys = Set(Field.allCases.map(\.rawValue))
 
     /// Decodes one line (at most ``InputLimits/maximumLineBytes`` bytes). Errors name the
     /// field; the caller adds the file and line.

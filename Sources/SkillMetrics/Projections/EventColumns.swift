@@ -36,6 +36,11 @@ struct EventColumns {
     }
 
     private func typeName(_ type: CInt) -> String {
+        Self.storageClassName(type)
+    }
+
+    /// How messages name a value's SQLite storage class (`sqlite3_column_type`).
+    static func storageClassName(_ type: CInt) -> String {
         switch type {
         case SQLITE_NULL: return "NULL"
         case SQLITE_INTEGER: return "an integer"

@@ -201,13 +201,9 @@ struct IncrementalProjectionFold {
         guard try statement.step(db) else { return nil }
         let sqlite = statement.sqlite
         func bad(_ index: CInt, _ expected: String) -> SkillMetricsError {
-            let found = switch sqlite3_column_type(sqlite, index) {
-            case SQLITE_NULL: "NULL"
-            case SQLITE_INTEGER: "\(sqlite3_column_int64(sqlite, index))"
-            case SQLITE_FLOAT: "a real"
-            case SQLITE_TEXT: "text"
-            default: "a blob"
-            }
+            let type = sqlite3_column_type(sqlite, index)
+            let found = type == SQLITE_INTEGER
+                ? "\(sqlite3_column_int64(sqlite, index))" : EventColumns.storageClassName(type)
             return .invalidInput(
                 location: "skill_totals, skill \(JSONWriter.quoted(name)), column \(totalsColumnNames[Int(index)])",
                 reason: "expected \(expected), found \(found)")
