@@ -28,7 +28,7 @@ struct MigrateUp: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateUp(store.path, to: to, json: output.json) { return }
-        let metrics = try store.openStore(migrate: false)
+        let metrics = try store.openStore(migrate: false, checkSchema: false)
         let applied = try metrics.migrate(upTo: to)
         let version = try metrics.schemaVersion()
         if output.json {
@@ -51,7 +51,7 @@ struct MigrateStatus: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateStatus(store.path, json: output.json) { return }
-        let metrics = try store.openStore(migrate: false, create: false)
+        let metrics = try store.openStore(migrate: false, create: false, checkSchema: false)
         let rows = try metrics.migrationStatus()
         if output.json {
             try rows.printJSON()
@@ -77,7 +77,7 @@ struct MigrateValidate: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateValidate(store.path, json: output.json) { return }
-        let metrics = try store.openStore(migrate: false, create: false)
+        let metrics = try store.openStore(migrate: false, create: false, checkSchema: false)
         let problems = try metrics.migrationProblems()
         if output.json {
             try MigrationValidationOutput(problems: problems).printJSON()
@@ -103,7 +103,7 @@ struct MigrateUndo: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateUndo(store.path, to: to, json: output.json) { return }
-        let metrics = try store.openStore(migrate: false, create: false)
+        let metrics = try store.openStore(migrate: false, create: false, checkSchema: false)
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()
         if output.json {

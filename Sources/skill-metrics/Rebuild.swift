@@ -25,7 +25,7 @@ struct Rebuild: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.rebuild(store.path, json: output.json) { return }
-        let metrics = try store.openStore(create: false)
+        let metrics = try store.openStore(create: false, checkSchema: false)
         let restored = try SchemaRepair(store: metrics).run()
         if !output.json {
             for difference in restored {

@@ -37,13 +37,20 @@ struct StoreOptions: ParsableArguments {
     /// index is printed on stderr as a finding (exit status 1) and the check still runs, so
     /// that `audit verify` can name the event edited after the immutability triggers went.
     ///
+    /// A read-write open refuses any schema difference too, before it changes anything (no WAL
+    /// switch, no migration): an append into a file whose projection trigger was dropped would
+    /// otherwise leave its projections silently behind. `checkSchema: false` is for the
+    /// commands whose job includes such files: `rebuild` (restores the missing triggers and
+    /// indexes), `backup` (copies the file as it is) and `migrate` with its subcommands.
+    ///
     /// `create: false` (``SkillMetricsStore/Options/createIfMissing``) is for read-write commands
     /// that work on a log that must already be there (`rebuild`, `refresh-summary`, `audit
     /// checkpoint`, `push`, `rollback`, `migrate status|validate|undo`): a missing file is then
     /// the same error as for a read-only open, and nothing is created. A file a read-write open
     /// creates is removed again when the command fails before an event is in it
     /// (``CreatedDatabase``).
-    func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true, create: Bool = true) throws -> SkillMetricsStore {
+    func openStore(access: SkillMetricsStore.Options.AccessMode = .readWrite, migrate: Bool = true, create: Bool = true,
+                   checkSchema: Bool = true) throws -> SkillMetricsStore {
         try PostgresDispatch.refuseURL(path, command: "this command")
         var options = SkillMetricsStore.Options()
         options.access = access
@@ -51,6 +58,8 @@ struct StoreOptions: ParsableArguments {
         options.createIfMissing = create
         if access == .readOnly {
             options.schemaCheck = Self.checkCommands.contains(Console.commandPath) ? .refuseTables : .refuseAny
+        } else if checkSchema {
+            options.schemaCheck = .refuseAny
         }
         if let migrationsDir { options.migrations = .directory(migrationsDir) }
         options.logger = Console.logger

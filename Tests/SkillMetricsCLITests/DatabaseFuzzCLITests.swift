@@ -21,6 +21,8 @@ struct DatabaseFuzzCLITests {
     /// About 3 s per iteration in a debug build on a loaded machine (16 command runs; a trap
     /// costs 2 s more for its backtrace), so the default run stays within about a minute.
     static let iterations: Int = ProcessInfo.processInfo.environment["SKILL_METRICS_DB_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 10
+    /// The write test's iterations (8 command runs each): `SKILL_METRICS_DB_FUZZ_WRITE_ITERATIONS`.
+    static let writeIterations: Int = ProcessInfo.processInfo.environment["SKILL_METRICS_DB_FUZZ_WRITE_ITERATIONS"].flatMap { Int($0) } ?? 8
 
     /// Each run prints a backtrace when it traps, so the trap can be placed in the source.
     static let backtrace = ["SWIFT_BACKTRACE": "enable=yes,interactive=no,limit=24,top=0,sanitize=no"]
@@ -177,8 +179,31 @@ struct DatabaseFuzzCLITests {
         }
     }
 
-    @Test func readCommandsAndRestoreNeverTrapOnDamagedFiles() throws {
-        let scratch = Scratch()
+    /// Runs `body` on `iterations` copies of `base` (named after `prefix` and the attempt),
+    /// each changed by one mutation drawn from `random` (draws that do not apply are retried,
+    /// up to four times `iterations` in all), and removes each copy after it; returns how many
+    /// mutations applied.
+    static func forEachMutatedCopy(of base: String, in scratch: Scratch, prefix: String, iterations: Int,
+                                   _ random: inout SeededGenerator,
+                                   _ body: (_ file: String, _ mutation: Mutation, _ attempt: Int) throws -> Void) throws -> Int {
+        var applied = 0
+        var attempts = 0
+        while applied < iterations && attempts < iterations * 4 {
+            attempts += 1
+            let file = scratch.file("\(prefix)-\(attempts).db")
+            try? FileManager.default.removeItem(atPath: file)
+            try FileManager.default.copyItem(atPath: base, toPath: file)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            guard let mutation = try mutate(file, &random) else { continue }
+            applied += 1
+            try body(file, mutation, attempts)
+        }
+        return applied
+    }
+
+    /// A valid database of 40 events with a checkpoint and a summary, in one file (no `-wal`
+    /// beside it, so byte edits hit real pages), and its legacy export.
+    static func makeBase(in scratch: Scratch) throws -> (base: String, legacy: String) {
         let base = scratch.file("base.db")
         let events = try scratch.write("events.jsonl", jsonlEvents(prefix: "fuzz", count: 40))
         for arguments in [["append", "--jsonl", events], ["audit", "checkpoint"], ["refresh-summary"]] {
@@ -187,8 +212,68 @@ struct DatabaseFuzzCLITests {
         }
         let legacy = scratch.file("legacy.json")
         #expect(try CLI.run(["export-json", legacy, "--db", base]).status == 0)
-        // One file holding everything (no -wal beside it), so byte edits hit real pages.
         try SQLiteShell.run(base, "PRAGMA journal_mode = DELETE;")
+        return (base, legacy)
+    }
+
+    /// The write commands on damaged files: each runs on its own copy of the mutated file and
+    /// must exit 0, 1 or 2 — never trap — with a message for 1 and 2; a schema edit must be
+    /// refused, leaving the file's bytes as they were, by every one of them but `rebuild`
+    /// (which restores what it can), `migrate` and `backup` (which copies the file as it is).
+    @Test func writeCommandsNeverTrapOnDamagedFiles() throws {
+        let scratch = Scratch()
+        let (base, legacy) = try Self.makeBase(in: scratch)
+        // Events of the skills the base holds (their count rows, pairs and percentiles are
+        // read and updated) and of a new one.
+        let more = try scratch.write("more.jsonl", jsonlEvents(prefix: "more", count: 12, skills: 6))
+        let writeCommands: [[String]] = [
+            ["append", "--skill", "skill-1", "--workflow-path", "path-9", "--session-id", "sess-1",
+             "--duration", "2.25", "--error-type", "boom", "--follow-up", "a"],
+            ["append", "--jsonl", more, "--batch-size", "5"],
+            ["rebuild"], ["migrate"], ["audit", "checkpoint"], ["refresh-summary"],
+            ["import-json", legacy], ["backup", scratch.file("backup-out.db")],
+        ]
+        let takeAlteredSchemas: Set<String> = ["rebuild", "migrate", "backup"]
+        // A different stream from the read test's, so the two cover different files.
+        var random = SeededGenerator(seed: Self.seed ^ 0x5752_4954_4553)
+        var failures: [String] = []
+        let applied = try Self.forEachMutatedCopy(of: base, in: scratch, prefix: "fuzz-write", iterations: Self.writeIterations, &random) { file, mutation, attempts in
+            let before = Self.contents(file)
+            var statuses: [Int32] = []
+            defer { print("database write fuzz \(attempts) (\(mutation.description)): exit statuses \(statuses)") }
+            for command in writeCommands {
+                let copy = scratch.file("fuzz-write-copy.db")
+                for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
+                try? FileManager.default.removeItem(atPath: scratch.file("backup-out.db"))
+                try FileManager.default.copyItem(atPath: file, toPath: copy)
+                let result = try CLI.run(command + ["--db", copy], environment: Self.backtrace)
+                statuses.append(result.status)
+                let label = "seed \(Self.seed), write attempt \(attempts) (\(mutation.description)): \(command.joined(separator: " "))"
+                let mustRefuse = mutation.mustBeRefused && !takeAlteredSchemas.contains(command[0])
+                switch result.status {
+                case 0:
+                    if mustRefuse { failures.append("\(label): exit 0, expected a refusal") }
+                case 1, 2:
+                    // import-json reports a validation mismatch (exit 1) on stdout.
+                    if result.stderr.isEmpty && (result.status == 2 || result.stdout.isEmpty) {
+                        failures.append("\(label): exit \(result.status) without a message")
+                    }
+                    if mustRefuse && Self.contents(copy) != before {
+                        failures.append("\(label): refused, but the file changed")
+                    }
+                default:
+                    let frame = Self.firstProjectFrame(result.stderr)
+                    failures.append("\(label): exit status \(result.status) (a trap or signal) at \(frame ?? "?"): \(result.stderr.prefix(400))")
+                }
+            }
+        }
+        #expect(applied == Self.writeIterations, "seed \(Self.seed): only \(applied) of \(Self.writeIterations) mutations applied")
+        #expect(failures.isEmpty, "seed \(Self.seed): \(failures.count) failure(s):\n\(failures.prefix(40).joined(separator: "\n"))")
+    }
+
+    @Test func readCommandsAndRestoreNeverTrapOnDamagedFiles() throws {
+        let scratch = Scratch()
+        let (base, legacy) = try Self.makeBase(in: scratch)
         let output = scratch.file("out.json")
         let readCommands: [[String]] = [
             ["show", "skill-1"], ["list"], ["list", "--json"], ["summary"], ["summary", "--materialized"],
@@ -202,19 +287,8 @@ struct DatabaseFuzzCLITests {
 
         var random = SeededGenerator(seed: Self.seed)
         var failures: [String] = []
-        var applied = 0
         var refusedRestores = 0
-        var attempts = 0
-        while applied < Self.iterations && attempts < Self.iterations * 4 {
-            attempts += 1
-            let file = scratch.file("fuzz-\(attempts).db")
-            try? FileManager.default.removeItem(atPath: file)
-            try FileManager.default.copyItem(atPath: base, toPath: file)
-            guard let mutation = try Self.mutate(file, &random) else {
-                try? FileManager.default.removeItem(atPath: file)
-                continue
-            }
-            applied += 1
+        let applied = try Self.forEachMutatedCopy(of: base, in: scratch, prefix: "fuzz", iterations: Self.iterations, &random) { file, mutation, attempts in
             let before = Self.contents(file)
             var statuses: [Int32] = []
             defer { print("database fuzz \(attempts) (\(mutation.description)): exit statuses \(statuses)") }
@@ -256,7 +330,6 @@ struct DatabaseFuzzCLITests {
                 let frame = Self.firstProjectFrame(restore.stderr)
                 failures.append("\(label): exit status \(restore.status) (a trap or signal) at \(frame ?? "?"): \(restore.stderr.prefix(400))")
             }
-            try? FileManager.default.removeItem(atPath: file)
         }
         #expect(applied == Self.iterations, "seed \(Self.seed): only \(applied) of \(Self.iterations) mutations applied")
         #expect(refusedRestores > 0, "seed \(Self.seed): restore refused none of the damaged files")

@@ -71,4 +71,56 @@ struct SchemaRepairCLITests {
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("3 events, 3 skills"))
     }
+
+    /// A write into a file whose projection trigger is gone would leave the projections behind
+    /// without a word: every write command refuses the file unchanged and says how to repair;
+    /// after `rebuild` the same writes go through and `verify` passes.
+    @Test(arguments: [
+        ["append", "--skill", "a", "--duration", "2"],
+        ["append", "--jsonl", "EVENTS"],
+        ["import-json", "LEGACY"],
+        ["refresh-summary"],
+        ["audit", "checkpoint"],
+    ])
+    func writeCommandsRefuseAFileWithoutItsProjectionTrigger(command: [String]) throws {
+        let scratch = Scratch()
+        let events = scratch.file("e.jsonl")
+        try jsonlEvents(prefix: "w", count: 12, skills: 3).write(toFile: events, atomically: true, encoding: .utf8)
+        let legacy = scratch.file("legacy.json")
+        let source = scratch.file("source.db")
+        #expect(try CLI.run(["append", "--db", source, "--jsonl", events]).status == 0)
+        #expect(try CLI.run(["export-json", legacy, "--db", source]).status == 0)
+        #expect(try CLI.run(["append", "--db", scratch.db, "--skill", "a", "--duration", "1"]).status == 0)
+        try SQLiteShell.run(scratch.db, "PRAGMA journal_mode = DELETE; DROP TRIGGER skill_invocation_project;")
+        let before = try Data(contentsOf: URL(fileURLWithPath: scratch.db))
+        let arguments = command.map { $0 == "EVENTS" ? events : $0 == "LEGACY" ? legacy : $0 } + ["--db", scratch.db]
+
+        let refused = try CLI.run(arguments)
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("\(scratch.db): the schema differs from the one its migrations create: trigger skill_invocation_project is missing"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("`skill-metrics rebuild --db \(scratch.db)` restores them"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.db)) == before, "the refused write changed the file")
+        #expect(!FileManager.default.fileExists(atPath: scratch.db + "-wal"), "the refused write switched the file to WAL")
+
+        #expect(try CLI.run(["rebuild", "--db", scratch.db]).status == 0)
+        let written = try CLI.run(arguments)
+        if command[0] == "import-json" {
+            // Imported; its validation then reports the event the file held before (exit 1).
+            #expect(written.stdout.contains("appended: 12, already present: 0"), "\(written.stdout)\(written.stderr)")
+        } else {
+            #expect(written.status == 0, "\(written.stdout)\(written.stderr)")
+        }
+        let verify = try CLI.run(["verify", "--db", scratch.db])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func aForeignDatabaseIsNotMigratedByAnAppend() throws {
+        let scratch = Scratch()
+        try SQLiteShell.run(scratch.db, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');")
+        let before = try Data(contentsOf: URL(fileURLWithPath: scratch.db))
+        let append = try CLI.run(["append", "--db", scratch.db, "--skill", "a"])
+        #expect(append.status == 2, "\(append.stdout)\(append.stderr)")
+        #expect(append.stderr.contains("table notes is not created by any migration"), "\(append.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.db)) == before)
+    }
 }

@@ -61,20 +61,28 @@ struct TeamLogTests {
         let first = try log.pushedDatabase("first", count: 12_000, prefix: "a", seed: 21)
 
         let replica = log.scratch.path + "/replica.db"
-        try log.ok(["migrate", "--db", replica])
         func local(_ sql: String, _ db: String = replica) throws -> String { try log.localSQL(db, sql) }
-        // The writer fails on an event of the first chunk while the reader is still sending.
-        _ = try local("""
+        // The writer fails on an event of the first chunk while the reader is still sending: a
+        // trigger that refuses it, created by a migration of the test's own (a trigger no
+        // migration creates makes `pull` refuse the file before it starts), undone afterwards.
+        let migrations = log.scratch.path + "/migrations"
+        let embedded = TeamLogFixture.packageRoot + "/Schemas/migrations"
+        try FileManager.default.copyItem(atPath: embedded, toPath: migrations)
+        let latest = try FileManager.default.contentsOfDirectory(atPath: embedded)
+            .compactMap { name in name.hasPrefix("V") ? Int(name.dropFirst().prefix { $0.isNumber }) : nil }.max() ?? 0
+        try """
             CREATE TRIGGER test_refuses BEFORE INSERT ON skill_invocation WHEN NEW.id = 'a-100'
-            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
-            """)
-        let failed = try log.cli(["pull", "--db", replica, "--from", log.url])
+            BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;
+            """.write(toFile: "\(migrations)/V\(latest + 1)__test_refuses.sql", atomically: true, encoding: .utf8)
+        try "DROP TRIGGER test_refuses;\n".write(toFile: "\(migrations)/U\(latest + 1)__test_refuses.sql", atomically: true, encoding: .utf8)
+        try log.ok(["migrate", "--db", replica, "--migrations-dir", migrations])
+        let failed = try log.cli(["pull", "--db", replica, "--from", log.url, "--migrations-dir", migrations])
         #expect(failed.status != 0)
         #expect(failed.stderr.contains("refused by the test"), "\(failed.stderr)")
         #expect(try local("SELECT count(*) FROM skill_invocation") == "0")
         #expect(try local("SELECT count(*) FROM sync_pull") == "0")
         #expect(try local("SELECT count(*) FROM skill_totals") == "0")
-        _ = try local("DROP TRIGGER test_refuses")
+        try log.ok(["migrate", "undo", "--to", "\(latest)", "--db", replica, "--migrations-dir", migrations])
 
         let now = "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
         let beforeClone = try local(now)

@@ -50,7 +50,10 @@ public final class SkillMetricsStore: Sendable {
             case refuseTables
         }
 
-        /// Compare the schema on open (default: no).
+        /// Compare the schema on open (default: no). A read-write open compares before it
+        /// writes anything (no WAL switch, no migration) and refuses any difference with either
+        /// of the two refusing modes: a write must not go into a schema that lost a trigger or
+        /// constraint, nor into one the migrations did not make.
         public var schemaCheck: SchemaCheck = .none
         /// Where migrations come from.
         public var migrations: MigrationSource = .embedded
@@ -71,6 +74,8 @@ public final class SkillMetricsStore: Sendable {
     let pool: DatabasePool
     let options: Options
     private let toleratedDifferences = Mutex<[SchemaDifference]>([])
+    /// True when a read-write open compared the schema before opening the file for writing.
+    private let schemaCheckedBeforeWriting: Bool
 
     /// The schema differences (triggers, indexes, views) that opening with
     /// ``Options/SchemaCheck/refuseTables`` found and let through; empty otherwise.
@@ -100,6 +105,13 @@ public final class SkillMetricsStore: Sendable {
         let readOnly = options.access == .readOnly
         if readOnly || !options.createIfMissing {
             try Self.requireExistingFile(at: path)
+        }
+        // Compared before anything opens the file for writing (which would switch it to WAL
+        // and migrate it): an altered or foreign file is refused unchanged.
+        if !readOnly && options.schemaCheck != .none {
+            schemaCheckedBeforeWriting = try Self.checkSchemaBeforeWriting(at: path, runner: migrationRunner, options: options)
+        } else {
+            schemaCheckedBeforeWriting = false
         }
         if !readOnly {
             try Self.prepareFile(at: path)
@@ -170,12 +182,46 @@ public final class SkillMetricsStore: Sendable {
         }
     }
 
+    /// Compares the schema of an existing, non-empty file at `path` with the one its recorded
+    /// migrations create, through a read-only connection, and throws
+    /// ``SkillMetricsError/schemaMismatch(path:differences:)`` on any difference (a changed
+    /// migration history is ``SkillMetricsError/migration(_:)``); nothing is written. Returns
+    /// false when there was nothing to compare yet (no file, an empty one) or a read-only
+    /// connection cannot read it (a hot rollback journal, which only a read-write connection
+    /// rolls back): the comparison then runs after opening, before any migration.
+    private static func checkSchemaBeforeWriting(at path: String, runner: MigrationRunner, options: Options) throws -> Bool {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size > 0 else { return false }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(options.busyTimeout)
+        let differences: [SchemaDifference]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            differences = try queue.read { db in try SchemaConformance(runner: runner).differences(db) }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_READONLY_ROLLBACK
+            || error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_BUSY {
+            return false
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
+        }
+        if !differences.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: differences) }
+        return true
+    }
+
     /// The version check (on a read, so that an up-to-date file takes no write lock), the
-    /// migration when one is due, and the schema comparison when asked for.
+    /// schema comparison when asked for (for a read-write open, before any migration), and the
+    /// migration when one is due.
     private func openChecks(readOnly: Bool) throws {
         let runner = migrationRunner
         let state = try read { db -> (version: Int, problem: MigrationProblem?) in
             (try runner.currentVersion(db), try runner.validate(db).first)
+        }
+        if !readOnly && options.schemaCheck != .none && !schemaCheckedBeforeWriting {
+            if let problem = state.problem { throw SkillMetricsError.migration(problem) }
+            let differences = try read { db in try SchemaConformance(runner: runner).differences(db) }
+            if !differences.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: differences) }
         }
         if options.migrate {
             if let problem = state.problem { throw SkillMetricsError.migration(problem) }
@@ -186,7 +232,7 @@ public final class SkillMetricsStore: Sendable {
                 _ = try withBusyRetry { try runner.migrate(pool) }
             }
         }
-        if options.schemaCheck == .none { return }
+        if options.schemaCheck == .none || !readOnly { return }
         let differences = try read { db in try SchemaConformance(runner: runner).differences(db) }
         let refused = options.schemaCheck == .refuseAny ? differences : differences.filter { $0.kind == "table" }
         if !refused.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: refused) }
