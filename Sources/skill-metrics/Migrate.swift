@@ -28,7 +28,7 @@ struct MigrateUp: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateUp(store.path, to: to, json: output.json) { return }
-        let metrics = try store.openStore(migrate: false, checkSchema: false)
+        let metrics = try store.openStore(migrate: false)
         let applied = try metrics.migrate(upTo: to)
         let version = try metrics.schemaVersion()
         if output.json {
@@ -103,7 +103,7 @@ struct MigrateUndo: ParsableCommand {
 
     func run() throws {
         if try PostgresDispatch.migrateUndo(store.path, to: to, json: output.json) { return }
-        let metrics = try store.openStore(migrate: false, create: false, checkSchema: false)
+        let metrics = try store.openStore(migrate: false, create: false)
         let undone = try metrics.undoMigrations(to: to)
         let version = try metrics.schemaVersion()
         if output.json {

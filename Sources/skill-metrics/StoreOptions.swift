@@ -41,7 +41,8 @@ struct StoreOptions: ParsableArguments {
     /// switch, no migration): an append into a file whose projection trigger was dropped would
     /// otherwise leave its projections silently behind. `checkSchema: false` is for the
     /// commands whose job includes such files: `rebuild` (restores the missing triggers and
-    /// indexes), `backup` (copies the file as it is) and `migrate` with its subcommands.
+    /// indexes), `backup` (copies the file as it is), `migrate status` and `migrate validate`
+    /// (report on it).
     ///
     /// `create: false` (``SkillMetricsStore/Options/createIfMissing``) is for read-write commands
     /// that work on a log that must already be there (`rebuild`, `refresh-summary`, `audit

@@ -81,6 +81,7 @@ struct SchemaRepairCLITests {
         ["import-json", "LEGACY"],
         ["refresh-summary"],
         ["audit", "checkpoint"],
+        ["migrate"],
     ])
     func writeCommandsRefuseAFileWithoutItsProjectionTrigger(command: [String]) throws {
         let scratch = Scratch()
