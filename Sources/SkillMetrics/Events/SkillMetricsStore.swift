@@ -219,7 +219,7 @@ public final class SkillMetricsStore: Sendable {
             (try runner.currentVersion(db), try runner.validate(db).first)
         }
         if !readOnly && options.schemaCheck != .none && !schemaCheckedBeforeWriting {
-            if let problem = state.problem { throw SkillMetricsError.migration(problem) }
+            // `differences` throws the migration history's first problem itself.
             let differences = try read { db in try SchemaConformance(runner: runner).differences(db) }
             if !differences.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: differences) }
         }
