@@ -60,7 +60,11 @@ struct LocalEventInserter {
                     }
                     continue
                 }
-                try insert(CollectionOfOne(event), with: single) { bind($0, to: single, from: $1, recordedAt: recordedAt) }
+                do {
+                    try insert(CollectionOfOne(event), with: single) { bind($0, to: single, from: $1, recordedAt: recordedAt) }
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw Self.refusal(error, seq: event.seq, id: event.id) { field in event.text(of: field) }
+                }
                 appended += 1
             }
             start = end
@@ -72,7 +76,7 @@ struct LocalEventInserter {
     /// ``TeamLogProjections/fold(_:after:into:foldSeq:)`` reads, then id, schema_version,
     /// user_context, completed and finished as stored (the flags' bit 32: user_context NULL).
     enum ChunkColumn {
-        static let skillName = 1, invokedAt = 2, workflowPath = 3, flags = 4, duration = 5, errorType = 6
+        static let seq = 0, skillName = 1, invokedAt = 2, workflowPath = 3, flags = 4, duration = 5, errorType = 6
         static let sessionID = 7, followUpActions = 8, id = 9, schemaVersion = 10, userContext = 11
         static let completed = 12, finished = 13
     }
@@ -81,12 +85,13 @@ struct LocalEventInserter {
     struct ChunkRow {
         var id, skillName, invokedAt, followUpActions: UnsafeBufferPointer<UInt8>
         var workflowPath, errorType, sessionID, userContext: UnsafeBufferPointer<UInt8>?
-        var completed, schemaVersion, finished: Int64
+        var seq, completed, schemaVersion, finished: Int64
         var durationSeconds: Double?
 
         /// Reads the next event of `columns`.
         init(_ columns: inout ServerArrayChunk.Columns) throws(TeamLogError) {
             typealias C = ChunkColumn
+            seq = try columns.int8(C.seq)
             let flags = try columns.int4(C.flags)
             func nullable(_ index: Int, _ nullFlag: Int64) throws(TeamLogError) -> UnsafeBufferPointer<UInt8>? {
                 let text = try columns.optionalText(index)
@@ -108,6 +113,18 @@ struct LocalEventInserter {
             schemaVersion = try columns.int4(C.schemaVersion)
             userContext = try nullable(C.userContext, 32)
             finished = try columns.int4(C.finished)
+        }
+
+        /// The event as a value (for a message about it).
+        var event: TeamLogEvent {
+            func string(_ bytes: UnsafeBufferPointer<UInt8>?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+            return TeamLogEvent(
+                seq: seq, id: String(decoding: id, as: UTF8.self), skillName: String(decoding: skillName, as: UTF8.self),
+                invokedAt: String(decoding: invokedAt, as: UTF8.self), workflowPath: string(workflowPath),
+                completed: Int(truncatingIfNeeded: completed), durationSeconds: durationSeconds, errorType: string(errorType),
+                sessionID: string(sessionID), followUpActions: String(decoding: followUpActions, as: UTF8.self),
+                schemaVersion: Int(truncatingIfNeeded: schemaVersion), userContext: string(userContext),
+                finished: Int(truncatingIfNeeded: finished))
         }
 
         /// ``EventRowChecks`` proves that the local row meets the CHECK constraints.
@@ -136,8 +153,14 @@ struct LocalEventInserter {
                 while appended < chunk.count {
                     let size = chunk.count - appended >= Self.rowsPerStatement ? Self.rowsPerStatement : 1
                     let statement = size == 1 ? single : full
-                    try insert(0..<size, with: statement) { _, first in
-                        bind(try ChunkRow(&columns), to: statement, from: first, recordedAt: recordedAt)
+                    do {
+                        try insert(0..<size, with: statement) { _, first in
+                            bind(try ChunkRow(&columns), to: statement, from: first, recordedAt: recordedAt)
+                        }
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                        // The statement changed nothing: its rows one by one name the event.
+                        try insertOneByOne(chunk, rows: appended..<(appended + size), recordedAt: recordedAt)
+                        throw error
                     }
                     appended += size
                 }
@@ -145,6 +168,44 @@ struct LocalEventInserter {
             }
         }
         return proven ? try EventRowChecks.skippingChecks(db, append) : try append()
+    }
+
+    /// Inserts rows `rows` of `chunk` one at a time (after a multi-row INSERT of them failed on
+    /// a constraint), throwing ``TeamLogError/refusedEvent(seq:id:field:value:reason:)`` for the
+    /// first one SQLite refuses. The caller's transaction is rolled back after it.
+    private func insertOneByOne(_ chunk: ServerArrayChunk, rows: Range<Int>, recordedAt: String) throws {
+        try chunk.withColumns { columns in
+            for _ in 0..<rows.lowerBound { _ = try ChunkRow(&columns) }
+            for _ in rows {
+                let row = try ChunkRow(&columns)
+                do {
+                    try insert(CollectionOfOne(row), with: single) { bind($0, to: single, from: $1, recordedAt: recordedAt) }
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    let event = row.event
+                    throw Self.refusal(error, seq: event.seq, id: event.id) { field in event.text(of: field) }
+                }
+            }
+        }
+    }
+
+    /// The columns a refusal can name, in `skill_invocation`'s order.
+    static let eventColumns: Set<String> = [
+        "id", "skill_name", "invoked_at", "workflow_path", "completed", "duration_seconds", "error_type",
+        "session_id", "follow_up_actions", "schema_version", "user_context", "finished",
+    ]
+
+    /// ``TeamLogError/refusedEvent(seq:id:field:value:reason:)`` for a constraint `error` on
+    /// event `seq`: the column is the first column name in SQLite's message (a CHECK's
+    /// expression starts with the column it checks; a trigger's RAISE names it), its value
+    /// read with `value`; the reason is the message's first line, cut short.
+    static func refusal(_ error: DatabaseError, seq: Int64, id: String, value: (String) -> String?) -> TeamLogError {
+        let message = error.message ?? "constraint failed"
+        let field = message.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+            .lazy.map(String.init).first(where: eventColumns.contains)
+        var reason = String(message.prefix(while: { $0 != "\n" }))
+        if reason.hasPrefix("CHECK constraint failed") { reason = "CHECK constraint failed" }
+        if reason.count > 120 { reason = String(reason.prefix(120)) + "…" }
+        return .refusedEvent(seq: seq, id: id, field: field, value: field.flatMap(value), reason: reason)
     }
 
     /// Binds each of `rows` to `statement` (13 parameters each, from 1 on) and runs it once.

@@ -14,6 +14,11 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     case schema(String)
     /// A value read from the server is not what the schema allows.
     case invalidRow(String)
+    /// An event of the team log that the local schema refuses (a server whose rows were changed
+    /// past its own checks): its server seq, id, the column SQLite named (nil when it named
+    /// none), that column's value as read, and SQLite's reason. The pull stops there; nothing
+    /// of the transaction holding the event is written.
+    case refusedEvent(seq: Int64, id: String, field: String?, value: String?, reason: String)
 
     public var description: String {
         switch self {
@@ -24,7 +29,18 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
             return "conflict: event id \(id) is already on the server with other content; nothing of this batch was written"
         case .schema(let text): return "team log schema: \(text)"
         case .invalidRow(let text): return "unexpected value on the server: \(text)"
+        case .refusedEvent(let seq, let id, let field, let value, let reason):
+            let what = field.map { name in value.map { "its \(name) \(Self.quoted($0))" } ?? "its \(name)" } ?? "it"
+            return "cannot pull the team log's event seq \(seq) (id \(Self.quoted(id))): \(what) is refused by the local "
+                + "schema (\(reason)); the pull stopped and wrote nothing of the transaction holding it "
+                + "(`skill-metrics verify --db URL` checks the team log)"
         }
+    }
+
+    /// `text` quoted for a message: control characters escaped, cut after 80 characters.
+    static func quoted(_ text: String) -> String {
+        let cut = text.count > 80 ? String(text.prefix(80)) + "…" : text
+        return String(reflecting: cut)
     }
 
     /// The server's message for a PSQLError (its SQLSTATE and primary message), else the error.

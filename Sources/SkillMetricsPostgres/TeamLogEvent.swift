@@ -48,6 +48,25 @@ package struct TeamLogEvent: Sendable, Equatable {
                 finished: try row.decode(Int.self, atIndex: 12))
     }
 
+    /// The value of column `field` as a message shows it (nil for NULL or another name).
+    func text(of field: String) -> String? {
+        switch field {
+        case "id": return id
+        case "skill_name": return skillName
+        case "invoked_at": return invokedAt
+        case "workflow_path": return workflowPath
+        case "completed": return String(completed)
+        case "duration_seconds": return durationSeconds.map { "\($0)" }
+        case "error_type": return errorType
+        case "session_id": return sessionID
+        case "follow_up_actions": return followUpActions
+        case "schema_version": return String(schemaVersion)
+        case "user_context": return userContext
+        case "finished": return String(finished)
+        default: return nil
+        }
+    }
+
     /// True when the local row of this event is proven to meet `skill_invocation`'s CHECK
     /// constraints (``EventRowChecks``), so it may be inserted with them off.
     var holdsChecksByConstruction: Bool {

@@ -46,7 +46,7 @@ enum SkillMetricsMain {
             try command.run()
             if Console.hasFindings { exit(1) }
         } catch let error as CheckFailed {
-            exit(error.status)
+            fail(error.status)
         } catch let error as SkillMetricsError {
             Console.error(error.description)
             fail(2)

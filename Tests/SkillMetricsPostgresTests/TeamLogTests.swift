@@ -278,6 +278,51 @@ struct TeamLogTests {
         try log.ok(["verify", "--db", log.url])
     }
 
+    /// A server row the local schema refuses (changed by a superuser past the server's own
+    /// checks) stops a pull with exit 2 naming its seq, id, column and value; an incremental
+    /// pull leaves the replica as it was, a pull into a new file leaves no file, nor does a
+    /// pull from a database that holds no team log.
+    @Test func pullNamesAnEventTheLocalSchemaRefusesAndWritesNothing() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("first", count: 300, prefix: "p", seed: 21)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        try log.pushedDatabase("second", count: 200, prefix: "q", seed: 22)
+        let seq = try log.sql("SELECT max(seq) - 50 FROM skill_invocation")
+        let id = try log.sql("SELECT id FROM skill_invocation WHERE seq = \(seq)")
+        try log.sql("""
+            ALTER TABLE skill_invocation DISABLE TRIGGER USER;
+            UPDATE skill_invocation SET invoked_at = '2026-13-45T99:00:00.000000Z' WHERE seq = \(seq);
+            ALTER TABLE skill_invocation ENABLE TRIGGER USER;
+            """)
+        let cursorBefore = try log.localSQL(replica, "SELECT last_server_seq FROM sync_pull")
+        let incremental = try log.cli(["pull", "--from", log.url, "--db", replica])
+        #expect(incremental.status == 2)
+        for expected in ["event seq \(seq)", "\"\(id)\"", "invoked_at \"2026-13-45T99:00:00.000000Z\"", "refused by the local schema"] {
+            #expect(incremental.stderr.contains(expected), "\(expected) not in: \(incremental.stderr)")
+        }
+        #expect(try log.localSQL(replica, "SELECT count(*) FROM skill_invocation") == "300")
+        #expect(try log.localSQL(replica, "SELECT last_server_seq FROM sync_pull") == cursorBefore)
+        try log.ok(["verify", "--db", replica])
+
+        let fresh = log.scratch.path + "/fresh.db"
+        let clone = try log.cli(["pull", "--from", log.url, "--db", fresh])
+        #expect(clone.status == 2)
+        #expect(clone.stderr.contains("event seq \(seq)"), "\(clone.stderr)")
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            #expect(!FileManager.default.fileExists(atPath: fresh + suffix), "\(fresh + suffix) left behind")
+        }
+
+        let empty = try server.makeDatabase()
+        let none = log.scratch.path + "/none.db"
+        let notALog = try log.cli(["pull", "--from", empty, "--db", none])
+        #expect(notALog.status == 2)
+        #expect(notALog.stderr.contains("team_log_identity"), "\(notALog.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: none))
+    }
+
     /// Verify reads the log and `session_skill` in chunks of 5,000 rows, texts joined with U+0001:
     /// more rows than two chunks, texts that hold the separator (and empty texts beside NULL
     /// ones) verify clean; `session_skill` rows changed, removed or added are each named.
