@@ -31,6 +31,20 @@ public final class TeamLogConnection: Sendable {
         }
     }
 
+    /// Throws ``TeamLogError/notATeamLog(url:)`` unless the database holds a team log (its
+    /// event and identity tables: the first migration has run). Operations other than the
+    /// migrations' call it first, so that an empty or foreign database gets that message
+    /// instead of the first statement's "relation does not exist".
+    public func requireTeamLog() async throws(TeamLogError) {
+        let found = try await rows(
+            "SELECT to_regclass('skill_invocation') IS NOT NULL AND to_regclass('team_log_identity') IS NOT NULL",
+            "looking for the team log's tables")
+        guard let row = found.first else { throw .notATeamLog(url: url.redacted) }
+        if try ServerRow(row, "the team log's tables").value(0, Bool.self) == false {
+            throw .notATeamLog(url: url.redacted)
+        }
+    }
+
     /// Closes the connection.
     public func close() async {
         try? await connection.close()

@@ -12,6 +12,8 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     case conflict(id: String)
     /// The schema on the server does not match the migration files.
     case schema(String)
+    /// The database holds no team log (no migration has run there); the text is the redacted URL.
+    case notATeamLog(url: String)
     /// A value read from the server is not what the schema allows.
     case invalidRow(String)
     /// An event of the team log that the local schema refuses (a server whose rows were changed
@@ -28,6 +30,9 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
         case .conflict(let id):
             return "conflict: event id \(id) is already on the server with other content; nothing of this batch was written"
         case .schema(let text): return "team log schema: \(text)"
+        case .notATeamLog(let url):
+            return "\(url) holds no team log (no skill_invocation or team_log_identity table); "
+                + "create it with `skill-metrics migrate --db URL`"
         case .invalidRow(let text): return "unexpected value on the server: \(text)"
         case .refusedEvent(let seq, let id, let field, let value, let reason):
             let what = field.map { name in value.map { "its \(name) \(Self.quoted($0))" } ?? "its \(name)" } ?? "it"

@@ -26,11 +26,14 @@ enum PostgresDispatch {
     }
 
     /// Connects, runs `body`, closes; team log errors print (redacted) and exit 2.
-    static func withLog<T: Sendable>(_ url: PostgresURL, _ body: @escaping @Sendable (TeamLogConnection) async throws -> T) throws -> T {
+    static func withLog<T: Sendable>(
+        _ url: PostgresURL, requireTeamLog: Bool = true, _ body: @escaping @Sendable (TeamLogConnection) async throws -> T
+    ) throws -> T {
         do {
             return try AsyncBridge.run {
                 let log = try await TeamLogConnection.connect(url, logger: Console.logger)
                 do {
+                    if requireTeamLog { try await log.requireTeamLog() }
                     let value = try await body(log)
                     await log.close()
                     return value
@@ -54,7 +57,7 @@ enum PostgresDispatch {
 
     static func migrateUp(_ path: String, to target: Int?, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (applied, version) = try withLog(url) { log in
+        let (applied, version) = try withLog(url, requireTeamLog: false) { log in
             let runner = try PostgresMigrationRunner()
             let applied = try await runner.migrate(log, upTo: target)
             return (applied, try await runner.schemaVersion(log))
@@ -73,7 +76,7 @@ enum PostgresDispatch {
 
     static func migrateStatus(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let rows = try withLog(url) { log in try await PostgresMigrationRunner().status(log) }
+        let rows = try withLog(url, requireTeamLog: false) { log in try await PostgresMigrationRunner().status(log) }
         if json {
             try Console.printJSON(.array(rows.map { row in
                 .object(JSONObject([
@@ -96,7 +99,7 @@ enum PostgresDispatch {
 
     static func migrateValidate(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let problems = try withLog(url) { log in try await PostgresMigrationRunner().problems(log) }
+        let problems = try withLog(url, requireTeamLog: false) { log in try await PostgresMigrationRunner().problems(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(problems.isEmpty)), ("problems", .array(problems.map(JSONValue.string))),
@@ -112,7 +115,7 @@ enum PostgresDispatch {
 
     static func migrateUndo(_ path: String, to target: Int, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (undone, version) = try withLog(url) { log in
+        let (undone, version) = try withLog(url, requireTeamLog: false) { log in
             let runner = try PostgresMigrationRunner()
             let undone = try await runner.undo(log, to: target)
             return (undone, try await runner.schemaVersion(log))

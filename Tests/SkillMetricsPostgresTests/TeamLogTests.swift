@@ -281,7 +281,7 @@ struct TeamLogTests {
     /// A server row the local schema refuses (changed by a superuser past the server's own
     /// checks) stops a pull with exit 2 naming its seq, id, column and value; an incremental
     /// pull leaves the replica as it was, a pull into a new file leaves no file, nor does a
-    /// pull from a database that holds no team log.
+    /// pull from a database that holds no team log (which every command on the server names).
     @Test func pullNamesAnEventTheLocalSchemaRefusesAndWritesNothing() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
@@ -319,8 +319,16 @@ struct TeamLogTests {
         let none = log.scratch.path + "/none.db"
         let notALog = try log.cli(["pull", "--from", empty, "--db", none])
         #expect(notALog.status == 2)
-        #expect(notALog.stderr.contains("team_log_identity"), "\(notALog.stderr)")
+        #expect(notALog.stderr.contains("holds no team log"), "\(notALog.stderr)")
         #expect(!FileManager.default.fileExists(atPath: none))
+        // The commands on the server say the same, rather than "relation does not exist".
+        for command in [["verify", "--db", empty], ["list", "--db", empty], ["rebuild", "--db", empty],
+                        ["push", "--db", log.scratch.path + "/first.db", "--to", empty]] {
+            let result = try log.cli(command)
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("holds no team log") && result.stderr.contains("skill-metrics migrate"),
+                    "\(command): \(result.stderr)")
+        }
     }
 
     /// Verify reads the log and `session_skill` in chunks of 5,000 rows, texts joined with U+0001:
