@@ -75,6 +75,24 @@ public struct PostgresMigrationRunner: Sendable {
         return problems
     }
 
+    /// Throws ``TeamLogError/schema(_:)`` naming each of ``problems(_:)`` when there are any: a
+    /// log migrated by a newer build, or by edited files, may keep its projections by other
+    /// rules than this build's, so writing to it or verifying it here is refused. Pending
+    /// migrations above the applied ones are no problem (the server keeps its own rules). A
+    /// role without SELECT on `schema_migrations` (set up before docs/scale-out.md granted it)
+    /// is not checked: the owner's `migrate validate` still is.
+    public func requireKnownHistory(_ log: TeamLogConnection) async throws(TeamLogError) {
+        let readable = try await log.rows(
+            "SELECT has_table_privilege(to_regclass('schema_migrations'), 'SELECT')", "reading the migration history's privileges")
+        guard let row = readable.first, try ServerRow(row, "schema_migrations").value(0, Bool?.self) == true else { return }
+        let found = try await problems(log)
+        guard found.isEmpty else {
+            throw .schema(found.joined(separator: "; ")
+                + " (this build's migrations are V1–V\(migrations.map(\.version).max() ?? 0); "
+                + "`skill-metrics migrate validate --db URL` lists the problems, a newer skill-metrics may know the log)")
+        }
+    }
+
     /// Applies the pending migrations up to `target` (all when nil); returns the versions applied.
     @discardableResult
     public func migrate(_ log: TeamLogConnection, upTo target: Int? = nil) async throws(TeamLogError) -> [Int] {

@@ -25,15 +25,28 @@ enum PostgresDispatch {
         throw CheckFailed(status: 2)
     }
 
+    /// What ``withLog(_:check:_:)`` makes sure of on the server before the command's work.
+    enum ServerCheck {
+        /// Nothing (the migrations' commands, which create and inspect the schema).
+        case none
+        /// The database holds a team log (``TeamLogConnection/requireTeamLog()``).
+        case teamLog
+        /// That, and its applied migrations are this build's, unedited
+        /// (``PostgresMigrationRunner/requireKnownHistory(_:)``): for the commands that write
+        /// to the log or fold it with this build's projection rules.
+        case knownMigrations
+    }
+
     /// Connects, runs `body`, closes; team log errors print (redacted) and exit 2.
     static func withLog<T: Sendable>(
-        _ url: PostgresURL, requireTeamLog: Bool = true, _ body: @escaping @Sendable (TeamLogConnection) async throws -> T
+        _ url: PostgresURL, check: ServerCheck = .teamLog, _ body: @escaping @Sendable (TeamLogConnection) async throws -> T
     ) throws -> T {
         do {
             return try AsyncBridge.run {
                 let log = try await TeamLogConnection.connect(url, logger: Console.logger)
                 do {
-                    if requireTeamLog { try await log.requireTeamLog() }
+                    if check != .none { try await log.requireTeamLog() }
+                    if check == .knownMigrations { try await PostgresMigrationRunner().requireKnownHistory(log) }
                     let value = try await body(log)
                     await log.close()
                     return value
@@ -57,7 +70,7 @@ enum PostgresDispatch {
 
     static func migrateUp(_ path: String, to target: Int?, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (applied, version) = try withLog(url, requireTeamLog: false) { log in
+        let (applied, version) = try withLog(url, check: .none) { log in
             let runner = try PostgresMigrationRunner()
             let applied = try await runner.migrate(log, upTo: target)
             return (applied, try await runner.schemaVersion(log))
@@ -76,7 +89,7 @@ enum PostgresDispatch {
 
     static func migrateStatus(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let rows = try withLog(url, requireTeamLog: false) { log in try await PostgresMigrationRunner().status(log) }
+        let rows = try withLog(url, check: .none) { log in try await PostgresMigrationRunner().status(log) }
         if json {
             try Console.printJSON(.array(rows.map { row in
                 .object(JSONObject([
@@ -99,7 +112,7 @@ enum PostgresDispatch {
 
     static func migrateValidate(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let problems = try withLog(url, requireTeamLog: false) { log in try await PostgresMigrationRunner().problems(log) }
+        let problems = try withLog(url, check: .none) { log in try await PostgresMigrationRunner().problems(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(problems.isEmpty)), ("problems", .array(problems.map(JSONValue.string))),
@@ -115,7 +128,7 @@ enum PostgresDispatch {
 
     static func migrateUndo(_ path: String, to target: Int, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (undone, version) = try withLog(url, requireTeamLog: false) { log in
+        let (undone, version) = try withLog(url, check: .none) { log in
             let runner = try PostgresMigrationRunner()
             let undone = try await runner.undo(log, to: target)
             return (undone, try await runner.schemaVersion(log))
@@ -134,7 +147,7 @@ enum PostgresDispatch {
 
     static func verify(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let result = try withLog(url) { log in try await TeamLogProjections().verify(log) }
+        let result = try withLog(url, check: .knownMigrations) { log in try await TeamLogProjections().verify(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(result.isConsistent)), ("events", .int(result.events)),
@@ -153,7 +166,7 @@ enum PostgresDispatch {
 
     static func rebuild(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let result = try withLog(url) { log in try await TeamLogProjections().rebuild(log) }
+        let result = try withLog(url, check: .knownMigrations) { log in try await TeamLogProjections().rebuild(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("events", .int(result.events)), ("skills", .int(result.skills)),

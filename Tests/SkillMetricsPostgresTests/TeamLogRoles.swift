@@ -12,11 +12,13 @@ enum TeamLogRoles {
         END $$;
         GRANT CONNECT ON DATABASE \(database) TO pgpush, pgread;
         GRANT USAGE ON SCHEMA public TO pgpush, pgread;
-        -- push: insert events, read what the cursor and the duplicate check need
+        -- push: insert events, read what the cursor and the duplicate check need, and the
+        -- migration history (push refuses a log migrated by another build)
         GRANT SELECT, INSERT ON skill_invocation TO pgpush;
-        -- read (dashboards, pull): the log and the projections, nothing else
+        GRANT SELECT ON schema_migrations TO pgpush;
+        -- read (dashboards, pull): the log, the projections and the migration history, nothing else
         GRANT SELECT ON skill_invocation, team_log_identity, skill_totals, skill_key_count,
-                        session_skill, skill_metrics TO pgread;
+                        session_skill, skill_metrics, schema_migrations TO pgread;
         """
     }
 }

@@ -331,6 +331,36 @@ struct TeamLogTests {
         }
     }
 
+    /// A log whose applied migrations are not this build's (one from a newer build, or an
+    /// edited one): push, pull, verify and rebuild refuse it with exit 2 and change nothing;
+    /// reads, `health` and `migrate validate` still report on it.
+    @Test(arguments: [
+        "INSERT INTO schema_migrations VALUES (99, 'from a newer build', 'abc', '2027-01-01T00:00:00.000000Z', 1)",
+        "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2",
+    ])
+    func commandsRefuseALogWithOtherMigrations(change: String) throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("first", count: 200, prefix: "f", seed: 31)
+        let second = try log.localDatabase("second", count: 50, prefix: "s", seed: 32)
+        try log.sql(change)
+        let before = try log.digest()
+        let replica = log.scratch.path + "/replica.db"
+        for command in [["push", "--db", second, "--to", log.url], ["pull", "--from", log.url, "--db", replica],
+                        ["verify", "--db", log.url], ["rebuild", "--db", log.url]] {
+            let result = try log.cli(command)
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("migrate validate"), "\(command): \(result.stderr)")
+        }
+        #expect(try log.digest() == before)
+        #expect(try log.eventCount() == 200)
+        #expect(!FileManager.default.fileExists(atPath: replica))
+        try log.ok(["list", "--db", log.url])
+        #expect(try log.cli(["migrate", "validate", "--db", log.url]).status == 1)
+        #expect(try log.cli(["health", "--db", log.url]).status == 1)
+    }
+
     /// Verify reads the log and `session_skill` in chunks of 5,000 rows, texts joined with U+0001:
     /// more rows than two chunks, texts that hold the separator (and empty texts beside NULL
     /// ones) verify clean; `session_skill` rows changed, removed or added are each named.
@@ -465,6 +495,13 @@ struct TeamLogTests {
         try log.ok(["pull", "--db", log.scratch.path + "/reader.db", "--from", readURL])
         let denied = try? PostgresTestServer.shell("PGPASSWORD=read-secret '\(server.binaries)/psql' -h 127.0.0.1 -p \(server.port) -U pgread -d \(log.database) -X -q -v ON_ERROR_STOP=1 -c \"INSERT INTO skill_invocation (id, skill_name, invoked_at, completed) VALUES ('z', 'z', '2026-01-01T00:00:00.000000Z', 1)\"")
         #expect(denied == nil)
+        // The push role reads the migration history: a log migrated by a newer build is refused.
+        try log.sql("INSERT INTO schema_migrations VALUES (99, 'newer', 'abc', '2027-01-01T00:00:00.000000Z', 1)")
+        let more = try log.localDatabase("role-more", count: 10, prefix: "rm", seed: 10)
+        let refused = try log.cli(["push", "--db", more, "--to", pushURL], environment: ["PGPASSWORD": "push-secret"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("V99 is applied on the server"), "\(refused.stderr)")
+        #expect(try log.eventCount() == 200)
     }
 
     /// sslmode=require and verify-full against the server's self-signed CA on loopback.
