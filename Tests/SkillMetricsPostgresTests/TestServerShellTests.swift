@@ -14,6 +14,13 @@ struct TestServerShellTests {
         let output = try PostgresTestServer.shell("sleep 30 </dev/null >/dev/null 2>&1 & echo $!")
         let pid = try #require(Int32(output.trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { _ = kill(pid, SIGKILL) }
+        // Until the background job has exec'd `sleep` it is a bash child setting up its
+        // redirections (a /dev/null descriptor open for a moment): wait for the exec.
+        let deadline = Date().addingTimeInterval(20)
+        while (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("sleep") != true,
+              Date() < deadline {
+            usleep(10_000)
+        }
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
             .compactMap { Int32($0) }.sorted()
         #expect(descriptors == [0, 1, 2])
