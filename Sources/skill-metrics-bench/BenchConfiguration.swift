@@ -28,6 +28,8 @@ struct BenchConfiguration {
     var rewriteRuns = 15
     /// Events of the team-log rows (`pg`); `--pg-events N` sets it (default: ``largeEvents``).
     var pgEvents: Int? = nil
+    /// Pushes (each into a fresh log, with a COPY baseline beside it) whose median the team log's push row quotes.
+    var pgPushRuns = 3
     var only: Set<String>? = nil
     var workloads: [WorkloadKind] = WorkloadKind.allCases
 
@@ -54,6 +56,7 @@ struct BenchConfiguration {
                 foreignRuns = 2
                 largeRuns = 2
                 importRuns = 2
+                pgPushRuns = 1
             case "--only":
                 let names = Set(try list("--only"))
                 let unknown = names.subtracting(Self.measureNames)
