@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SkillMetrics
 
@@ -63,7 +64,7 @@ struct LocalEventInserter {
                 do {
                     try insert(CollectionOfOne(event), with: single) { bind($0, to: single, from: $1, recordedAt: recordedAt) }
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    throw Self.refusal(error, seq: event.seq, id: event.id) { field in event.text(of: field) }
+                    throw Self.refusal(error, of: event)
                 }
                 appended += 1
             }
@@ -181,31 +182,29 @@ struct LocalEventInserter {
                 do {
                     try insert(CollectionOfOne(row), with: single) { bind($0, to: single, from: $1, recordedAt: recordedAt) }
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    let event = row.event
-                    throw Self.refusal(error, seq: event.seq, id: event.id) { field in event.text(of: field) }
+                    throw Self.refusal(error, of: row.event)
                 }
             }
         }
     }
 
-    /// The columns a refusal can name, in `skill_invocation`'s order.
-    static let eventColumns: Set<String> = [
-        "id", "skill_name", "invoked_at", "workflow_path", "completed", "duration_seconds", "error_type",
-        "session_id", "follow_up_actions", "schema_version", "user_context", "finished",
-    ]
+    /// The columns a refusal can name: those the inserts bind (``EventLog/insertColumns``).
+    static let eventColumns = Set(EventLog.insertColumns.split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    })
 
     /// ``TeamLogError/refusedEvent(seq:id:field:value:reason:)`` for a constraint `error` on
-    /// event `seq`: the column is the first column name in SQLite's message (a CHECK's
-    /// expression starts with the column it checks; a trigger's RAISE names it), its value
-    /// read with `value`; the reason is the message's first line, cut short.
-    static func refusal(_ error: DatabaseError, seq: Int64, id: String, value: (String) -> String?) -> TeamLogError {
+    /// `event`: the column is the first column name in SQLite's message (a CHECK's expression
+    /// starts with the column it checks; a trigger's RAISE names it), with the event's value of
+    /// it; the reason is the message's first line, cut short.
+    static func refusal(_ error: DatabaseError, of event: TeamLogEvent) -> TeamLogError {
         let message = error.message ?? "constraint failed"
         let field = message.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
             .lazy.map(String.init).first(where: eventColumns.contains)
         var reason = String(message.prefix(while: { $0 != "\n" }))
         if reason.hasPrefix("CHECK constraint failed") { reason = "CHECK constraint failed" }
         if reason.count > 120 { reason = String(reason.prefix(120)) + "…" }
-        return .refusedEvent(seq: seq, id: id, field: field, value: field.flatMap(value), reason: reason)
+        return .refusedEvent(seq: event.seq, id: event.id, field: field, value: field.flatMap(event.text(of:)), reason: reason)
     }
 
     /// Binds each of `rows` to `statement` (13 parameters each, from 1 on) and runs it once.

@@ -1,4 +1,5 @@
 import PostgresNIO
+import SkillMetrics
 
 /// What can go wrong talking to the PostgreSQL team log. Descriptions never hold a password.
 public enum TeamLogError: Error, Sendable, CustomStringConvertible {
@@ -42,10 +43,10 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `text` quoted for a message: control characters escaped, cut after 80 characters.
+    /// `text` quoted for a message (``JSONWriter/quoted(_:)``: control characters escaped),
+    /// cut after 80 characters.
     static func quoted(_ text: String) -> String {
-        let cut = text.count > 80 ? String(text.prefix(80)) + "…" : text
-        return String(reflecting: cut)
+        JSONWriter.quoted(text.count > 80 ? String(text.prefix(80)) + "…" : text)
     }
 
     /// The server's message for a PSQLError (its SQLSTATE and primary message), else the error.
