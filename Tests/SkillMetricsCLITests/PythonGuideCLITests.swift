@@ -78,5 +78,17 @@ struct PythonGuideCLITests {
                                directory: scratch.path)
         #expect(diff.status == 0, "\(diff.stdout)\(diff.stderr)")
         #expect(diff.stdout.contains("ok"), "\(diff.stdout)")
+
+        // Phase 2 and cutover find every dual-written event already there: the guide's writer
+        // gives each the id and user_context import-json gives its entry.
+        let imported = try CLI.run(["import-json", ".session-buddy/skill_metrics.json", "--db", dual, "--timezone", "UTC", "--json"],
+                                   directory: scratch.path)
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        let report = try object(try imported.json())
+        #expect(report["appended"] == .int(0), "\(imported.stdout)")
+        #expect(report["already_present"] == .int(3), "\(imported.stdout)")
+        let cutover = try CLI.run(["cutover", ".session-buddy/skill_metrics.json", "--db", dual], directory: scratch.path)
+        #expect(cutover.status == 0, "\(cutover.stdout)\(cutover.stderr)")
+        #expect(try SQLiteShell.value(scratch.file(dual), "SELECT count(*) FROM skill_invocation;") == "3")
     }
 }
