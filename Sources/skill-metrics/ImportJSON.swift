@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SkillMetrics
 
 /// `import-json`: carry a legacy JSON file into the event log.
@@ -23,10 +24,30 @@ struct ImportJSON: ParsableCommand {
     var timezone: String?
     @Option(name: .long, help: ArgumentHelp("crackerjack or session-buddy (default: detected).", valueName: "dialect"))
     var dialect: String?
-    @Flag(name: .long, help: "Validate and report; write nothing.") var dryRun = false
+    @Flag(name: .long, help: "Validate and report; write nothing (the database is neither created nor migrated).") var dryRun = false
 
     func run() throws {
-        let metrics = try store.openStore()
+        let files = FileManager.default
+        var scratch: String?
+        defer { if let scratch { try? files.removeItem(atPath: scratch) } }
+        let metrics: SkillMetricsStore
+        if dryRun && !files.fileExists(atPath: store.path) {
+            // A dry run into a log that does not exist yet runs against an empty one in a
+            // directory of its own, removed after: nothing is created at --db.
+            let directory = files.temporaryDirectory.appendingPathComponent("skill-metrics-dry-run-\(UUID().uuidString)").path
+            try files.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            scratch = directory
+            var options = SkillMetricsStore.Options()
+            options.logger = Console.logger
+            metrics = try SkillMetricsStore(path: directory + "/dry-run.db", options: options)
+        } else {
+            // A dry run never migrates: an older schema is the same error as for a read command.
+            metrics = try store.openStore(migrate: !dryRun, create: !dryRun)
+            let version = try metrics.schemaVersion(), latest = metrics.migrationRunner.latestVersion
+            if dryRun && version < latest {
+                throw SkillMetricsError.schemaNeedsMigration(path: store.path, version: version, latestVersion: latest)
+            }
+        }
         let options = DataMigrator.Options(
             timeZone: try metrics.legacyTimeZone(timezone), dialect: try LegacyDialectOption.parse(dialect),
             dryRun: dryRun)

@@ -89,7 +89,20 @@ struct LegacyBridgeCLITests {
         #expect(report["dry_run"] == .bool(true))
         #expect(report["appended"] == .int(200))
         #expect(report["pending"] == .int(23))
-        #expect(try eventCount(scratch.db) == "0\n")
+        // Into a path with no database: none is created there.
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
+
+        // Into an existing log: nothing appended; into an older schema: refused, not migrated.
+        #expect(try CLI.run(["import-json", "--db", scratch.db, fixturePath("basic"), "--timezone", "UTC"]).status == 0)
+        let again = try CLI.run(["import-json", "--db", scratch.db, fixturePath("overlap"), "--timezone", "UTC", "--dry-run"])
+        #expect(again.status == 1, "\(again.stderr)")  // the log's projections then differ from the file
+        #expect(try eventCount(scratch.db) == "14\n")
+        let old = scratch.path + "/v1.db"
+        #expect(try CLI.run(["migrate", "--to", "1", "--db", old]).status == 0)
+        let refused = try CLI.run(["import-json", "--db", old, fixturePath("basic"), "--timezone", "UTC", "--dry-run"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("the schema is at version 1"), "\(refused.stderr)")
+        #expect(try Tool.sqlite(old, "SELECT max(version) FROM schema_migrations;").stdout == "1\n")
     }
 
     @Test("diff-json exits 1 and names the field when the database has moved on")
@@ -232,5 +245,77 @@ struct LegacyBridgeCLITests {
         #expect(result.stdout.contains("total_invocations"))
         let backups = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains(".bak-") }
         #expect(backups.isEmpty)
+        // Nothing of the final import was committed either: the database it created is gone.
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
+    }
+
+    @Test("a cutover that stops on events appended since commits nothing, and export's last_updated stays the log's")
+    func stoppedCutoverWritesNothing() throws {
+        let scratch = Scratch()
+        let legacy = try scratch.write("skill_metrics.json", try String(contentsOfFile: fixturePath("basic"), encoding: .utf8))
+        #expect(try CLI.run(["cutover", "--db", scratch.db, legacy, "--timezone", "UTC"]).status == 0)
+        #expect(try CLI.run(["append", "--db", scratch.db, "--skill", "crackerjack-run", "--duration", "2.0",
+                             "--invoked-at", "2026-03-01T10:00:00Z"]).status == 0)
+        let before = scratch.path + "/before.json", after = scratch.path + "/after.json"
+        #expect(try CLI.run(["export-json", "--db", scratch.db, before]).status == 0)
+        let imports = try Tool.sqlite(scratch.db, "SELECT count(*) FROM legacy_import;").stdout
+        let stopped = try CLI.run(["cutover", "--db", scratch.db, legacy])
+        #expect(stopped.status == 1, "\(stopped.stdout)\(stopped.stderr)")
+        #expect(try eventCount(scratch.db) == "15\n")
+        #expect(try Tool.sqlite(scratch.db, "SELECT count(*) FROM legacy_import;").stdout == imports)
+        // import-json of the old file (exit 1, committed): the log's own event is not in the
+        // file, so export still writes the log's last_updated, not the file's.
+        #expect(try CLI.run(["import-json", "--db", scratch.db, legacy]).status == 1)
+        #expect(try CLI.run(["export-json", "--db", scratch.db, after]).status == 0)
+        #expect(try String(contentsOfFile: after, encoding: .utf8) == String(contentsOfFile: before, encoding: .utf8))
+        #expect(try String(contentsOfFile: after, encoding: .utf8).contains("\"last_updated\": \"2026-03-01T10:00:02\""))
+    }
+
+    @Test("a rolled-back file imported again (import-json, cutover) appends none of the log's own events, once more only what the legacy tracker added")
+    func rollbackThenImportAppendsNothingTwice() throws {
+        let scratch = Scratch()
+        let legacy = try scratch.write("skill_metrics.json", try String(contentsOfFile: fixturePath("basic"), encoding: .utf8))
+        #expect(try CLI.run(["cutover", "--db", scratch.db, legacy, "--timezone", "UTC"]).status == 0)
+        for arguments in [
+            ["--skill", "crackerjack-run", "--duration", "2.0", "--workflow-path", "fast", "--follow-up", "git push",
+             "--invoked-at", "2026-03-01T10:00:00Z"],
+            // Abandoned without a duration: written as 0.0, not as crackerjack's unfinished entry.
+            ["--skill", "new-skill", "--completed", "false", "--error-type", "Timeout", "--invoked-at", "2026-03-01T11:00:00Z"],
+            ["--skill", "new-skill", "--duration", "0.5", "--session-id", "s-1", "--invoked-at", "2026-03-01T11:00:00Z"],
+        ] {
+            let appended = try CLI.run(["append", "--db", scratch.db] + arguments)
+            #expect(appended.status == 0, "\(appended.stderr)")
+        }
+        #expect(try CLI.run(["rollback", "--db", scratch.db, legacy]).status == 0)
+        let rolledBack = try String(contentsOfFile: legacy, encoding: .utf8)
+        #expect(rolledBack.contains("\"completed\": false,\n      \"duration_seconds\": 0.0"), "\(rolledBack)")
+
+        let imported = try CLI.run(["import-json", "--db", scratch.db, legacy, "--json"])
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        guard case .object(let report) = try imported.json() else { Issue.record("report"); return }
+        #expect(report["appended"] == .int(0))
+        #expect(report["already_present"] == .int(17))
+        #expect(try eventCount(scratch.db) == "17\n")
+        let exported = scratch.path + "/again.json"
+        #expect(try CLI.run(["export-json", "--db", scratch.db, exported]).status == 0)
+        #expect(try String(contentsOfFile: exported, encoding: .utf8) == rolledBack)
+        let cutover = try CLI.run(["cutover", "--db", scratch.db, legacy])
+        #expect(cutover.status == 0, "\(cutover.stdout)\(cutover.stderr)")
+        #expect(try eventCount(scratch.db) == "17\n")
+
+        // The legacy tracker writes on after the rollback: only its new entry is appended.
+        let script = #"""
+        import json, sys
+        data = json.load(open(sys.argv[1]))
+        data["invocations"].append({"skill_name": "new-skill", "invoked_at": "2026-03-02T09:00:00.250000",
+            "workflow_path": None, "completed": True, "duration_seconds": 1.25, "follow_up_actions": [], "error_type": None})
+        open(sys.argv[1], "w").write(json.dumps(data, indent=2))
+        """#
+        #expect(try Tool.python(script, [legacy]).status == 0)
+        let next = try CLI.run(["import-json", "--db", scratch.db, legacy, "--json"])
+        guard case .object(let nextReport) = try next.json() else { Issue.record("report: \(next.stdout)\(next.stderr)"); return }
+        #expect(nextReport["appended"] == .int(1))
+        #expect(try eventCount(scratch.db) == "18\n")
+        #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
     }
 }

@@ -318,6 +318,13 @@ package enum EventLog {
         return try decode(row)
     }
 
+    /// The stored event at this seq, if any.
+    static func fetch(seq: Int64, in db: Database) throws -> StoredInvocation? {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM skill_invocation WHERE seq = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [seq]) else { return nil }
+        return try decode(row)
+    }
+
     /// Streams stored events in `seq` order, `after < seq <= through`.
     static func forEach(
         _ db: Database, after: Int64 = 0, through: Int64 = .max,

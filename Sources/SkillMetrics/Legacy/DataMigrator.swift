@@ -60,8 +60,9 @@ public struct DataMigrator: Sendable {
         let order = CompletionOrder(document)
         let count = order.positions.count
         let pending = document.invocations.filter { $0.isPending(in: document.dialect) }.count
-        // Into an empty log the load may run with the rollback journal (RollbackJournal).
-        return try store.writeWithoutTransactionForLoad { db in
+        // Into an empty log the load may run with the rollback journal (RollbackJournal); a dry
+        // run keeps the file's journal mode (its transaction is rolled back).
+        func load(_ db: Database) throws -> LegacyImportReport {
             var report = LegacyImportReport(
                 source: source, dialect: document.dialect, timeZone: zone.identifier,
                 invocations: document.invocations.count, pending: pending, appended: 0,
@@ -69,13 +70,33 @@ public struct DataMigrator: Sendable {
             try db.inTransaction(.immediate) {
                 // A large import folds the projections once instead of per event.
                 let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
+                // The log's own (not imported) events: a rolled-back file holds them as entries
+                // whose import ids are not theirs (NativeEventMatcher).
+                var natives = existing == 0 ? nil : try NativeEventMatcher(db, dialect: document.dialect, zone: zone)
+                var claimed = 0
                 var result = SkillMetricsStore.AppendResult()
                 /// Appends one chunk of built events, the `start`-th onwards in completion order.
                 func append(_ chunk: [EncodedInvocation], from start: Int) throws {
+                    var chunk = chunk
+                    // Where each event of the chunk stands in the file's list (for messages).
+                    var positions = Array(order.positions[start..<(start + chunk.count)])
+                    if var matcher = natives, !matcher.isEmpty {
+                        var kept: [EncodedInvocation] = [], keptPositions: [Int] = []
+                        for (event, position) in zip(chunk, positions) {
+                            if try matcher.claim(document.invocations[position], id: event.event.id, in: db) {
+                                claimed += 1
+                            } else {
+                                kept.append(event)
+                                keptPositions.append(position)
+                            }
+                        }
+                        natives = matcher
+                        (chunk, positions) = (kept, keptPositions)
+                    }
                     result.add(try EventLog.appendBatch(
                         // LegacyEventBuilder validated every event (its errors name the JSON path).
                         encoded: chunk, in: db, validated: true, projection: .perEvent,
-                        locate: { "\(source): invocations[\(order.positions[start + $0])]" },
+                        locate: { "\(source): invocations[\(positions[$0])]" },
                         progress: progress.map { tell in { tell(start + $0) } }))
                 }
                 // Events are built one chunk at a time inside the append loop (never all of them
@@ -124,7 +145,11 @@ public struct DataMigrator: Sendable {
                     try appendAll()
                 }
                 report.appended = result.appended
-                report.alreadyPresent = result.alreadyPresent
+                report.alreadyPresent = result.alreadyPresent + claimed
+                // log_seq: the last seq the file accounts for. An event of the log's own that the
+                // file lacks (appended since, not rolled back into it) keeps export from taking
+                // the file's last_updated for the log's.
+                let accountedThrough = try natives?.firstUnclaimedSeq.map { $0 - 1 } ?? SkillMetricsStore.maxSeq(db)
                 try db.execute(sql: """
                     INSERT INTO legacy_import (source_path, dialect, time_zone, last_updated, invocations,
                         appended, already_present, log_seq)
@@ -132,7 +157,7 @@ public struct DataMigrator: Sendable {
                     """, arguments: [
                         source, document.dialect.rawValue, zone.identifier, document.lastUpdated,
                         document.invocations.count, report.appended, report.alreadyPresent,
-                        try SkillMetricsStore.maxSeq(db),
+                        accountedThrough,
                     ])
                 let rows = try Row.fetchAll(db, sql: SkillMetricsRow.selectSQL + " ORDER BY first_seq ASC")
                     .map(SkillMetricsRow.init(row:))
@@ -141,6 +166,7 @@ public struct DataMigrator: Sendable {
             }
             return report
         }
+        return options.dryRun ? try store.writeWithoutTransaction(load) : try store.writeWithoutTransactionForLoad(load)
     }
 
     /// The events of `order`'s positions in `range`, built from `document` with their row texts

@@ -21,26 +21,38 @@ public struct LegacyCutover: Sendable {
     /// Final incremental import of `legacyPath`, then `verify`, then the dual-read diff (the
     /// import's validation); only when all agree, a timestamped copy of the file is made
     /// (`FILE.bak-YYYYMMDDTHHMMSSZ`, in `backupDirectory` or beside the file) and the cutover
-    /// is recorded. From then on the database is the source of truth. A problem stops before
-    /// the backup and the record (the incremental import stays committed: its events are facts).
+    /// is recorded. From then on the database is the source of truth.
+    ///
+    /// A problem found before the import changes nothing: the backup's name is checked first,
+    /// `verify` runs on the log as it is, and the import runs once as a dry run (rolled back)
+    /// so that a diff against the file stops before any event is appended. Only a problem that
+    /// appears after the import committed (`verify` failing on the events it appended) leaves
+    /// them in the log, as `import-json` would.
     public func cutover(legacyPath: String, options: DataMigrator.Options, backupDirectory: String? = nil) throws -> CutoverResult {
-        var importOptions = options
-        importOptions.dryRun = false
-        let report = try DataMigrator(store: store).importFile(path: legacyPath, options: importOptions)
-        let verify = try store.verify()
-        guard verify.isConsistent, report.mismatches.isEmpty else {
-            return CutoverResult(importReport: report, verify: verify, backupPath: nil)
-        }
         let stamp = LocalDateTime(utcMicroseconds: Timestamp.now().microsecondsSinceEpoch).text(fractionDigits: 0)
             .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
         let name = (legacyPath as NSString).lastPathComponent + ".bak-" + stamp
         let directory = backupDirectory ?? (legacyPath as NSString).deletingLastPathComponent
         let backup = directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: legacyPath) else {
-            throw SkillMetricsError.fileAccess(path: legacyPath, reason: "cannot read the file for the backup")
-        }
         if FileManager.default.fileExists(atPath: backup) {
             throw SkillMetricsError.fileAccess(path: backup, reason: "a backup with this name already exists")
+        }
+        let migrator = DataMigrator(store: store)
+        var importOptions = options
+        importOptions.dryRun = true
+        let trial = try migrator.importFile(path: legacyPath, options: importOptions)
+        let before = try store.verify()
+        guard before.isConsistent, trial.mismatches.isEmpty else {
+            return CutoverResult(importReport: trial, verify: before, backupPath: nil)
+        }
+        importOptions.dryRun = false
+        let report = try migrator.importFile(path: legacyPath, options: importOptions)
+        let verify = try store.verify()
+        guard verify.isConsistent, report.mismatches.isEmpty else {
+            return CutoverResult(importReport: report, verify: verify, backupPath: nil)
+        }
+        guard let data = FileManager.default.contents(atPath: legacyPath) else {
+            throw SkillMetricsError.fileAccess(path: legacyPath, reason: "cannot read the file for the backup")
         }
         try AtomicFileWriter.write(Array(data), to: backup)
         try store.recordLegacyCutover(kind: "cutover", legacyPath: legacyPath, backupPath: backup)

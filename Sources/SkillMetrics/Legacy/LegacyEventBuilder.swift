@@ -133,10 +133,18 @@ enum LegacyEventBuilder {
         }
         var literal = origin?.durationLiteral
         if let literal0 = literal, let value = event.durationSeconds, Double(literal0) != value { literal = nil }
+        var duration = event.durationSeconds
+        if dialect == .crackerjack, event.finished, !event.completed, duration == nil {
+            // `completed: false` with no duration is crackerjack's unfinished entry, which the
+            // legacy rules never count: a finished abandoned event without a duration is written
+            // with 0.0 (the legacy completer always measured one), so that reading the file back
+            // counts it as abandoned, as the log does.
+            duration = 0.0
+        }
         return LegacyInvocation(
             skillName: event.skillName, invokedAt: invokedAt, sessionID: event.sessionID,
             workflowPath: event.workflowPath, completed: event.completed,
-            durationSeconds: event.durationSeconds, durationLiteral: literal,
+            durationSeconds: duration, durationLiteral: literal,
             followUpActions: event.followUpActions, errorType: event.errorType,
             extra: origin?.extra ?? JSONObject())
     }
