@@ -27,7 +27,7 @@ struct Append: ParsableCommand {
     @Option(name: .long, help: "Session id.") var sessionId: String?
     @Option(name: .long, help: ArgumentHelp("true (completed, default) or false (abandoned).", valueName: "true|false"))
     var completed: String?
-    @Option(name: .long, help: ArgumentHelp("Duration in seconds (a finite number, not negative).", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Duration in seconds (a finite number, not negative).", valueName: "seconds"))
     var duration: String?
     @Option(name: .long, help: "Error type.") var errorType: String?
     @Option(name: .long, help: "A follow-up action (repeatable, order kept).") var followUp: [String] = []
@@ -37,7 +37,7 @@ struct Append: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Append every line of a JSONL file (- for stdin).", valueName: "file"))
     var jsonl: String?
-    @Option(name: .long, help: "Events per transaction with --jsonl (1: one per event).")
+    @Option(name: .long, parsing: .unconditional, help: "Events per transaction with --jsonl (1: one per event).")
     var batchSize: Int = 1_000
     @Flag(name: .long, help: "With --jsonl: after each committed batch print `committed N` (events of the input committed so far) on stdout and flush, so a driver knows what is durable.")
     var echoCommits = false

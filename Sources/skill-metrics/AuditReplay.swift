@@ -15,7 +15,7 @@ struct AuditReplay: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Replay through this seq (inclusive).", valueName: "N"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Replay through this seq (inclusive).", valueName: "N"))
     var untilSeq: Int64?
 
     @Option(name: .long, help: ArgumentHelp("Replay the events appended at or before this time (ISO-8601 with Z or an offset).", valueName: "timestamp"))

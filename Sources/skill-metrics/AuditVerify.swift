@@ -17,7 +17,7 @@ struct AuditVerify: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: "Seq of a digest kept outside the database (with --digest).")
+    @Option(name: .long, parsing: .unconditional, help: "Seq of a digest kept outside the database (with --digest).")
     var seq: Int64?
     @Option(name: .long, help: ArgumentHelp("The expected digest through --seq (64 hex digits).", valueName: "hex"))
     var digest: String?

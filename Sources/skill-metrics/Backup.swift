@@ -19,7 +19,7 @@ struct Backup: ParsableCommand {
     @Argument(help: "The backup file to write.") var file: String?
     @Option(name: .long, help: ArgumentHelp("Write a timestamped backup into this directory.", valueName: "dir"))
     var dir: String?
-    @Option(name: .long, help: "With --dir: keep the newest N backups (default 7).")
+    @Option(name: .long, parsing: .unconditional, help: "With --dir: keep the newest N backups (default 7).")
     var keep: Int?
 
     func validate() throws {

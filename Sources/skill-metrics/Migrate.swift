@@ -23,7 +23,7 @@ struct MigrateUp: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: "Stop at this version.")
+    @Option(name: .long, parsing: .unconditional, help: "Stop at this version.")
     var to: Int?
 
     func run() throws {
@@ -98,7 +98,7 @@ struct MigrateUndo: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: "The version to go back to (0 undoes everything).")
+    @Option(name: .long, parsing: .unconditional, help: "The version to go back to (0 undoes everything).")
     var to: Int
 
     func run() throws {

@@ -23,7 +23,7 @@ struct Push: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The team log (default: $SKILL_METRICS_PUSH_URL).", valueName: "url"))
     var to: String?
 
-    @Option(name: .long, help: "Events per transaction.")
+    @Option(name: .long, parsing: .unconditional, help: "Events per transaction.")
     var batchSize: Int = TeamLogPush.defaultBatchSize
 
     func validate() throws {

@@ -16,7 +16,7 @@ struct Search: ParsableCommand {
 
     @Argument(help: "The words to look for.") var text: String
 
-    @Option(name: .long, help: "Most results to show.") var limit: Int = 100
+    @Option(name: .long, parsing: .unconditional, help: "Most results to show.") var limit: Int = 100
 
     func run() throws {
         let metrics = try store.openStore(access: .readOnly)

@@ -140,6 +140,37 @@ struct ExitStatusCLITests {
         #expect(check.stdout.contains("total_invocations"))
     }
 
+    /// A negative-looking value of a numeric option is the option's value, not an unknown
+    /// option: the command's own check names it (not "Missing value for '--duration'"), in
+    /// both the `--option VALUE` and the `--option=VALUE` form.
+    @Test(arguments: [
+        (["append", "--skill", "s", "--duration"], "-1", "--duration: must not be negative, got -1"),
+        (["append", "--jsonl", "events.jsonl", "--batch-size"], "-1", "--batch-size must be at least 1"),
+        (["migrate", "undo", "--to"], "-1", "no migration with version -1"),
+        (["migrate", "up", "--to"], "-1", "no migration with version -1"),
+        (["timeline", "--window"], "-1 days", "--window: expected a length"),
+        (["audit", "replay", "--until-seq"], "-1", "--until-seq: must be 0 or more, got -1"),
+        (["audit", "verify", "--digest", String(repeating: "0", count: 64), "--seq"], "-1", "--seq must not be negative"),
+        (["backup", "--dir", "backups", "--keep"], "-1", "--keep must be at least 1"),
+        (["push", "--to", "postgres://skill@127.0.0.1:9/none", "--batch-size"], "-1", "--batch-size must be at least 1"),
+    ])
+    func aNegativeNumberIsTheOptionsValue(_ command: [String], _ value: String, _ message: String) throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["append", "--skill", "s", "--db", scratch.db]).status == 0)
+        _ = try scratch.write("events.jsonl", "")
+        let arguments = command.map { $0 == "events.jsonl" || $0 == "backups" ? scratch.file($0) : $0 }
+        let option = arguments.last ?? ""
+        for form in [arguments + [value], arguments.dropLast() + ["\(option)=\(value)"]] {
+            let result = try CLI.run(form + ["--db", scratch.db])
+            #expect(result.status == 2, "\(form): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(form): \(result.stderr)")
+            #expect(!result.stderr.contains("Missing value"), "\(form): \(result.stderr)")
+        }
+        // The help still shows the option with its value name.
+        let help = try CLI.run(Array(command.prefix(while: { !$0.hasPrefix("-") })) + ["--help"])
+        #expect(help.status == 0 && help.stdout.contains("\(option) <"), "\(option): \(help.stdout)")
+    }
+
     @Test func schemaEditsAreRefusedNamingTheObject() throws {
         let scratch = Scratch()
         #expect(try CLI.run(["append", "--skill", "s", "--duration", "1.5", "--db", scratch.db]).status == 0)
