@@ -54,6 +54,10 @@ struct Append: ParsableCommand {
         }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if echoCommits && jsonl == nil { throw ValidationError("--echo-commits goes with --jsonl") }
+        if echoCommits && output.json {
+            // The `committed N` lines would come before the JSON object and make stdout invalid JSON.
+            throw ValidationError("--echo-commits cannot be combined with --json (its `committed N` lines would precede the JSON object on stdout)")
+        }
     }
 
     func run() throws {

@@ -249,6 +249,21 @@ struct EventLogCLITests {
         #expect(try CLI.run(["verify", "--db", scratch.db]).status == 0)
     }
 
+    @Test("--echo-commits with --json is a usage error (its lines would break the JSON on stdout); alone it echoes")
+    func echoCommitsWithJSON() throws {
+        let scratch = Scratch()
+        let input = try scratch.write("e.jsonl", jsonlEvents(prefix: "echo", count: 3))
+        let both = try CLI.run(["append", "--db", scratch.db, "--jsonl", input, "--echo-commits", "--json"])
+        #expect(both.status == 2)
+        #expect(both.stdout.isEmpty, "\(both.stdout)")
+        #expect(both.stderr.contains("--echo-commits cannot be combined with --json"), "\(both.stderr)")
+        #expect(both.stderr.contains("Usage: skill-metrics append"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
+        let echo = try CLI.run(["append", "--db", scratch.db, "--jsonl", input, "--batch-size", "2", "--echo-commits"])
+        #expect(echo.status == 0, "\(echo.stderr)")
+        #expect(echo.stdout == "committed 2\ncommitted 3\nappended 3 events (0 already present)\n", "\(echo.stdout)")
+    }
+
     @Test("usage errors exit 2 with a message; bad option values name the option")
     func usageErrors() throws {
         let scratch = Scratch()
