@@ -18,6 +18,10 @@ struct Search: ParsableCommand {
 
     @Option(name: .long, parsing: .unconditional, help: "Most results to show.") var limit: Int = 100
 
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+    }
+
     func run() throws {
         let metrics = try store.openStore(access: .readOnly)
         let matches = try SkillMetricsQueries(store: metrics).searchWorkflowPaths(text, limit: limit)

@@ -88,6 +88,21 @@ import SkillMetrics
         #expect(replayed["events"] == .int(count))
     }
 
+    @Test func searchRefusesALimitBelowOne() throws {
+        let scratch = Scratch()
+        for skill in ["alpha-run", "alpha-check"] {
+            #expect(try CLI.run(["append", "--skill", skill, "--db", scratch.db]).status == 0)
+        }
+        for limit in [["--limit", "0"], ["--limit=-1"], ["--limit", "-1"]] {
+            let result = try CLI.run(["search", "alpha", "--db", scratch.db] + limit)
+            #expect(result.status == 2, "\(limit): \(result.stdout)")
+            #expect(result.stdout.isEmpty, "\(limit): \(result.stdout)")
+            #expect(result.stderr.contains("--limit must be at least 1"), "\(limit): \(result.stderr)")
+        }
+        let one = try CLI.run(["search", "alpha", "--limit", "1", "--db", scratch.db])
+        #expect(one.status == 0 && one.stdout.split(separator: "\n").count == 1, "\(one.stdout)")
+    }
+
     @Test func searchTimelineExportAndRefreshSummary() throws {
         let scratch = Scratch()
         _ = try Self.load("hostile", into: scratch)
