@@ -34,7 +34,7 @@ struct AuditVerify: ParsableCommand {
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
-        let metrics = try store.openStore(access: .readOnly, migrate: false)
+        let metrics = try store.openStoreForChecking()
         let expected = seq.flatMap { seq in digest.map { (seq: seq, digest: $0) } }
         let report = try Auditor(store: metrics).verify(expected: expected)
         if output.json {

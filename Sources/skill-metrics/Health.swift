@@ -21,7 +21,7 @@ struct Health: ParsableCommand {
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
-        let metrics = try store.openStore(access: .readOnly, migrate: false)
+        let metrics = try store.openStoreForChecking()
         let report = try HealthCheck(store: metrics).run()
         if output.json {
             try report.printJSON()

@@ -72,6 +72,21 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 
+    /// The read-only open of the check commands that read a file at any known schema version
+    /// without migrating it (`health`, `audit verify`). A file at version 0 (an empty file, or
+    /// one no migration was ever applied to) holds none of the tables they read: it is refused
+    /// with the message the queries give for an outdated schema (run `skill-metrics migrate`)
+    /// instead of a raw "no such table" from SQLite. Nothing is created or changed.
+    func openStoreForChecking() throws -> SkillMetricsStore {
+        let metrics = try openStore(access: .readOnly, migrate: false)
+        let version = try metrics.schemaVersion()
+        if version == 0 {
+            throw SkillMetricsError.schemaNeedsMigration(
+                path: path, version: version, latestVersion: metrics.migrationRunner.latestVersion)
+        }
+        return metrics
+    }
+
     /// The commands whose job is to find problems in the file.
     static let checkCommands: Set<String> = ["verify", "health", "audit verify"]
 }

@@ -66,6 +66,22 @@ struct HealthCLITests {
         }
     }
 
+    @Test func anEmptyFileSaysToMigrateAndIsLeftAsItIs() throws {
+        let scratch = Scratch()
+        let empty = try scratch.write("empty.db", "")
+        for command in [["health"], ["health", "--json"], ["audit", "verify"]] {
+            let result = try CLI.run(command + ["--db", empty])
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(result.stdout.isEmpty, "\(command): \(result.stdout)")
+            #expect(result.stderr.contains("\(empty): the schema is at version 0"), "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("run `skill-metrics migrate --db \(empty)` first"), "\(command): \(result.stderr)")
+            #expect(!result.stderr.contains("SQLite error"), "\(command): \(result.stderr)")
+        }
+        // Nothing created or changed: no WAL or journal beside it, and the file is still empty.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["empty.db"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: empty)).isEmpty)
+    }
+
     @Test func missingDatabaseIsAnErrorAndIsNotCreated() throws {
         let directory = Scratch()
         let db = directory.file("none.db")
