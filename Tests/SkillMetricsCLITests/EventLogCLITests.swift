@@ -264,6 +264,23 @@ struct EventLogCLITests {
         #expect(echo.stdout == "committed 2\ncommitted 3\nappended 3 events (0 already present)\n", "\(echo.stdout)")
     }
 
+    @Test("a directory given as the input file is named as a directory by append --jsonl, import-json and diff-json")
+    func directoryAsInput() throws {
+        let scratch = Scratch()
+        let directory = scratch.file("inputs")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        let append = try CLI.run(["append", "--db", scratch.db, "--jsonl", directory])
+        #expect(append.status == 2)
+        #expect(append.stderr == "skill-metrics: \(directory): is a directory, not a file\n", "\(append.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
+        try #require(try CLI.run(["migrate", "--db", scratch.db]).status == 0)
+        for command in [["import-json", directory], ["diff-json", directory]] {
+            let result = try CLI.run(command + ["--db", scratch.db])
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("\(directory): is a directory"), "\(command): \(result.stderr)")
+        }
+    }
+
     @Test("usage errors exit 2 with a message; bad option values name the option")
     func usageErrors() throws {
         let scratch = Scratch()

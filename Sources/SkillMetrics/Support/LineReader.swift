@@ -28,6 +28,12 @@ public struct LineReader: Sendable {
 
     /// ``forEachLine(_:)`` that also passes the byte offset of each line's first byte in the file.
     func forEachLine(_ body: (Int, ArraySlice<UInt8>, Int) throws -> Bool) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            // Opening a directory succeeds on Linux and only the first read fails, with an
+            // error that does not say why.
+            throw SkillMetricsError.fileAccess(path: displayName, reason: "is a directory, not a file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw SkillMetricsError.fileAccess(path: path, reason: FileManager.default.fileExists(atPath: path)
                 ? "cannot open the file for reading" : "no such file")
