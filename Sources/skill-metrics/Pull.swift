@@ -21,10 +21,17 @@ struct Pull: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The team log.", valueName: "url"))
     var from: String
 
+    /// Here rather than in `run()`, so that the message comes with pull's own usage line
+    /// instead of the top-level one.
+    func validate() throws {
+        guard PostgresURL.isPostgresURL(from) else { throw ValidationError("--from must be a postgres:// URL") }
+    }
+
     func run() throws {
         try PostgresDispatch.refuseURL(store.path, command: "pull (--db)")
+        // validate() made sure of a postgres:// URL; a malformed one is reported by url(_:).
         guard let url = try PostgresDispatch.url(from) else {
-            throw ValidationError("--from must be a postgres:// URL")
+            throw SkillMetricsError.invalidInput(location: "--from", reason: "expected a postgres:// URL")
         }
         // The local file is opened (and created when missing) once the server answers, so
         // an unreachable server leaves no new file behind.

@@ -26,17 +26,31 @@ struct Push: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Events per transaction.")
     var batchSize: Int = TeamLogPush.defaultBatchSize
 
+    /// `--to`, else `$SKILL_METRICS_PUSH_URL` (nil when neither is given or it is empty).
+    private var target: String? {
+        guard let target = to ?? ProcessInfo.processInfo.environment["SKILL_METRICS_PUSH_URL"], !target.isEmpty else {
+            return nil
+        }
+        return target
+    }
+
+    /// The usage checks run here rather than in `run()`, so that their message comes with
+    /// push's own usage line instead of the top-level one.
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard let target else {
+            throw ValidationError("give the team log with --to URL or $SKILL_METRICS_PUSH_URL")
+        }
+        guard PostgresURL.isPostgresURL(target) else {
+            throw ValidationError("\(to == nil ? "$SKILL_METRICS_PUSH_URL" : "--to") must be a postgres:// URL")
+        }
     }
 
     func run() throws {
-        guard let target = to ?? ProcessInfo.processInfo.environment["SKILL_METRICS_PUSH_URL"], !target.isEmpty else {
-            throw ValidationError("give the team log with --to URL or $SKILL_METRICS_PUSH_URL")
-        }
         try PostgresDispatch.refuseURL(store.path, command: "push (--db)")
-        guard let url = try PostgresDispatch.url(target) else {
-            throw ValidationError("--to must be a postgres:// URL")
+        // validate() made sure of a postgres:// target; a malformed one is reported by url(_:).
+        guard let target, let url = try PostgresDispatch.url(target) else {
+            throw SkillMetricsError.invalidInput(location: "--to", reason: "expected a postgres:// URL")
         }
         // A --db that names no file is a typo, not an empty log to push: creating one would
         // report "pushed 0" and let a CI step pass having sent nothing.

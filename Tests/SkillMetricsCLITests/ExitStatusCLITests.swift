@@ -172,6 +172,27 @@ struct ExitStatusCLITests {
         #expect(help.status == 0 && help.stdout.contains("\(option) <"), "\(option): \(help.stdout)")
     }
 
+    /// push and pull refuse a missing or non-postgres:// team log as a usage error with their
+    /// own usage line (not the top-level `skill-metrics <subcommand>`), before opening anything.
+    @Test(arguments: [
+        (["push"], [String: String](), "give the team log with --to URL or $SKILL_METRICS_PUSH_URL", "push"),
+        (["push", "--to", "notaurl"], [:], "--to must be a postgres:// URL", "push"),
+        (["push"], ["SKILL_METRICS_PUSH_URL": "notaurl"], "$SKILL_METRICS_PUSH_URL must be a postgres:// URL", "push"),
+        (["pull", "--from", "notaurl"], [:], "--from must be a postgres:// URL", "pull"),
+    ])
+    func pushAndPullUsageErrorsShowTheirOwnUsage(
+        _ command: [String], _ environment: [String: String], _ message: String, _ name: String
+    ) throws {
+        let scratch = Scratch()
+        let result = try CLI.run(command + ["--db", scratch.db],
+                                 environment: ["SKILL_METRICS_PUSH_URL": ""].merging(environment) { $1 })
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Error: \(message)\n"), "\(result.stderr)")
+        #expect(result.stderr.contains("Usage: skill-metrics \(name) [--db <path>]"), "\(result.stderr)")
+        #expect(!result.stderr.contains("<subcommand>"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+    }
+
     @Test func schemaEditsAreRefusedNamingTheObject() throws {
         let scratch = Scratch()
         #expect(try CLI.run(["append", "--skill", "s", "--duration", "1.5", "--db", scratch.db]).status == 0)
