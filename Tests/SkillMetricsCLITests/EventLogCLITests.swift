@@ -231,6 +231,26 @@ struct EventLogCLITests {
         #expect(!FileManager.default.fileExists(atPath: scratch.db))
     }
 
+    @Test("an error on a line without an id names the line, not the random id it was given; a line's own id is named")
+    func errorOnALineWithoutAnID() throws {
+        let scratch = Scratch()
+        let cases = [
+            (#"{"invoked_at":"2026-01-01T00:00:00Z"}"#, "t.jsonl:1: field skill_name is missing\n"),
+            (#"{"skill_name":"s","invoked_at":"2026-01-01T00:00:00Z","duration_seconds":-1}"#,
+             "t.jsonl:1: field duration_seconds must not be negative, got -1.0 (a duration is the time from start to finish)\n"),
+            (#"{"skill_name":"s","invoked_at":"2026-01-01T00:00:00Z","completed":1}"#,
+             "t.jsonl:1: field completed must be true or false, not number\n"),
+            (#"{"id":"k","invoked_at":"2026-01-01T00:00:00Z"}"#, "t.jsonl:1: event k: field skill_name is missing\n"),
+        ]
+        for (line, message) in cases {
+            let input = try scratch.write("t.jsonl", line + "\n")
+            let result = try CLI.run(["append", "--db", scratch.db, "--jsonl", input])
+            #expect(result.status == 2, "\(line)")
+            #expect(result.stderr == "skill-metrics: \(scratch.path)/\(message)", "\(line): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.db))
+    }
+
     @Test("append from stdin in batches; re-appending the same lines adds nothing")
     func stdinBatches() throws {
         let scratch = Scratch()

@@ -52,9 +52,12 @@ public struct JSONLEventDecoder: Sendable {
         for key in object.keys where !Self.knownKeys.contains(key) {
             throw .invalidInput(location: "field \(JSONWriter.quoted(key))", reason: "unknown field")
         }
-        let id = try optionalString(object, "id") ?? UUID().uuidString.lowercased()
+        // A line without an id gets a random one, which messages must not name: it is in no
+        // file, so a message names the line's own id or none (the caller adds FILE:LINE).
+        let givenID = try optionalString(object, "id")
+        let id = givenID ?? UUID().uuidString.lowercased()
         func fail(_ field: String, _ reason: String) -> SkillMetricsError {
-            .invalidEvent(id: id, field: field, reason: reason)
+            .invalidEvent(id: givenID, field: field, reason: reason)
         }
         guard let skill = try optionalString(object, "skill_name") else {
             throw fail("skill_name", "is missing")
@@ -103,13 +106,20 @@ public struct JSONLEventDecoder: Sendable {
         let event = SkillInvocation(
             id: id, skillName: skill, invokedAt: invokedAt,
             workflowPath: try optionalString(object, "workflow_path"),
-            completed: try bool(object, "completed", default: true, id: id),
+            completed: try bool(object, "completed", default: true, id: givenID),
             durationSeconds: duration,
             errorType: try optionalString(object, "error_type"),
             sessionID: try optionalString(object, "session_id"),
             followUpActions: actions, schemaVersion: schemaVersion, userContext: userContext,
-            finished: try bool(object, "finished", default: true, id: id))
-        try event.validate()
+            finished: try bool(object, "finished", default: true, id: givenID))
+        do {
+            try event.validate()
+        } catch {
+            if givenID == nil, case .invalidEvent(_, let field, let reason) = error {
+                throw .invalidEvent(id: nil, field: field, reason: reason)
+            }
+            throw error
+        }
         return event
     }
 
@@ -123,7 +133,7 @@ public struct JSONLEventDecoder: Sendable {
         }
     }
 
-    private func bool(_ object: JSONObject, _ key: String, default value: Bool, id: String) throws(SkillMetricsError) -> Bool {
+    private func bool(_ object: JSONObject, _ key: String, default value: Bool, id: String?) throws(SkillMetricsError) -> Bool {
         switch object[key] {
         case nil: return value
         case .bool(let flag)?: return flag

@@ -3,7 +3,8 @@ import GRDB
 /// Errors raised by SkillMetrics. The command line maps each case to an exit status and a
 /// message that names the file, line, field or event id involved.
 public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatable {
-    /// An event that the log must not hold.
+    /// An event that the log must not hold. `id` nil: the input gave the event no id (or
+    /// no usable one), and the message names the field alone.
     case invalidEvent(id: String?, field: String, reason: String)
     /// An event id that is already stored with different content.
     case conflictingEvent(id: String, fields: [String])
@@ -36,7 +37,7 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
         switch self {
         case .invalidEvent(let id, let field, let reason):
             if let id { return "event \(id): field \(field) \(reason)" }
-            return "event: field \(field) \(reason)"
+            return "field \(field) \(reason)"
         case .conflictingEvent(let id, let fields):
             return "event \(id) is already in the log with different content (differs in: \(fields.joined(separator: ", ")))"
         case .alreadyCompleted(let id):
