@@ -15,7 +15,7 @@ struct Timeline: ParsableCommand {
 
     @Argument(help: "Only this skill (default: all skills).") var skill: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Window length: \"7 days\", \"24 hours\", \"2 weeks\", \"90 minutes\".", valueName: "length"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Window length: \"7 days\", \"24 hours\", \"2 weeks\", \"90 minutes\", or short: \"12h\", \"3d\", \"1w\", \"90m\".", valueName: "length"))
     var window: String = "7 days"
 
     @Option(name: .long, help: ArgumentHelp("Bucket size.", valueName: "hour|day|week"))

@@ -103,6 +103,21 @@ import SkillMetrics
         #expect(one.status == 0 && one.stdout.split(separator: "\n").count == 1, "\(one.stdout)")
     }
 
+    @Test func timelineHelpListsTheShortWindowFormsItAccepts() throws {
+        let help = try CLI.run(["timeline", "--help"])
+        #expect(help.status == 0)
+        let scratch = Scratch()
+        #expect(try CLI.run(["append", "--skill", "s", "--invoked-at", "2026-01-12T09:00:00Z", "--db", scratch.db]).status == 0)
+        for (form, buckets) in [("12h", 12), ("3d", 3), ("1w", 7), ("90m", 2)] {
+            #expect(help.stdout.contains("\"\(form)\""), "\(form) not in \(help.stdout)")
+            let bucket = form.hasSuffix("h") || form.hasSuffix("m") ? "hour" : "day"
+            let result = try CLI.run(["timeline", "--window", form, "--bucket", bucket,
+                                      "--until", "2026-01-13T00:00:00Z", "--db", scratch.db])
+            #expect(result.status == 0, "\(form): \(result.stderr)")
+            #expect(result.stdout.split(separator: "\n").count == buckets + 1, "\(form): \(result.stdout)")
+        }
+    }
+
     @Test func searchTimelineExportAndRefreshSummary() throws {
         let scratch = Scratch()
         _ = try Self.load("hostile", into: scratch)
