@@ -32,7 +32,7 @@ struct Backup: ParsableCommand {
         guard FileManager.default.fileExists(atPath: store.path) else {
             throw SkillMetricsError.fileAccess(path: store.path, reason: "no such database")
         }
-        let metrics = try store.openStore(migrate: false, checkSchema: false)
+        let metrics = try store.openStore(migrate: false, create: false, checkSchema: false)
         let result: BackupResult
         if let file {
             result = try BackupService(store: metrics).backup(to: file)

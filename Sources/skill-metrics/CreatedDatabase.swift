@@ -41,6 +41,7 @@ enum CreatedDatabase {
     /// returns. A file that cannot be opened (another connection holding it) counts as holding
     /// events.
     private static func holdsNoEvent(_ path: String) -> Bool {
+        if SkillMetricsStore.holdsNoTables(at: path) { return true }
         var options = SkillMetricsStore.Options()
         options.access = .readOnly
         options.migrate = false

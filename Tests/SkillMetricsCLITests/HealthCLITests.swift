@@ -73,8 +73,8 @@ struct HealthCLITests {
             let result = try CLI.run(command + ["--db", empty])
             #expect(result.status == 2, "\(command): \(result.stderr)")
             #expect(result.stdout.isEmpty, "\(command): \(result.stdout)")
-            #expect(result.stderr.contains("\(empty): the schema is at version 0"), "\(command): \(result.stderr)")
-            #expect(result.stderr.contains("run `skill-metrics migrate --db \(empty)` first"), "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("\(empty) is not a usable SkillMetrics database: it holds no SkillMetrics log yet"), "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("`skill-metrics migrate --db \(empty)`"), "\(command): \(result.stderr)")
             #expect(!result.stderr.contains("SQLite error"), "\(command): \(result.stderr)")
         }
         // Nothing created or changed: no WAL or journal beside it, and the file is still empty.

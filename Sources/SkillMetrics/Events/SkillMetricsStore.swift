@@ -96,6 +96,76 @@ public final class SkillMetricsStore: Sendable {
         }
     }
 
+    /// Throws ``SkillMetricsError/fileAccess(path:reason:)`` when something other than a
+    /// regular file (after symbolic links) is at `path`: SQLite would block on a FIFO's open
+    /// and fail on a device with "disk I/O error".
+    private static func requireRegularFileIfPresent(at path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        let kind = status.st_mode & S_IFMT
+        guard kind != S_IFREG, kind != S_IFDIR else { return }  // a directory has its own message
+        let name = kind == S_IFIFO ? "a FIFO" : kind == S_IFSOCK ? "a socket" : kind == S_IFCHR || kind == S_IFBLK ? "a device" : "not a regular file"
+        throw SkillMetricsError.fileAccess(path: path, reason: "is \(name), not a database file")
+    }
+
+    /// Whether `path` is a WAL-mode SQLite file (header bytes 18 and 19 are 2) without its
+    /// `-shm` file, in a directory this process cannot write: a read-only connection cannot
+    /// create the shared-memory file it needs.
+    private static func isWALFileInReadOnlyDirectory(_ path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard access(directory.isEmpty ? "." : directory, W_OK) != 0,
+              !FileManager.default.fileExists(atPath: path + "-shm"),
+              let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 20), header.count == 20 else { return false }
+        return header[header.startIndex + 18] == 2 && header[header.startIndex + 19] == 2
+    }
+
+    /// The names of the tables in the SQLite file at `path` (not SQLite's own), read through a
+    /// read-only connection; nil when such a connection cannot read it yet (a hot rollback
+    /// journal, a lock, no file).
+    static func tableNames(at path: String, busyTimeout: TimeInterval = 5) throws -> [String]? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_READONLY_ROLLBACK
+            || error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_BUSY {
+            return nil
+        } catch let error as DatabaseError {
+            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// Whether the SQLite file at `path` holds no table at all (an empty file, or one a
+    /// command created and failed to migrate); false when it cannot be read.
+    public static func holdsNoTables(at path: String) -> Bool {
+        ((try? tableNames(at: path)) ?? nil)?.isEmpty == true
+    }
+
+    /// For an open that must find a log (read-write without ``Options/createIfMissing``, or a
+    /// read-only one that accepts any version): throws
+    /// ``SkillMetricsError/notASkillMetricsDatabase(path:reason:)`` when the file holds no
+    /// `schema_migrations` table — an empty file, or another program's database — before
+    /// anything writes to it (a read-write open switches the file to WAL). A file a read-only
+    /// connection cannot read yet (a hot rollback journal, a lock) is left to the open.
+    private static func requireLog(at path: String, options: Options) throws {
+        guard let tables = try tableNames(at: path, busyTimeout: options.busyTimeout) else { return }
+        if tables.contains("schema_migrations") { return }
+        if tables.isEmpty {
+            throw SkillMetricsError.notASkillMetricsDatabase(
+                path: path, reason: "it holds no SkillMetrics log yet (an empty database; nothing was changed); create one with `skill-metrics migrate --db \(path)`")
+        }
+        let named = tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? ", …" : "")
+        throw SkillMetricsError.notASkillMetricsDatabase(
+            path: path, reason: "it holds another program's tables (\(named)) and no SkillMetrics log (no schema_migrations table); nothing was changed")
+    }
+
     /// Opens the database at `path`: read-write (created and migrated when needed) or
     /// read-only, as ``Options/access`` says.
     public init(path: String, options: Options = Options()) throws {
@@ -103,8 +173,12 @@ public final class SkillMetricsStore: Sendable {
         self.options = options
         self.migrationRunner = try MigrationRunner(source: options.migrations)
         let readOnly = options.access == .readOnly
+        try Self.requireRegularFileIfPresent(at: path)
         if readOnly || !options.createIfMissing {
             try Self.requireExistingFile(at: path)
+        }
+        if (!readOnly && !options.createIfMissing) || (readOnly && !options.migrate) {
+            try Self.requireLog(at: path, options: options)
         }
         // Compared before anything opens the file for writing (which would switch it to WAL
         // and migrate it): an altered or foreign file is refused unchanged.
@@ -140,6 +214,11 @@ public final class SkillMetricsStore: Sendable {
                 operation: "opening \(path)",
                 message: "another connection kept the file locked through every retry (\(error.message ?? "\(error)")); try again when its write is done")
         } catch let error as DatabaseError {
+            if readOnly, Self.isWALFileInReadOnlyDirectory(path) {
+                throw SkillMetricsError.fileAccess(
+                    path: path,
+                    reason: "cannot be read here: the file is in WAL mode and its directory is not writable, and SQLite must create \((path as NSString).lastPathComponent)-shm beside it even to read (\(error.message ?? "\(error)")); make the directory writable, or read a copy")
+            }
             throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
         }
         do {
