@@ -43,9 +43,13 @@ enum MetricsText {
         var lines = [padded("skill") + "      total  completed  abandoned  rate     avg"]
         for (row, name) in zip(rows, names) {
             let shown = name.count > width ? String(name.prefix(width - 1)) + "…" : padded(name)
-            lines.append(shown + String(format: " %10d %10d %10d  %6.1f%%  %.3fs",
-                                        row.totalInvocations, row.completedInvocations,
-                                        row.abandonedInvocations, row.completionRate, row.avgDurationSeconds))
+            // Counts as Swift prints them: `%d` takes a 32-bit int and wrapped counts from 2^31 on.
+            func count(_ value: Int) -> String {
+                let text = String(value)
+                return String(repeating: " ", count: max(0, 10 - text.count)) + text
+            }
+            lines.append(shown + " \(count(row.totalInvocations)) \(count(row.completedInvocations)) \(count(row.abandonedInvocations))"
+                         + String(format: "  %6.1f%%  %.3fs", row.completionRate, row.avgDurationSeconds))
         }
         return lines.joined(separator: "\n")
     }

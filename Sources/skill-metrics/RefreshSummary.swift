@@ -18,7 +18,8 @@ struct RefreshSummary: ParsableCommand {
     var status = false
 
     func run() throws {
-        let metrics = try store.openStore(create: false)
+        // --status only reads: an older schema is reported, not migrated.
+        let metrics = try status ? store.openStore(access: .readOnly) : store.openStore(create: false)
         let stored: MaterializedSummary
         if status {
             guard let current = try SummaryRefresher(store: metrics).stored() else {

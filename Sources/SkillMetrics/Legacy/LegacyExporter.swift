@@ -58,7 +58,7 @@ public struct LegacyExporter: Sendable {
         let text = try document.serialized()
         let bytes = Array(text.utf8)
         try AtomicFileWriter.write(bytes, to: path)
-        let zone = try options.timeZone ?? store.latestLegacyImport().map { try LegacyTimeZone(identifier: $0.timeZone) } ?? LegacyTimeZone(identifier: nil)
+        let zone = try options.timeZone ?? store.latestLegacyImport().map { try $0.zone() } ?? LegacyTimeZone(identifier: nil)
         return Result(
             path: path, dialect: document.dialect, timeZone: zone.identifier,
             invocations: document.invocations.count, skills: document.skills.count,
@@ -78,7 +78,7 @@ public struct LegacyExporter: Sendable {
     static func document(_ db: Database, options: Options) throws -> LegacyDocument {
         let latest = try SkillMetricsStore.latestLegacyImport(db)
         let dialect = options.dialect ?? latest?.dialect ?? .crackerjack
-        let zone = try options.timeZone ?? latest.map { try LegacyTimeZone(identifier: $0.timeZone) } ?? LegacyTimeZone(identifier: nil)
+        let zone = try options.timeZone ?? latest.map { try $0.zone() } ?? LegacyTimeZone(identifier: nil)
         let importedThrough = latest?.logSeq ?? 0
         var entries: [Entry] = []
         var finishedKeys = Set<ExactText>()  // keys hold skill names: compared by their bytes

@@ -9,9 +9,22 @@ extension SkillMetricsStore {
         public var timeZone: String
         /// The file's `last_updated` as written (crackerjack).
         public var lastUpdated: String?
-        /// max(seq) of the log when the import committed.
+        /// The last seq the imported file accounts for: max(seq) of the log when the import
+        /// committed, or just before the first of the log's own events the file lacked.
         public var logSeq: Int64
         public var importedAt: String
+
+        /// The recorded zone; one this machine does not know is reported as the stored value
+        /// it is (`legacy_import`, its id), not as a command-line option.
+        public func zone() throws -> LegacyTimeZone {
+            do {
+                return try LegacyTimeZone(identifier: timeZone)
+            } catch {
+                throw SkillMetricsError.invalidStoredValue(
+                    table: "legacy_import", column: "time_zone", row: "id \(id)",
+                    reason: "unknown time zone \(JSONWriter.quoted(timeZone)); give the zone with --timezone")
+            }
+        }
     }
 
     /// A cutover or rollback (a row of `legacy_cutover`).
@@ -80,7 +93,7 @@ extension SkillMetricsStore {
     /// of the last import, else the machine's zone.
     public func legacyTimeZone(_ identifier: String?) throws -> LegacyTimeZone {
         if let identifier { return try LegacyTimeZone(identifier: identifier) }
-        if let latest = try latestLegacyImport() { return try LegacyTimeZone(identifier: latest.timeZone) }
+        if let latest = try latestLegacyImport() { return try latest.zone() }
         return try LegacyTimeZone(identifier: nil)
     }
 

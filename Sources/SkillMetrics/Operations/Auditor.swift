@@ -25,16 +25,23 @@ public struct Auditor: Sendable {
             var after: Int64 = 0
             var count = 0
             if let previous = try Self.checkpoints(db).last {
+                // Checked before it is shown or built on: a digest an operator copies out of
+                // the database, or chains from, must at least be one.
+                guard let bytes = Hex.decode(previous.digest, byteCount: 32) else {
+                    throw SkillMetricsError.invalidInput(
+                        location: "audit_checkpoint seq \(previous.seq), field digest",
+                        reason: "not 64 hex digits; run `skill-metrics audit verify`")
+                }
+                guard previous.seq >= 0, previous.eventCount >= 0, Int64(previous.eventCount) <= previous.seq else {
+                    throw SkillMetricsError.invalidInput(
+                        location: "audit_checkpoint seq \(previous.seq), field event_count",
+                        reason: "\(previous.eventCount) events cannot end at seq \(previous.seq); run `skill-metrics audit verify`")
+                }
                 if previous.seq == lastSeq { return previous }
                 if previous.seq > lastSeq {
                     throw SkillMetricsError.invalidInput(
                         location: "audit_checkpoint seq \(previous.seq)",
                         reason: "the log now ends at seq \(lastSeq); run `skill-metrics audit verify`")
-                }
-                guard let bytes = Hex.decode(previous.digest, byteCount: 32) else {
-                    throw SkillMetricsError.invalidInput(
-                        location: "audit_checkpoint seq \(previous.seq), field digest",
-                        reason: "not 64 hex digits; run `skill-metrics audit verify`")
                 }
                 chain = bytes
                 after = previous.seq

@@ -127,6 +127,10 @@ public struct BackupService: Sendable {
             throw SkillMetricsError.fileAccess(path: source, reason: "no such file")
         }
         let runner = try MigrationRunner(source: migrations)
+        let given = target
+        // Through a symbolic link, the file it points to is replaced, not the link.
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: given)) == nil
+            ? given : URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         let directory = (target as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(
@@ -139,7 +143,7 @@ public struct BackupService: Sendable {
             return summary
         }
         return RestoreResult(
-            path: target, source: source, events: summary.events, lastSeq: summary.lastSeq,
+            path: given, source: source, events: summary.events, lastSeq: summary.lastSeq,
             schemaVersion: summary.schemaVersion)
     }
 
