@@ -6,8 +6,9 @@ struct Cutover: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Final incremental import, verify, dual-read diff, backup of the JSON file; then the database is the source of truth.",
         discussion: HelpText.reflow("""
-            Stops with exit 1 (no backup, no cutover recorded) when verify or the diff finds a \
-            problem. The backup is FILE.bak-YYYYMMDDTHHMMSSZ beside FILE (or in --backup-dir).
+            Stops with exit 1 (no backup, no cutover recorded, no event appended: the import \
+            is tried as a dry run first) when verify or the diff finds a problem. The backup is \
+            FILE.bak-YYYYMMDDTHHMMSSZ beside FILE (or in --backup-dir).
             """))
 
     @OptionGroup var store: StoreOptions

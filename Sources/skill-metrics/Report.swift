@@ -7,6 +7,9 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the legacy plain-text report (byte-identical to generate_report()), or write an HTML report.",
         discussion: HelpText.reflow("""
+            The text is generate_report()'s return value byte for byte, followed by one newline, \
+            as Python's print() writes it.
+
             --html FILE writes one self-contained page (inline SVG charts, no network): invocations
             per day per skill, completion rate per skill and duration percentiles per skill.
             """))
