@@ -271,6 +271,23 @@ struct LegacyBridgeCLITests {
         #expect(try String(contentsOfFile: after, encoding: .utf8).contains("\"last_updated\": \"2026-03-01T10:00:02\""))
     }
 
+    @Test("an event appended in the second occurrence of a DST overlap is recognised in the rolled-back file")
+    func rollbackInsideADSTOverlap() throws {
+        let scratch = Scratch()
+        let legacy = try scratch.write("skill_metrics.json", try String(contentsOfFile: fixturePath("basic"), encoding: .utf8))
+        #expect(try CLI.run(["import-json", "--db", scratch.db, legacy, "--timezone", "Europe/Berlin"]).status == 0)
+        // 01:30 UTC on 2026-10-25 is 02:30 CET, the second 02:30 of that night in Berlin; the
+        // file's naive "02:30:00" reads back as the first (00:30 UTC).
+        #expect(try CLI.run(["append", "--db", scratch.db, "--skill", "late", "--duration", "1.0",
+                             "--invoked-at", "2026-10-25T01:30:00Z"]).status == 0)
+        #expect(try CLI.run(["rollback", "--db", scratch.db, legacy]).status == 0)
+        #expect(try String(contentsOfFile: legacy, encoding: .utf8).contains("\"invoked_at\": \"2026-10-25T02:30:00\""))
+        let imported = try CLI.run(["import-json", "--db", scratch.db, legacy, "--json"])
+        guard case .object(let report) = try imported.json() else { Issue.record("report: \(imported.stdout)\(imported.stderr)"); return }
+        #expect(report["appended"] == .int(0))
+        #expect(try eventCount(scratch.db) == "15\n")
+    }
+
     @Test("a rolled-back file imported again (import-json, cutover) appends none of the log's own events, once more only what the legacy tracker added")
     func rollbackThenImportAppendsNothingTwice() throws {
         let scratch = Scratch()

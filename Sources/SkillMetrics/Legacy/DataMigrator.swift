@@ -149,7 +149,7 @@ public struct DataMigrator: Sendable {
                 // log_seq: the last seq the file accounts for. An event of the log's own that the
                 // file lacks (appended since, not rolled back into it) keeps export from taking
                 // the file's last_updated for the log's.
-                let accountedThrough = try natives?.firstUnclaimedSeq.map { $0 - 1 } ?? SkillMetricsStore.maxSeq(db)
+                let accountedThrough = try natives?.firstUnclaimedSeq(db).map { $0 - 1 } ?? SkillMetricsStore.maxSeq(db)
                 try db.execute(sql: """
                     INSERT INTO legacy_import (source_path, dialect, time_zone, last_updated, invocations,
                         appended, already_present, log_seq)

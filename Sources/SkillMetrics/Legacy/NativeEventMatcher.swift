@@ -14,62 +14,79 @@ import GRDB
 /// path, completion, duration, follow-ups and error type (and session for session-buddy), texts
 /// compared by their bytes. Each event answers for at most one entry. Every event of the log
 /// without a legacy origin in the file's dialect is a candidate, however old: a file rolled back
-/// once keeps those entries in every later version. Finding them is one scan of the table that
-/// decodes only such events (nothing when the log holds none).
+/// once keeps those entries in every later version.
+///
+/// Candidates are looked up per entry through the `(skill_name, invoked_at)` index (the
+/// entry's instant, and for a crackerjack time inside a DST overlap its later occurrence too),
+/// and only for an entry whose own id the log lacks; a log without such events costs one
+/// query that finds none.
 struct NativeEventMatcher {
     private let dialect: LegacyDialect
     private let zone: LegacyTimeZone
-    /// Candidates by skill and rendered `invoked_at` (`skill \0 text`): their seqs, ascending.
-    private var candidates: [ExactText: [Int64]] = [:]
+    /// What LegacyEventBuilder's compact user_context of an imported event starts with.
+    private let importedPrefix: String
+    /// Whether the log holds any candidate at all.
+    let isEmpty: Bool
+    private var claimed = Set<Int64>()
 
-    /// Collects the log's finished events that carry no legacy origin in `dialect`.
+    /// The condition on `skill_invocation` rows that selects candidates (two parameters:
+    /// ``arguments``).
+    private static let candidate = "finished = 1 AND (user_context IS NULL OR substr(user_context, 1, ?) IS NOT ?)"
+    private var arguments: StatementArguments { [importedPrefix.utf8.count, importedPrefix] }
+
     init(_ db: Database, dialect: LegacyDialect, zone: LegacyTimeZone) throws {
         self.dialect = dialect
         self.zone = zone
-        // What LegacyEventBuilder's compact user_context of an imported event starts with.
-        let importedPrefix = #"{"legacy":{"dialect":"\#(dialect.rawValue)","#
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT \(EventLog.columns) FROM skill_invocation
-            WHERE finished = 1 AND (user_context IS NULL OR substr(user_context, 1, ?) IS NOT ?)
-            ORDER BY seq
-            """, arguments: [importedPrefix.utf8.count, importedPrefix])
-        while let row = try cursor.next() {
-            let stored = try EventLog.decode(row)
-            guard LegacyEventBuilder.origin(of: stored.event)?.dialect != dialect else { continue }
-            let rendered = LegacyEventBuilder.invocation(for: stored.event, dialect: dialect, zone: zone)
-            candidates[Self.key(rendered.skillName, rendered.invokedAt), default: []].append(stored.seq)
-        }
+        importedPrefix = #"{"legacy":{"dialect":"\#(dialect.rawValue)","#
+        isEmpty = try Int64.fetchOne(
+            db, sql: "SELECT seq FROM skill_invocation WHERE \(Self.candidate) LIMIT 1",
+            arguments: [importedPrefix.utf8.count, importedPrefix]) == nil
     }
 
-    /// Whether any event is still unclaimed.
-    var isEmpty: Bool { candidates.isEmpty }
-
-    /// The smallest seq of an event no entry claimed: the file does not account for the log
-    /// from there on (what `legacy_import.log_seq` records, minus one).
-    var firstUnclaimedSeq: Int64? {
-        candidates.values.compactMap(\.first).min()
+    /// The smallest seq of a candidate no entry claimed: the file does not account for the log
+    /// from there on (`legacy_import.log_seq` records the seq before it).
+    func firstUnclaimedSeq(_ db: Database) throws -> Int64? {
+        guard !isEmpty else { return nil }
+        let cursor = try Int64.fetchCursor(
+            db, sql: "SELECT seq FROM skill_invocation WHERE \(Self.candidate) ORDER BY seq", arguments: arguments)
+        while let seq = try cursor.next() {
+            if !claimed.contains(seq) { return seq }
+        }
+        return nil
     }
 
     /// Claims the event `entry` was exported from, if there is one; `id` is the id the import
     /// gives the entry (an entry whose id the log already holds is never a candidate).
     mutating func claim(_ entry: LegacyInvocation, id: String, in db: Database) throws -> Bool {
-        guard !candidates.isEmpty, !entry.isPending(in: dialect) else { return false }
-        let key = Self.key(entry.skillName, entry.invokedAt)
-        guard let seqs = candidates[key], try EventLog.fetch(id: id, in: db) == nil else { return false }
-        for (index, seq) in seqs.enumerated() {
-            guard let stored = try EventLog.fetch(seq: seq, in: db) else { continue }
-            let rendered = LegacyEventBuilder.invocation(for: stored.event, dialect: dialect, zone: zone)
-            guard same(rendered, entry) else { continue }
-            var rest = seqs
-            rest.remove(at: index)
-            candidates[key] = rest.isEmpty ? nil : rest
-            return true
+        guard !isEmpty, !entry.isPending(in: dialect), try EventLog.fetch(id: id, in: db) == nil else { return false }
+        for instant in instants(of: entry) {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(EventLog.columns) FROM skill_invocation
+                WHERE skill_name = ? AND invoked_at = ? AND \(Self.candidate) ORDER BY seq
+                """, arguments: [entry.skillName, instant.canonical, importedPrefix.utf8.count, importedPrefix])
+            for row in rows {
+                let stored = try EventLog.decode(row)
+                guard !claimed.contains(stored.seq), LegacyEventBuilder.origin(of: stored.event)?.dialect != dialect else { continue }
+                guard same(LegacyEventBuilder.invocation(for: stored.event, dialect: dialect, zone: zone), entry) else { continue }
+                claimed.insert(stored.seq)
+                return true
+            }
         }
         return false
     }
 
-    private static func key(_ skill: String, _ invokedAt: String) -> ExactText {
-        ExactText(skill + "\u{0}" + invokedAt)
+    /// The instants whose export is the entry's `invoked_at` text: the one the import reads it
+    /// as, and for a crackerjack time inside a DST overlap the later occurrence (up to three
+    /// hours on) that export also writes as that text.
+    private func instants(of entry: LegacyInvocation) -> [Timestamp] {
+        guard let first = LegacyEventBuilder.instant(of: entry.invokedAt, dialect: dialect, zone: zone) else { return [] }
+        guard dialect == .crackerjack, let local = LocalDateTime.parse(entry.invokedAt) else { return [first] }
+        var instants = [first]
+        for minutes in stride(from: 15, through: 180, by: 15) {
+            let later = Timestamp(microsecondsSinceEpoch: first.microsecondsSinceEpoch + Int64(minutes) * 60_000_000)
+            if zone.local(from: later) == local { instants.append(later) }
+        }
+        return instants
     }
 
     /// Field for field what export wrote (session-buddy's extra fields are not the event's).
