@@ -49,6 +49,24 @@ struct NotALogCLITests {
         }
     }
 
+    @Test("read commands call another program's database what it is instead of saying to migrate it")
+    func readCommandsOnAForeignFile() throws {
+        let scratch = Scratch()
+        let db = scratch.file("other.db")
+        #expect(try Tool.sqlite(db, "CREATE TABLE users (id INTEGER PRIMARY KEY);").status == 0)
+        for command in [["list"], ["show", "s"], ["summary"], ["verify"], ["export-json", "out.json"]] {
+            let result = try CLI.run(command + ["--db", db], directory: scratch.path)
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("another program's tables (users)"), "\(command): \(result.stderr)")
+            #expect(!result.stderr.contains("run `skill-metrics migrate"), "\(command): \(result.stderr)")
+        }
+        // An empty file still gets the advice that works on it.
+        let empty = try scratch.write("empty.db", "")
+        let list = try CLI.run(["list", "--db", empty])
+        #expect(list.status == 2)
+        #expect(list.stderr.contains("skill-metrics migrate --db \(empty)"), "\(list.stderr)")
+    }
+
     @Test("a FIFO at --db is refused at once, not waited on")
     func fifo() throws {
         let scratch = Scratch()

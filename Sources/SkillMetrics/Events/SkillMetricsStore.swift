@@ -154,12 +154,20 @@ public final class SkillMetricsStore: Sendable {
     /// `schema_migrations` table — an empty file, or another program's database — before
     /// anything writes to it (a read-write open switches the file to WAL). A file a read-only
     /// connection cannot read yet (a hot rollback journal, a lock) is left to the open.
-    private static func requireLog(at path: String, options: Options) throws {
+    ///
+    /// `emptyAllowed`: an empty database passes (a read command then says to run `migrate`,
+    /// which works on it); another program's database never does (`migrate` refuses it too).
+    private static func requireLog(at path: String, options: Options, emptyAllowed: Bool = false) throws {
         guard let tables = try tableNames(at: path, busyTimeout: options.busyTimeout) else { return }
         if tables.contains("schema_migrations") { return }
         if tables.isEmpty {
+            if emptyAllowed { return }
             throw SkillMetricsError.notASkillMetricsDatabase(
                 path: path, reason: "it holds no SkillMetrics log yet (an empty database; nothing was changed); create one with `skill-metrics migrate --db \(path)`")
+        }
+        if tables.contains("skill_invocation") {
+            throw SkillMetricsError.notASkillMetricsDatabase(
+                path: path, reason: "it holds a skill_invocation table but no schema_migrations table, so its schema cannot be known (changed outside SkillMetrics, or damaged); nothing was changed")
         }
         let named = tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? ", …" : "")
         throw SkillMetricsError.notASkillMetricsDatabase(
@@ -177,8 +185,8 @@ public final class SkillMetricsStore: Sendable {
         if readOnly || !options.createIfMissing {
             try Self.requireExistingFile(at: path)
         }
-        if (!readOnly && !options.createIfMissing) || (readOnly && !options.migrate) {
-            try Self.requireLog(at: path, options: options)
+        if !options.createIfMissing || readOnly {
+            try Self.requireLog(at: path, options: options, emptyAllowed: readOnly && options.migrate)
         }
         // Compared before anything opens the file for writing (which would switch it to WAL
         // and migrate it): an altered or foreign file is refused unchanged.
