@@ -10,11 +10,14 @@ public final class TeamLogConnection: Sendable {
     public let url: PostgresURL
     let connection: PostgresConnection
     let logger: Logger
+    /// Ends an exchange still waiting after the connection closed (see ``ConnectionWatch``).
+    private let watch: ConnectionWatch
 
     private init(url: PostgresURL, connection: PostgresConnection, logger: Logger) {
         self.url = url
         self.connection = connection
         self.logger = logger
+        watch = ConnectionWatch(closeFuture: connection.closeFuture)
     }
 
     /// Connects to `url`.
@@ -47,34 +50,66 @@ public final class TeamLogConnection: Sendable {
 
     /// Closes the connection.
     public func close() async {
-        try? await connection.close()
+        let connection = connection
+        _ = try? await watch.run({ try await connection.close() }, lost: { CancellationError() })
+    }
+
+    /// Runs one exchange with the server (``ConnectionWatch/run(_:lost:)``: it cannot outlast
+    /// the connection), its errors as ``TeamLogError``s: ``TeamLogError/connectionLost(url:operation:reason:)``
+    /// when the connection closed, else ``TeamLogError/server(operation:reason:)``.
+    private func exchange<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws(TeamLogError) -> T {
+        let url = url
+        do {
+            return try await watch.run(body) {
+                TeamLogError.connectionLost(url: url.redacted, operation: operation, reason: "the server closed the connection")
+            }
+        } catch let error as TeamLogError {
+            throw error
+        } catch {
+            throw failure(error, operation)
+        }
+    }
+
+    /// `error` (from postgres-nio) as the ``TeamLogError`` of `operation`.
+    private func failure(_ error: any Error, _ operation: String) -> TeamLogError {
+        guard connection.isClosed || TeamLogError.isConnectionLoss(error) else {
+            return .server(operation: operation, reason: TeamLogError.reason(error))
+        }
+        return .connectionLost(url: url.redacted, operation: operation, reason: TeamLogError.lossReason(error))
+    }
+
+    /// The ``TeamLogError/connectionLost(url:operation:reason:)`` error of `operation` when this
+    /// connection is gone (a statement sent to find out fails so), else nil.
+    func connectionLoss(_ operation: String) async -> TeamLogError? {
+        do {
+            try await execute("SELECT 1", operation)
+        } catch {
+            if case .connectionLost = error { return error }
+        }
+        return nil
     }
 
     /// Runs one statement and returns its rows, all read.
+    ///
+    /// The rows are collected on the connection's event loop (postgres-nio's future API), not
+    /// iterated as an async sequence: a sequence whose consumer has not asked for more rows
+    /// yet when the server closes the connection stops the process (postgres-nio 1.33's row
+    /// stream state machine: "How can we receive a body part, after a channelReadComplete, but
+    /// no read has been forwarded yet"); collected, more rows are asked for as soon as some come.
     func rows(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) -> [PostgresRow] {
-        do {
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
-            return rows
-        } catch {
-            throw .server(operation: operation, reason: TeamLogError.reason(error))
-        }
+        let (connection, logger) = (connection, logger)
+        return try await exchange(operation) { try await connection.query(query, logger: logger).get().rows }
     }
 
-    /// Runs one statement, its rows (if any) streamed to `body` as they arrive.
+    /// Runs one statement, its rows (if any) streamed to `body` as they arrive, with
+    /// back-pressure. Only for results too large to hold: see ``rows(_:_:)`` for the risk
+    /// when the server closes the connection while `body` works.
     func stream(_ query: PostgresQuery, _ operation: String, _ body: (PostgresRow) async throws -> Void) async throws {
-        let sequence: PostgresRowSequence
-        do {
-            sequence = try await connection.query(query, logger: logger)
-        } catch {
-            throw TeamLogError.server(operation: operation, reason: TeamLogError.reason(error))
-        }
-        do {
-            for try await row in sequence { try await body(row) }
-        } catch let error as TeamLogError {
-            throw error
-        } catch let error as PSQLError {
-            throw TeamLogError.server(operation: operation, reason: TeamLogError.reason(error))
+        let (connection, logger) = (connection, logger)
+        let sequence = try await exchange(operation) { try await connection.query(query, logger: logger) }
+        let rows = RowIterator(sequence.makeAsyncIterator())
+        while let row = try await exchange(operation, { try await rows.next() }) {
+            try await body(row)
         }
     }
 
@@ -87,15 +122,23 @@ public final class TeamLogConnection: Sendable {
     /// server refused it with a unique violation (SQLSTATE 23505): nothing of it is written.
     /// `table` and `columns` are the program's own names, never input.
     func copyUnlessUniqueViolation(into table: String, columns: [String], _ rows: ByteBuffer, _ operation: String) async throws(TeamLogError) -> Bool {
+        let (connection, logger) = (connection, logger)
+        let url = url
         do {
-            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                try await writer.write(rows)
-            }
+            try await watch.run({
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    try await writer.write(rows)
+                }
+            }, lost: {
+                TeamLogError.connectionLost(url: url.redacted, operation: operation, reason: "the server closed the connection")
+            })
             return true
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             return false
+        } catch let error as TeamLogError {
+            throw error
         } catch {
-            throw .server(operation: operation, reason: TeamLogError.reason(error))
+            throw failure(error, operation)
         }
     }
 
@@ -124,7 +167,7 @@ public final class TeamLogConnection: Sendable {
             try await execute("COMMIT", operation)
             return value
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            try? await execute("ROLLBACK", operation)
             throw error
         }
     }
@@ -151,5 +194,19 @@ public final class TeamLogConnection: Sendable {
     /// Takes the writers' lock (see `Schemas/postgres/V1__team_log.sql`) for the current transaction.
     func lockWriters() async throws(TeamLogError) {
         try await execute("SELECT sm_lock_writers()", "taking the writers' lock")
+    }
+}
+
+/// A row sequence's iterator, shared with the task that reads its next row
+/// (``TeamLogConnection/stream(_:_:_:)``: one read at a time).
+private final class RowIterator: @unchecked Sendable {
+    private var iterator: PostgresRowSequence.AsyncIterator
+
+    init(_ iterator: PostgresRowSequence.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    func next() async throws -> PostgresRow? {
+        try await iterator.next()
     }
 }

@@ -9,6 +9,9 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     case connection(url: String, reason: String)
     /// A statement failed on the server.
     case server(operation: String, reason: String)
+    /// The connection closed (the server stopped, or ended the session) during `operation`;
+    /// the URL is redacted.
+    case connectionLost(url: String, operation: String, reason: String)
     /// An id already on the server with different content; nothing of the batch was written.
     case conflict(id: String)
     /// The schema on the server does not match the migration files.
@@ -28,6 +31,8 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
         case .invalidURL(let url, let reason): return "invalid PostgreSQL URL \(url): \(reason)"
         case .connection(let url, let reason): return "cannot connect to \(url): \(reason)"
         case .server(let operation, let reason): return "\(operation) failed on the server: \(reason)"
+        case .connectionLost(let url, let operation, let reason):
+            return "lost the connection to \(url) while \(operation): \(reason)"
         case .conflict(let id):
             return "conflict: event id \(id) is already on the server with other content; nothing of this batch was written"
         case .schema(let text): return "team log schema: \(text)"
@@ -47,6 +52,26 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     /// cut after 80 characters.
     static func quoted(_ text: String) -> String {
         JSONWriter.quoted(text.count > 80 ? String(text.prefix(80)) + "…" : text)
+    }
+
+    /// True when `error` says the connection is gone: closed by either side, a network error,
+    /// or the server ending the session (SQLSTATE 57P01–57P05: shut down, crashed, terminated).
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        if let state = psql.serverInfo?[.sqlState] { return state.hasPrefix("57P") }
+        return psql.code == .serverClosedConnection || psql.code == .clientClosedConnection || psql.code == .connectionError
+    }
+
+    /// Why the connection was lost: the server's message when it sent one (its reason for
+    /// ending the session), else that the connection closed or failed.
+    static func lossReason(_ error: any Error) -> String {
+        guard let psql = error as? PSQLError else { return reason(error) }
+        if psql.serverInfo?[.message] != nil { return reason(psql) }
+        if let underlying = psql.underlying {
+            if let inner = underlying as? PSQLError { return lossReason(inner) }
+            if psql.code == .connectionError { return "the connection failed: \(underlying)" }
+        }
+        return "the server closed the connection"
     }
 
     /// The server's message for a PSQLError (its SQLSTATE and primary message), else the error.

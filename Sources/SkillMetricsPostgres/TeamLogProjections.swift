@@ -37,6 +37,17 @@ public struct TeamLogProjections: Sendable {
     /// positions (NaN for one the server did not send, so it shows as a difference, never as a
     /// silent match).
     func recompute(_ log: TeamLogConnection) async throws -> Recomputed {
+        do {
+            return try await recomputeOnSnapshot(log)
+        } catch let error as TeamLogError {
+            // A helper connection fails first when `log`'s is gone (its snapshot with it:
+            // "invalid snapshot identifier"): name the lost connection instead.
+            if case .connectionLost = error { throw error }
+            throw await log.connectionLoss("reading the team log") ?? error
+        }
+    }
+
+    private func recomputeOnSnapshot(_ log: TeamLogConnection) async throws -> Recomputed {
         var recomputed = Recomputed()
         // The durations are read on a second connection, on this transaction's snapshot, while
         // this one streams the events (the server computes the positions from each skill's count
@@ -265,7 +276,7 @@ public struct TeamLogProjections: Sendable {
     /// from the count with the same double arithmetic (k = (n-1)·p, its floor and the next).
     static func durations(_ log: TeamLogConnection) async throws -> Durations {
         var values: Durations = [:]
-        try await log.stream("""
+        for postgresRow in try await log.rows("""
             SELECT d.skill_name, d.pos, d.n, d.duration_seconds
             FROM (SELECT i.skill_name, i.duration_seconds,
                          row_number() OVER (PARTITION BY i.skill_name ORDER BY i.duration_seconds, i.seq) - 1 AS pos,
@@ -276,7 +287,7 @@ public struct TeamLogProjections: Sendable {
                             floor((d.n - 1)::float8 * '0.5'::float8), floor((d.n - 1)::float8 * '0.5'::float8) + 1,
                             floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
                             floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
-            """, "reading durations") { postgresRow in
+            """, "reading durations") {
             // One row per skill and position read (a few per skill): decoded cell by cell.
             let row = ServerRow(postgresRow, "durations")
             let skill = Array(try row.value(0, String.self).utf8)
@@ -376,20 +387,20 @@ public struct TeamLogProjections: Sendable {
     private func compareSkills(_ recomputed: Recomputed, _ log: TeamLogConnection, _ differences: inout [ProjectionDifference]) async throws {
         // Keyed by the name's bytes, as the server's "C" collation tells names apart.
         var stored: [[UInt8]: ServerSkill] = [:]
-        try await log.stream("""
+        for postgresRow in try await log.rows("""
             SELECT skill_name, total_invocations, completed_invocations, abandoned_invocations,
                    total_duration_seconds, first_invoked, last_invoked, first_seq, last_seq, duration_count,
                    min_duration_seconds, max_duration_seconds, p50_duration_seconds, p95_duration_seconds,
                    p99_duration_seconds
             FROM skill_totals
-            """, "reading skill_totals") { postgresRow in
+            """, "reading skill_totals") {
             let skill = try ServerSkill(postgresRow)
             stored[Array(skill.name.utf8)] = skill
         }
-        try await log.stream("""
+        for postgresRow in try await log.rows("""
             SELECT skill_name, field, key, count FROM skill_key_count
             ORDER BY skill_name, field, first_seq, first_index
-            """, "reading skill_key_count") { postgresRow in
+            """, "reading skill_key_count") {
             let (name, field, key, count): (String, String, String, Int)
             do {
                 (name, field, key, count) = try postgresRow.decode((String, String, String, Int).self)
