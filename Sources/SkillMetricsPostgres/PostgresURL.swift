@@ -23,21 +23,41 @@ public struct PostgresURL: Sendable, Equatable {
     public var tlsMode: TLSMode
     public var rootCertificatePath: String?
 
-    /// True when `text` names a PostgreSQL database rather than a file.
+    /// True when `text` names a PostgreSQL database rather than a file: it starts with
+    /// `postgres:` or `postgresql:` in any case, with or without the `//` (without, it is a
+    /// malformed URL, never a file path).
     public static func isPostgresURL(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        schemeLength(text) != nil
+    }
+
+    /// The length of `text`'s `postgres:` or `postgresql:` prefix (any case), nil without one.
+    private static func schemeLength(_ text: Substring) -> Int? {
+        let lowered = text.prefix(11).lowercased()
+        if lowered.hasPrefix("postgresql:") { return 11 }
+        if lowered.hasPrefix("postgres:") { return 9 }
+        return nil
+    }
+
+    private static func schemeLength(_ text: String) -> Int? {
+        schemeLength(text[...])
     }
 
     /// Parses `text`; `environment` supplies `PGPASSWORD` when the URL has no password.
     public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(TeamLogError) {
         let redactedText = Self.redact(text)
-        guard Self.isPostgresURL(text), let components = URLComponents(string: text) else {
+        guard let scheme = Self.schemeLength(text), text.dropFirst(scheme).hasPrefix("//"),
+              let components = URLComponents(string: text) else {
             throw .invalidURL(redactedText, reason: "expected postgres://USER[:PASSWORD]@HOST[:PORT]/DB")
         }
         guard let user = components.user, !user.isEmpty else {
             throw .invalidURL(redactedText, reason: "no user")
         }
-        guard let host = components.host, !host.isEmpty else {
+        // An IPv6 literal comes bracketed ([::1]); the name to connect to has no brackets.
+        guard var host = components.host, !host.isEmpty else {
+            throw .invalidURL(redactedText, reason: "no host")
+        }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else {
             throw .invalidURL(redactedText, reason: "no host")
         }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
@@ -76,21 +96,60 @@ public struct PostgresURL: Sendable, Equatable {
         rootCertificatePath = rootCertificate
     }
 
-    /// The URL without its password (`postgres://user:***@host:port/db?sslmode=…`).
+    /// The URL without its password (`postgres://user:***@host:port/db?sslmode=…`), made from
+    /// its parts: the user name and database percent-encoded again (a user `a@b:c` prints as
+    /// `a%40b%3Ac`), an IPv6 host in brackets.
     public var redacted: String {
-        var text = "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+        var userAllowed = CharacterSet.urlUserAllowed
+        userAllowed.remove(charactersIn: ":@/?#[]%")
+        var pathAllowed = CharacterSet.urlPathAllowed
+        pathAllowed.remove(charactersIn: "/?#%")
+        let encodedUser = user.addingPercentEncoding(withAllowedCharacters: userAllowed) ?? user
+        let encodedDatabase = database.addingPercentEncoding(withAllowedCharacters: pathAllowed) ?? database
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        var text = "postgres://\(encodedUser)\(password == nil ? "" : ":***")@\(hostText):\(port)/\(encodedDatabase)"
         if tlsMode != .disable { text += "?sslmode=\(tlsMode.rawValue)" }
         return text
     }
 
-    /// Any text that may be a URL, with the password part (between `://user:` and `@`) masked.
+    /// `text` with the password of every `postgres:`/`postgresql:` URL in it (any case, with
+    /// or without `//`) masked as `***`. A URL ends at white space or a quote; its password is
+    /// what follows the first `:` of the part before its last `@` (before the path). Without an
+    /// `@`, what follows a `:` of the authority is masked unless it is a port number, so that
+    /// a malformed URL never shows a password either. Masked text stays as it is.
     public static func redact(_ text: String) -> String {
-        guard let scheme = text.range(of: "://") else { return text }
-        let rest = text[scheme.upperBound...]
-        guard let at = rest.lastIndex(of: "@") else { return text }
-        let credentials = rest[..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(rest[at...])
+        var output = ""
+        var rest = text[...]
+        while let start = rest.indices.first(where: { index in
+            (index == rest.startIndex || !rest[rest.index(before: index)].isLetter) && schemeLength(rest[index...]) != nil
+        }) {
+            output += rest[..<start]
+            let end = rest[start...].firstIndex(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" || $0 == "`" }) ?? rest.endIndex
+            output += redactOne(rest[start..<end])
+            rest = rest[end...]
+        }
+        return output + rest
+    }
+
+    /// One URL (``redact(_:)``).
+    private static func redactOne(_ url: Substring) -> String {
+        guard let scheme = schemeLength(url) else { return String(url) }
+        var authorityStart = url.index(url.startIndex, offsetBy: scheme)
+        while authorityStart < url.endIndex, url[authorityStart] == "/" { authorityStart = url.index(after: authorityStart) }
+        let afterAuthority = url[authorityStart...]
+        // The credentials end at the last @ (a password may hold / ? or #); without one, the
+        // authority ends at the first / ? or #.
+        if let at = afterAuthority.lastIndex(of: "@") {
+            let credentials = url[authorityStart..<at]
+            guard let colon = credentials.firstIndex(of: ":") else { return String(url) }
+            return String(url[..<colon]) + ":***" + String(url[at...])
+        }
+        let authorityEnd = afterAuthority.firstIndex(where: { "/?#".contains($0) }) ?? url.endIndex
+        let authority = url[authorityStart..<authorityEnd]
+        guard let colon = authority.firstIndex(of: ":") else { return String(url) }
+        let after = authority[authority.index(after: colon)...]
+        if after.allSatisfy(\.isNumber) || after == "***" { return String(url) }
+        return String(url[..<colon]) + ":***" + String(url[authorityEnd...])
     }
 
     /// The postgres-nio connection configuration.

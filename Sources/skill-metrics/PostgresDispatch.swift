@@ -18,11 +18,28 @@ enum PostgresDispatch {
         }
     }
 
-    /// For the commands that only work on a local file: refuses a team log URL.
+    /// For the commands that only work on a local file: refuses a team log URL (printed
+    /// redacted; a malformed one too, never taken for a file name).
     static func refuseURL(_ path: String, command: String) throws {
         guard PostgresURL.isPostgresURL(path) else { return }
-        Console.error("\(command) works on a local database; `skill-metrics pull --from \(PostgresURL.redact(path))` makes a local replica of the team log, then run \(command) on it")
+        let shown = (try? PostgresURL(path, environment: [:]))?.redacted ?? PostgresURL.redact(path)
+        Console.error("\(command) works on a local database; `skill-metrics pull --from \(shown)` makes a local replica of the team log, then run \(command) on it")
         throw CheckFailed(status: 2)
+    }
+
+    /// The subcommands (``SkillMetricsMain/commandPath(of:)``) that take a team log URL as
+    /// `--db` (push and pull refuse it themselves, naming their `--to`/`--from`).
+    static let commandsTakingURL: Set<String> = [
+        "migrate", "migrate up", "migrate status", "migrate validate", "migrate undo",
+        "verify", "rebuild", "health", "list", "show", "summary", "push", "pull",
+    ]
+
+    /// Before any subcommand runs: refuses a team log URL as the database of one that only
+    /// works on a local file, so that none of them takes it for a file name (creating
+    /// `./postgres:/…`, or printing it with its password in "no such database").
+    static func refuseURLUnlessTaken(_ path: String, commandPath: String) throws {
+        guard !commandsTakingURL.contains(commandPath) else { return }
+        try refuseURL(path, command: commandPath.isEmpty ? "this command" : commandPath)
     }
 
     /// What ``withLog(_:check:_:)`` makes sure of on the server before the command's work.

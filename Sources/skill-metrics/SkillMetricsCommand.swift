@@ -43,6 +43,7 @@ enum SkillMetricsMain {
         do {
             var command = try SkillMetricsCommand.parseAsRoot(try LeadingStoreOptions.rewrite(arguments))
             Console.commandPath = commandPath(of: command)
+            try PostgresDispatch.refuseURLUnlessTaken(databasePath(arguments), commandPath: Console.commandPath)
             try command.run()
             if Console.hasFindings { exit(1) }
         } catch let error as CheckFailed {

@@ -31,6 +31,38 @@ struct PostgresSchemaFileTests {
         #expect(!url.redacted.contains("secret"))
     }
 
+    /// Printed from the parsed parts: the user name percent-encoded again, an IPv6 host bracketed
+    /// (and connected to without the brackets).
+    @Test func redactedFromTheParts() throws {
+        let odd = try PostgresURL("postgres://od%40d%3Aus%2Fer:bad@127.0.0.1:5439/skills", environment: [:])
+        #expect(odd.user == "od@d:us/er")
+        #expect(odd.redacted == "postgres://od%40d%3Aus%2Fer:***@127.0.0.1:5439/skills")
+        let v6 = try PostgresURL("postgres://u:secret@[::1]:5439/d", environment: [:])
+        #expect(v6.host == "::1")
+        #expect(v6.redacted == "postgres://u:***@[::1]:5439/d")
+    }
+
+    /// Any text: every URL's password masked, any case, with or without `//`, once masked unchanged.
+    @Test(arguments: [
+        ("cannot reach postgres://u:secret@h/d now", "cannot reach postgres://u:***@h/d now"),
+        ("POSTGRES://u:secret@h/d", "POSTGRES://u:***@h/d"),
+        ("PostgreSQL://u:se@cret@h/d", "PostgreSQL://u:***@h/d"),
+        ("postgres:u:secret@h/d", "postgres:u:***@h/d"),
+        ("postgresql://u:secret", "postgresql://u:***"),
+        ("postgres://h:5432/d", "postgres://h:5432/d"),
+        ("postgres://od%40d%3Aus%2Fer:***@h:1/d (user \"od@d:us/er\")", "postgres://od%40d%3Aus%2Fer:***@h:1/d (user \"od@d:us/er\")"),
+        ("a postgres://a:x@h/d and postgres://b:y@h/d", "a postgres://a:***@h/d and postgres://b:***@h/d"),
+        ("/tmp/file.db", "/tmp/file.db"),
+    ])
+    func redactText(text: String, redacted: String) {
+        #expect(PostgresURL.redact(text) == redacted)
+    }
+
+    @Test(arguments: ["postgres:u:p@h/d", "POSTGRESQL:x", "PostgreS://u@h/d"])
+    func schemeIsDetectedInAnyCase(text: String) {
+        #expect(PostgresURL.isPostgresURL(text))
+    }
+
     @Test func passwordFromEnvironment() throws {
         let url = try PostgresURL("postgres://u@h/d", environment: ["PGPASSWORD": "from-env"])
         #expect(url.password == "from-env")
@@ -39,7 +71,7 @@ struct PostgresSchemaFileTests {
         #expect(inURL.password == "p@ss")
     }
 
-    @Test(arguments: ["postgres://h/d", "postgres://u@h", "postgres://u@h/d?sslmode=verify-full", "postgres://u@h/d?x=1", "http://u@h/d"])
+    @Test(arguments: ["postgres://h/d", "postgres://u@h", "postgres://u@h/d?sslmode=verify-full", "postgres://u@h/d?x=1", "http://u@h/d", "postgres:u:p@h/d"])
     func malformedURLsAreRefused(text: String) {
         #expect(throws: TeamLogError.self) { try PostgresURL(text, environment: [:]) }
     }
