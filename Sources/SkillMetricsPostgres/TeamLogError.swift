@@ -14,6 +14,9 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     case connectionLost(url: String, operation: String, reason: String)
     /// An id already on the server with different content; nothing of the batch was written.
     case conflict(id: String)
+    /// A pull's event whose id the local database (its path) holds with other content;
+    /// nothing of the batch was written.
+    case localConflict(id: String, path: String)
     /// The schema on the server does not match the migration files.
     case schema(String)
     /// The database holds no team log (no migration has run there); the text is the redacted URL.
@@ -35,6 +38,8 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
             return "lost the connection to \(url) while \(operation): \(reason)"
         case .conflict(let id):
             return "conflict: event id \(id) is already on the server with other content; nothing of this batch was written"
+        case .localConflict(let id, let path):
+            return "conflict: the local database \(path) holds event id \(id) with other content than the team log's; nothing of this batch was written"
         case .schema(let text): return "team log schema: \(text)"
         case .notATeamLog(let url):
             return "\(url) holds no team log (no skill_invocation or team_log_identity table); "

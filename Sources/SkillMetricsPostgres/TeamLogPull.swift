@@ -49,6 +49,17 @@ public struct TeamLogPull: Sendable {
     public func run(
         from log: TeamLogConnection, into store: SkillMetricsStore, progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Result {
+        do {
+            return try await pull(from: log, into: store, progress: progress)
+        } catch TeamLogError.conflict(let id) {
+            // The inserter's conflict is with the local file, not the server (push's wording).
+            throw TeamLogError.localConflict(id: id, path: store.path)
+        }
+    }
+
+    private func pull(
+        from log: TeamLogConnection, into store: SkillMetricsStore, progress: (@Sendable (Int) -> Void)?
+    ) async throws -> Result {
         let identity = try await log.rows("SELECT server_id FROM team_log_identity", "reading the team log's id")
         guard let identityRow = identity.first else { throw TeamLogError.schema("team_log_identity is empty") }
         let serverID = try ServerRow(identityRow, "team_log_identity").value(0, UUID.self).uuidString.lowercased()

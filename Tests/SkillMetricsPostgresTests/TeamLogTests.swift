@@ -251,6 +251,24 @@ struct TeamLogTests {
         #expect(try log.eventCount() == 500)
     }
 
+    /// A pulled id the local file holds with other content: exit 2 naming the id and the
+    /// local file (not push's "already on the server"), the local file unchanged.
+    @Test func pullConflictNamesTheLocalFile() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("first", count: 500, prefix: "c", seed: 3)
+        let local = log.scratch.path + "/local.db"
+        try log.ok(["append", "--db", local, "--skill", "other-content", "--id", "c-3"])
+        let before = try log.localSQL(local, "SELECT count(*), group_concat(id) FROM skill_invocation")
+        let result = try log.cli(["pull", "--db", local, "--from", log.url])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("the local database \(local) holds event id c-3 with other content"), "\(result.stderr)")
+        #expect(!result.stderr.contains("on the server"), "\(result.stderr)")
+        #expect(try log.localSQL(local, "SELECT count(*), group_concat(id) FROM skill_invocation") == before)
+        #expect(try log.localSQL(local, "SELECT count(*) FROM sync_pull") == "0")
+    }
+
     /// Superuser tampering: verify exits 1 naming the skill and field; rebuild repairs.
     @Test func tamperingIsFoundAndRebuildRepairs() throws {
         guard let server = PostgresTestServer.available() else { return }
