@@ -152,6 +152,21 @@ public struct PostgresURL: Sendable, Equatable {
         return String(url[..<colon]) + ":***" + String(url[authorityEnd...])
     }
 
+    /// The PEM certificates of `sslrootcert`, or an error naming the file and what is wrong.
+    private func certificates(_ path: String) throws(TeamLogError) -> [NIOSSLCertificate] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .invalidURL(redacted, reason: "sslrootcert \(path): no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw .invalidURL(redacted, reason: "sslrootcert \(path): a directory, not a certificate file")
+        }
+        guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
+            throw .invalidURL(redacted, reason: "sslrootcert \(path): unreadable or not a PEM certificate")
+        }
+        return certificates
+    }
+
     /// The postgres-nio connection configuration.
     func configuration() throws(TeamLogError) -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
@@ -167,10 +182,12 @@ public struct PostgresURL: Sendable, Equatable {
                 var configuration = TLSConfiguration.makeClientConfiguration()
                 configuration.certificateVerification = .fullVerification
                 if let rootCertificatePath {
-                    configuration.trustRoots = .file(rootCertificatePath)
+                    configuration.trustRoots = .certificates(try certificates(rootCertificatePath))
                 }
                 tls = .require(try NIOSSLContext(configuration: configuration))
             }
+        } catch let error as TeamLogError {
+            throw error
         } catch {
             throw .invalidURL(redacted, reason: "TLS setup: \(error)")
         }

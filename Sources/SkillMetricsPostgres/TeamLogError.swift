@@ -86,6 +86,12 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
                 let code = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 return message + code
             }
+            if psql.code == .authMechanismRequiresPassword {
+                return "the server asks for a password; give it in the URL (USER:PASSWORD@HOST) or in PGPASSWORD"
+            }
+            if psql.code == .sslUnsupported {
+                return "the server does not support TLS (sslmode=require and verify-full need it; sslmode=disable connects without)"
+            }
             if let underlying = psql.underlying { return "\(psql.code): \(underlying)" }
             return "\(psql.code)"
         }
