@@ -101,18 +101,6 @@ public final class TeamLogConnection: Sendable {
         return try await exchange(operation) { try await connection.query(query, logger: logger).get().rows }
     }
 
-    /// Runs one statement, its rows (if any) streamed to `body` as they arrive, with
-    /// back-pressure. Only for results too large to hold: see ``rows(_:_:)`` for the risk
-    /// when the server closes the connection while `body` works.
-    func stream(_ query: PostgresQuery, _ operation: String, _ body: (PostgresRow) async throws -> Void) async throws {
-        let (connection, logger) = (connection, logger)
-        let sequence = try await exchange(operation) { try await connection.query(query, logger: logger) }
-        let rows = RowIterator(sequence.makeAsyncIterator())
-        while let row = try await exchange(operation, { try await rows.next() }) {
-            try await body(row)
-        }
-    }
-
     /// Runs one statement whose rows are ignored.
     func execute(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) {
         _ = try await rows(query, operation)
@@ -194,19 +182,5 @@ public final class TeamLogConnection: Sendable {
     /// Takes the writers' lock (see `Schemas/postgres/V1__team_log.sql`) for the current transaction.
     func lockWriters() async throws(TeamLogError) {
         try await execute("SELECT sm_lock_writers()", "taking the writers' lock")
-    }
-}
-
-/// A row sequence's iterator, shared with the task that reads its next row
-/// (``TeamLogConnection/stream(_:_:_:)``: one read at a time).
-private final class RowIterator: @unchecked Sendable {
-    private var iterator: PostgresRowSequence.AsyncIterator
-
-    init(_ iterator: PostgresRowSequence.AsyncIterator) {
-        self.iterator = iterator
-    }
-
-    func next() async throws -> PostgresRow? {
-        try await iterator.next()
     }
 }

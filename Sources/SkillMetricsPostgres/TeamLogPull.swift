@@ -40,6 +40,9 @@ public struct TeamLogPull: Sendable {
     /// Below this many events a batch keeps the local projection triggers live.
     static let bulkMinimumCount = 64
 
+    /// Events read from the server per query by an incremental pull.
+    static let pageSize = 10_000
+
     public init(batchSize: Int = 50_000) {
         self.batchSize = Swift.max(1, batchSize)
     }
@@ -73,9 +76,6 @@ public struct TeamLogPull: Sendable {
         let replicaWasEmpty = try store.read { db in
             try Row.fetchOne(db, sql: "SELECT 1 FROM skill_invocation LIMIT 1") == nil
         }
-        let query: PostgresQuery = """
-            SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE seq > \(cursor) ORDER BY seq
-            """
         if replicaWasEmpty {
             let (appended, last) = try await Self.clone(from: log, after: cursor, serverID: serverID, into: store, progress: progress)
             result.appended = appended
@@ -95,9 +95,22 @@ public struct TeamLogPull: Sendable {
             batch.removeAll(keepingCapacity: true)
             progress?(result.appended + result.skipped)
         }
-        try await log.stream(query, "reading the team log") { row in
-            batch.append(try TeamLogEvent(server: row))
-            if batch.count >= batchSize { try flush() }
+        // Pages of the log after the cursor, each read whole (TeamLogConnection.rows: a row
+        // stream the server closes while a batch is written would stop the process). Writers
+        // commit in seq order, so a page never skips a row an earlier one did not see.
+        var after = cursor
+        while true {
+            let page = try await log.rows("""
+                SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation
+                WHERE seq > \(after) ORDER BY seq LIMIT \(Self.pageSize)
+                """, "reading the team log")
+            for row in page {
+                let event = try TeamLogEvent(server: row)
+                batch.append(event)
+                after = event.seq
+                if batch.count >= batchSize { try flush() }
+            }
+            if page.count < Self.pageSize { break }
         }
         try flush()
         return result

@@ -42,4 +42,42 @@ struct ConnectionLossTests {
         // The log is unharmed: a rebuild cut short rolled back.
         try log.ok(["verify", "--db", log.url])
     }
+
+    /// An incremental pull (into a replica that already holds an event) reads the log in pages:
+    /// the server ending its session mid-pull neither hangs nor stops the process (a row stream
+    /// closed under a batch being written could, in postgres-nio 1.33), the batches written
+    /// before stay consistent, and the next pull finishes the job.
+    @Test func terminatedBackendEndsAnIncrementalPull() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("loss", count: 60_000, prefix: "p", seed: 22)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["append", "--db", replica, "--skill", "local-only", "--duration", "1"])
+        let url = log.url.replacingOccurrences(of: "postgres://postgres@", with: "postgres://postgres:loss-secret@")
+        let started = try PostgresCLI.start(["pull", "--db", replica, "--from", url], scratch: log.scratch.path)
+        let deadline = Date().addingTimeInterval(60)
+        let backends = """
+            FROM pg_stat_activity
+            WHERE datname = '\(log.database)' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+            """
+        while started.0.isRunning && Date() < deadline {
+            _ = try log.sql("SELECT count(pg_terminate_backend(pid)) \(backends)")
+            usleep(10_000)
+        }
+        let hung = started.0.isRunning
+        if hung { kill(started.0.processIdentifier, SIGKILL) }
+        let result = PostgresCLI.collect(started)
+        #expect(!hung, "pull still running 60 s after its backend was terminated")
+        // Terminated mid-pull: exit 2 naming the server (a pull that won the race exits 0).
+        #expect(result.status == 2 || result.status == 0, "pull → \(result.status): \(result.stderr)")
+        if result.status == 2 {
+            #expect(result.stderr.contains("postgres://postgres:***@127.0.0.1:\(server.port)/\(log.database)"), "\(result.stderr)")
+        }
+        #expect(!(result.stdout + result.stderr).contains("loss-secret"))
+        try log.ok(["verify", "--db", replica])
+        try log.ok(["pull", "--db", replica, "--from", log.url])
+        try log.ok(["verify", "--db", replica])
+        #expect(try log.localSQL(replica, "SELECT count(*) FROM skill_invocation") == "60001")
+    }
 }
