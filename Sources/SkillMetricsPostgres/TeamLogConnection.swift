@@ -60,14 +60,17 @@ public final class TeamLogConnection: Sendable {
     private func exchange<T: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> T) async throws(TeamLogError) -> T {
         let url = url
         do {
-            return try await watch.run(body) {
-                TeamLogError.connectionLost(url: url.redacted, operation: operation, reason: "the server closed the connection")
-            }
+            return try await watch.run(body, lost: Self.closed(url, operation))
         } catch let error as TeamLogError {
             throw error
         } catch {
             throw failure(error, operation)
         }
+    }
+
+    /// The error an exchange of `operation` fails with when ``ConnectionWatch`` gives up on it.
+    private static func closed(_ url: PostgresURL, _ operation: String) -> @Sendable () -> any Error {
+        { TeamLogError.connectionLost(url: url.redacted, operation: operation, reason: "the server closed the connection") }
     }
 
     /// `error` (from postgres-nio) as the ``TeamLogError`` of `operation`.
@@ -117,9 +120,7 @@ public final class TeamLogConnection: Sendable {
                 try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
                     try await writer.write(rows)
                 }
-            }, lost: {
-                TeamLogError.connectionLost(url: url.redacted, operation: operation, reason: "the server closed the connection")
-            })
+            }, lost: Self.closed(url, operation))
             return true
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             return false

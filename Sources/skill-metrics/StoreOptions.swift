@@ -73,8 +73,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The read-only open of the check commands that read a file at any known schema version
-    /// without migrating it (`health`, `audit verify`). A file at version 0 (an empty file, or
-    /// one no migration was ever applied to) holds none of the tables they read: it is refused
+    /// without migrating it (`health`, `audit verify`). A file at version 0 that has a
+    /// `schema_migrations` table but no migration recorded (an empty file or another program's
+    /// is refused earlier, by the store's open) holds none of the tables they read: it is refused
     /// with the message the queries give for an outdated schema (run `skill-metrics migrate`)
     /// instead of a raw "no such table" from SQLite. Nothing is created or changed.
     func openStoreForChecking() throws -> SkillMetricsStore {

@@ -125,15 +125,24 @@ public final class SkillMetricsStore: Sendable {
     /// read-only connection; nil when such a connection cannot read it yet (a hot rollback
     /// journal, a lock, no file).
     static func tableNames(at path: String, busyTimeout: TimeInterval = 5) throws -> [String]? {
+        try readBeforeOpening(path, busyTimeout: busyTimeout) { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+    }
+
+    /// `body` on a read-only connection to `path`, closed after: the checks that run before
+    /// the store opens (and, read-write, would switch the file to WAL or migrate it). Nil when
+    /// such a connection cannot read the file yet (a hot rollback journal, which only a
+    /// read-write connection rolls back; a lock; no file); any other SQLite error names the
+    /// file as not a usable database.
+    private static func readBeforeOpening<T>(_ path: String, busyTimeout: TimeInterval, _ body: (Database) throws -> T) throws -> T? {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
-            return try queue.read { db in
-                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            }
+            return try queue.read(body)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_READONLY_ROLLBACK
             || error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_BUSY {
             return nil
@@ -279,20 +288,9 @@ public final class SkillMetricsStore: Sendable {
     private static func checkSchemaBeforeWriting(at path: String, runner: MigrationRunner, options: Options) throws -> Bool {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         guard size > 0 else { return false }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(options.busyTimeout)
-        let differences: [SchemaDifference]
-        do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
-            defer { try? queue.close() }
-            differences = try queue.read { db in try SchemaConformance(runner: runner).differences(db) }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_READONLY_ROLLBACK
-            || error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_BUSY {
-            return false
-        } catch let error as DatabaseError {
-            throw SkillMetricsError.notASkillMetricsDatabase(path: path, reason: error.message ?? "\(error)")
-        }
+        guard let differences = try readBeforeOpening(path, busyTimeout: options.busyTimeout, { db in
+            try SchemaConformance(runner: runner).differences(db)
+        }) else { return false }
         if !differences.isEmpty { throw SkillMetricsError.schemaMismatch(path: path, differences: differences) }
         return true
     }

@@ -72,7 +72,7 @@ public struct DataMigrator: Sendable {
                 let existing = try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0
                 // The log's own (not imported) events: a rolled-back file holds them as entries
                 // whose import ids are not theirs (NativeEventMatcher).
-                var natives = existing == 0 ? nil : try NativeEventMatcher(db, dialect: document.dialect, zone: zone)
+                var natives = try NativeEventMatcher(db, dialect: document.dialect, zone: zone)
                 var claimed = 0
                 var result = SkillMetricsStore.AppendResult()
                 /// Appends one chunk of built events, the `start`-th onwards in completion order.
@@ -80,17 +80,16 @@ public struct DataMigrator: Sendable {
                     var chunk = chunk
                     // Where each event of the chunk stands in the file's list (for messages).
                     var positions = Array(order.positions[start..<(start + chunk.count)])
-                    if var matcher = natives, !matcher.isEmpty {
+                    if !natives.isEmpty {
                         var kept: [EncodedInvocation] = [], keptPositions: [Int] = []
                         for (event, position) in zip(chunk, positions) {
-                            if try matcher.claim(document.invocations[position], id: event.event.id, in: db) {
+                            if try natives.claim(document.invocations[position], id: event.event.id, in: db) {
                                 claimed += 1
                             } else {
                                 kept.append(event)
                                 keptPositions.append(position)
                             }
                         }
-                        natives = matcher
                         (chunk, positions) = (kept, keptPositions)
                     }
                     result.add(try EventLog.appendBatch(
@@ -149,7 +148,7 @@ public struct DataMigrator: Sendable {
                 // log_seq: the last seq the file accounts for. An event of the log's own that the
                 // file lacks (appended since, not rolled back into it) keeps export from taking
                 // the file's last_updated for the log's.
-                let accountedThrough = try natives?.firstUnclaimedSeq(db).map { $0 - 1 } ?? SkillMetricsStore.maxSeq(db)
+                let accountedThrough = try natives.firstUnclaimedSeq(db).map { $0 - 1 } ?? SkillMetricsStore.maxSeq(db)
                 try db.execute(sql: """
                     INSERT INTO legacy_import (source_path, dialect, time_zone, last_updated, invocations,
                         appended, already_present, log_seq)

@@ -29,9 +29,7 @@ public struct LegacyCutover: Sendable {
     /// appears after the import committed (`verify` failing on the events it appended) leaves
     /// them in the log, as `import-json` would.
     public func cutover(legacyPath: String, options: DataMigrator.Options, backupDirectory: String? = nil) throws -> CutoverResult {
-        let stamp = LocalDateTime(utcMicroseconds: Timestamp.now().microsecondsSinceEpoch).text(fractionDigits: 0)
-            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
-        let name = (legacyPath as NSString).lastPathComponent + ".bak-" + stamp
+        let name = (legacyPath as NSString).lastPathComponent + ".bak-" + Self.stamp()
         let directory = backupDirectory ?? (legacyPath as NSString).deletingLastPathComponent
         let backup = directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: backup) {
@@ -65,14 +63,18 @@ public struct LegacyCutover: Sendable {
     public func rollback(legacyPath: String, options: LegacyExporter.Options) throws -> (LegacyExporter.Result, backup: String?) {
         var backup: String?
         if let data = FileManager.default.contents(atPath: legacyPath) {
-            let stamp = LocalDateTime(utcMicroseconds: Timestamp.now().microsecondsSinceEpoch).text(fractionDigits: 0)
-                .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
-            let path = legacyPath + ".pre-rollback-" + stamp
+            let path = legacyPath + ".pre-rollback-" + Self.stamp()
             try AtomicFileWriter.write(Array(data), to: path)
             backup = path
         }
         let result = try LegacyExporter(store: store).export(to: legacyPath, options: options)
         try store.recordLegacyCutover(kind: "rollback", legacyPath: legacyPath, backupPath: backup)
         return (result, backup)
+    }
+
+    /// The current UTC time as a backup name's suffix: `YYYYMMDDTHHMMSSZ`.
+    private static func stamp() -> String {
+        LocalDateTime(utcMicroseconds: Timestamp.now().microsecondsSinceEpoch).text(fractionDigits: 0)
+            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
     }
 }

@@ -23,24 +23,24 @@ import GRDB
 struct NativeEventMatcher {
     private let dialect: LegacyDialect
     private let zone: LegacyTimeZone
-    /// What LegacyEventBuilder's compact user_context of an imported event starts with.
-    private let importedPrefix: String
     /// Whether the log holds any candidate at all.
     let isEmpty: Bool
     private var claimed = Set<Int64>()
 
-    /// The condition on `skill_invocation` rows that selects candidates (two parameters:
-    /// ``arguments``).
+    /// The condition on `skill_invocation` rows that selects candidates; its two parameters
+    /// are ``candidateArguments``.
     private static let candidate = "finished = 1 AND (user_context IS NULL OR substr(user_context, 1, ?) IS NOT ?)"
-    private var arguments: StatementArguments { [importedPrefix.utf8.count, importedPrefix] }
+    private let candidateArguments: StatementArguments
 
+    /// One query (none found in an empty log or one of imported events only).
     init(_ db: Database, dialect: LegacyDialect, zone: LegacyTimeZone) throws {
         self.dialect = dialect
         self.zone = zone
-        importedPrefix = #"{"legacy":{"dialect":"\#(dialect.rawValue)","#
+        // What LegacyEventBuilder's compact user_context of an imported event starts with.
+        let importedPrefix = #"{"legacy":{"dialect":"\#(dialect.rawValue)","#
+        candidateArguments = [importedPrefix.utf8.count, importedPrefix]
         isEmpty = try Int64.fetchOne(
-            db, sql: "SELECT seq FROM skill_invocation WHERE \(Self.candidate) LIMIT 1",
-            arguments: [importedPrefix.utf8.count, importedPrefix]) == nil
+            db, sql: "SELECT seq FROM skill_invocation WHERE \(Self.candidate) LIMIT 1", arguments: candidateArguments) == nil
     }
 
     /// The smallest seq of a candidate no entry claimed: the file does not account for the log
@@ -48,7 +48,7 @@ struct NativeEventMatcher {
     func firstUnclaimedSeq(_ db: Database) throws -> Int64? {
         guard !isEmpty else { return nil }
         let cursor = try Int64.fetchCursor(
-            db, sql: "SELECT seq FROM skill_invocation WHERE \(Self.candidate) ORDER BY seq", arguments: arguments)
+            db, sql: "SELECT seq FROM skill_invocation WHERE \(Self.candidate) ORDER BY seq", arguments: candidateArguments)
         while let seq = try cursor.next() {
             if !claimed.contains(seq) { return seq }
         }
@@ -63,7 +63,7 @@ struct NativeEventMatcher {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(EventLog.columns) FROM skill_invocation
                 WHERE skill_name = ? AND invoked_at = ? AND \(Self.candidate) ORDER BY seq
-                """, arguments: [entry.skillName, instant.canonical, importedPrefix.utf8.count, importedPrefix])
+                """, arguments: [entry.skillName, instant.canonical] + candidateArguments)
             for row in rows {
                 let stored = try EventLog.decode(row)
                 guard !claimed.contains(stored.seq), LegacyEventBuilder.origin(of: stored.event)?.dialect != dialect else { continue }
