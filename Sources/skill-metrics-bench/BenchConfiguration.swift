@@ -16,7 +16,8 @@ struct BenchConfiguration {
     /// Events of the CLI's `append --jsonl --batch-size 1000` run.
     var cliEvents = 200_000
     var foreignEvents = 20_000
-    var foreignRuns = 3
+    /// Paired runs (with and without the projection triggers) of the foreign-client row.
+    var foreignRuns = 9
     /// Repetitions of the 1M-event workloads (rebuild, verify, their SQL baseline).
     var largeRuns = 5
     var showCalls = 2_000
@@ -53,7 +54,7 @@ struct BenchConfiguration {
                 importInvocations = 20_000
                 singleAppendRuns = 5
                 batchRuns = 3
-                foreignRuns = 2
+                foreignRuns = 5
                 largeRuns = 2
                 importRuns = 2
                 pgPushRuns = 1
