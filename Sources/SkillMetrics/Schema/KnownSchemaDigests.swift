@@ -44,5 +44,8 @@ enum KnownSchemaDigests {
         // V11
         "acb1a61bbcfd810baf5ddaba1f60b66b9b5c51f7ca9144720b28de6ac01d1d86":
             "e2c71c0d3fe01fa3db6654f3a453938fbbb6797bd11edcdd979fee96cc1af753",
+        // V12
+        "f15849a438f00f72a3b285d927fd844b100c606c27e5736cadb2a1800950d3bf":
+            "9a5012aab6aa7324892e0bdd9fe662cf4cc94960d9e39230972cacdd9c28b71a",
     ]
 }
