@@ -31,6 +31,13 @@ struct NativeEventMatcher {
     /// are ``candidateArguments``.
     private static let candidate = "finished = 1 AND (user_context IS NULL OR substr(user_context, 1, ?) IS NOT ?)"
     private let candidateArguments: StatementArguments
+    /// The candidates at one (skill, instant), through the `(skill_name, invoked_at)` index
+    /// (which must exist while entries are claimed: a bulk load's suspension of it made each
+    /// lookup a scan of the log).
+    private static let lookupSQL = """
+        SELECT \(EventLog.columns) FROM skill_invocation
+        WHERE skill_name = ? AND invoked_at = ? AND \(candidate) ORDER BY seq
+        """
 
     /// One query (none found in an empty log or one of imported events only).
     init(_ db: Database, dialect: LegacyDialect, zone: LegacyTimeZone) throws {
@@ -60,10 +67,7 @@ struct NativeEventMatcher {
     mutating func claim(_ entry: LegacyInvocation, id: String, in db: Database) throws -> Bool {
         guard !isEmpty, !entry.isPending(in: dialect), try EventLog.fetch(id: id, in: db) == nil else { return false }
         for instant in instants(of: entry) {
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(EventLog.columns) FROM skill_invocation
-                WHERE skill_name = ? AND invoked_at = ? AND \(Self.candidate) ORDER BY seq
-                """, arguments: [entry.skillName, instant.canonical] + candidateArguments)
+            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.lookupSQL), arguments: [entry.skillName, instant.canonical] + candidateArguments)
             for row in rows {
                 let stored = try EventLog.decode(row)
                 guard !claimed.contains(stored.seq), LegacyEventBuilder.origin(of: stored.event)?.dialect != dialect else { continue }
