@@ -288,6 +288,40 @@ struct LegacyBridgeCLITests {
         #expect(try eventCount(scratch.db) == "15\n")
     }
 
+    @Test("rollbacks in the same second keep every previous file: a kept copy's name is never reused")
+    func repeatedRollbacksKeepEveryCopy() throws {
+        let scratch = Scratch()
+        #expect(try CLI.run(["import-json", "--db", scratch.db, fixturePath("basic"), "--timezone", "UTC"]).status == 0)
+        let legacy = try scratch.write("m.json", #"{"first": true}"#)
+        // The names of this second and the next few are taken already (as a rollback in the same
+        // second would have left them): each is kept as it is.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let now = Date()
+        var taken: [String] = []
+        for second in 0..<4 {
+            let name = "m.json.pre-rollback-" + formatter.string(from: now.addingTimeInterval(Double(second)))
+            taken.append(try scratch.write(name, "taken \(second)"))
+        }
+        var kept: [String] = []
+        for round in 0..<3 {
+            if round > 0 { try #"{"round": \#(round)}"#.write(toFile: legacy, atomically: true, encoding: .utf8) }
+            let rollback = try CLI.run(["rollback", "--db", scratch.db, legacy])
+            #expect(rollback.status == 0, "\(rollback.stderr)")
+            guard let path = rollback.stdout.components(separatedBy: "previous file kept at ").last?
+                .trimmingCharacters(in: .whitespacesAndNewlines) else { Issue.record("no kept copy named: \(rollback.stdout)"); return }
+            kept.append(path)
+        }
+        #expect(Set(kept).count == 3, "\(kept)")
+        #expect(try kept.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            == [#"{"first": true}"#, #"{"round": 1}"#, #"{"round": 2}"#])
+        for (second, path) in taken.enumerated() {
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "taken \(second)")
+        }
+    }
+
     @Test("a rolled-back file imported again (import-json, cutover) appends none of the log's own events, once more only what the legacy tracker added")
     func rollbackThenImportAppendsNothingTwice() throws {
         let scratch = Scratch()

@@ -10,12 +10,13 @@ import Foundation
 /// it is put in place) and removes the temporary file (and any `-wal`/`-shm` beside it) on
 /// every way out.
 public enum AtomicFileWriter {
-    /// Writes `bytes` to `path`. An existing file's permission bits are kept (new files: 0644).
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    /// Writes `bytes` to `path`. An existing file's permission bits are kept (new files: 0644);
+    /// with `overwrite` false an existing `path` is refused and never replaced.
+    public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool = true) throws {
         var mode: mode_t = 0o644
         var info = stat()
         if stat(path, &info) == 0 { mode = info.st_mode & 0o7777 }
-        try replace(path, permissions: mode) { temporary in
+        try replace(path, permissions: mode, overwrite: overwrite) { temporary in
             let descriptor = open(temporary, O_WRONLY | O_TRUNC)
             guard descriptor >= 0 else {
                 throw SkillMetricsError.fileAccess(path: path, reason: "cannot open a temporary file beside it (\(errorText()))")
@@ -55,8 +56,16 @@ public enum AtomicFileWriter {
         defer { removeWithSidecars(temporary) }
         let result = try fill(temporary)
         try syncFile(temporary)
-        if !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw SkillMetricsError.fileAccess(path: path, reason: "appeared while it was being written; nothing was replaced")
+        if !overwrite {
+            // link(2) puts the file in place only if the name is free, atomically.
+            guard link(temporary, path) == 0 else {
+                if errno == EEXIST {
+                    throw SkillMetricsError.fileAccess(path: path, reason: "appeared while it was being written; nothing was replaced")
+                }
+                throw SkillMetricsError.fileAccess(path: path, reason: "cannot move the new file into place (\(errorText()))")
+            }
+            syncDirectory(of: path)
+            return result
         }
         guard rename(temporary, path) == 0 else {
             throw SkillMetricsError.fileAccess(path: path, reason: "cannot move the new file into place (\(errorText()))")

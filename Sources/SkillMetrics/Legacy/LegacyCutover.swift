@@ -59,12 +59,22 @@ public struct LegacyCutover: Sendable {
 
     /// Writes everything in the log (events appended after cutover included) back to the legacy
     /// file, atomically; the database is kept. An existing file is first copied to
-    /// `FILE.pre-rollback-YYYYMMDDTHHMMSSZ` beside it.
+    /// `FILE.pre-rollback-YYYYMMDDTHHMMSSZ` beside it (`…Z-2`, `…Z-3`, … when a rollback in the
+    /// same second kept one already: a kept copy is never replaced).
     public func rollback(legacyPath: String, options: LegacyExporter.Options) throws -> (LegacyExporter.Result, backup: String?) {
         var backup: String?
         if let data = FileManager.default.contents(atPath: legacyPath) {
-            let path = legacyPath + ".pre-rollback-" + Self.stamp()
-            try AtomicFileWriter.write(Array(data), to: path)
+            let stem = legacyPath + ".pre-rollback-" + Self.stamp()
+            var attempt = 1
+            var path = stem
+            while FileManager.default.fileExists(atPath: path) {
+                attempt += 1
+                guard attempt <= 1_000 else {
+                    throw SkillMetricsError.fileAccess(path: stem, reason: "a copy with this name (and -2 to -1000) is kept already")
+                }
+                path = stem + "-\(attempt)"
+            }
+            try AtomicFileWriter.write(Array(data), to: path, overwrite: false)
             backup = path
         }
         let result = try LegacyExporter(store: store).export(to: legacyPath, options: options)
