@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 /// Errors raised by SkillMetrics. The command line maps each case to an exit status and a
 /// message that names the file, line, field or event id involved.
@@ -71,14 +72,24 @@ public enum SkillMetricsError: Error, Sendable, CustomStringConvertible, Equatab
 }
 
 extension SkillMetricsError {
+    /// SQLite's error in one line, without the statement GRDB's description carries (a batch's
+    /// multi-row INSERT is kilobytes of `?`): `SQLite error 13 (database or disk is full)`,
+    /// followed by SQLite's message when it says more than the code's own text.
+    public static func sqliteText(_ error: DatabaseError) -> String {
+        let code = error.extendedResultCode.rawValue
+        let meaning = String(cString: sqlite3_errstr(code))
+        guard let message = error.message, !message.isEmpty, message != meaning else {
+            return "SQLite error \(code) (\(meaning))"
+        }
+        return "SQLite error \(code) (\(meaning)): \(message)"
+    }
+
     /// The error SQLite (through GRDB) raised while using the database at `path`, as a
     /// ``SkillMetricsError/database(operation:message:)`` naming the file and SQLite's result
     /// code; nil when `error` is not a database error.
     public init?(databaseError error: any Error, path: String) {
         if let error = error as? DatabaseError {
-            self = .database(
-                operation: "using \(path)",
-                message: "SQLite error \(error.extendedResultCode.rawValue) (\(error.resultCode)): \(error.message ?? "no message")")
+            self = .database(operation: "using \(path)", message: Self.sqliteText(error))
         } else if let error = error as? RowDecodingError {
             self = .database(operation: "reading \(path)", message: "a stored value has the wrong type: \(error)")
         } else {

@@ -64,6 +64,7 @@ public struct BatchAppendFailure: Error, Sendable, CustomStringConvertible {
     public var underlying: any Error
 
     public var description: String {
-        "\(underlying) (the failing batch was rolled back; \(committed.appended) events from earlier batches stay committed)"
+        let cause = (underlying as? DatabaseError).map(SkillMetricsError.sqliteText) ?? "\(underlying)"
+        return "\(cause) (the failing batch was rolled back; \(committed.appended) events from earlier batches stay committed)"
     }
 }
