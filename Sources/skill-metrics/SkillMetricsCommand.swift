@@ -39,6 +39,7 @@ struct SkillMetricsCommand: ParsableCommand {
 @main
 enum SkillMetricsMain {
     static func main() {
+        SignalCleanup.install()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try SkillMetricsCommand.parseAsRoot(try LeadingStoreOptions.rewrite(arguments))

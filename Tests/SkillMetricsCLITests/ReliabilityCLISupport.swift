@@ -130,6 +130,7 @@ final class RunningCLI: @unchecked Sendable {
     }
 
     var wasKilled: Bool { process.terminationReason == .uncaughtSignal }
+    var isRunning: Bool { process.isRunning }
 }
 
 /// Unix permission bits of a file.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The one way this library replaces a file: the new content goes to a temporary file in the
 /// same directory, is flushed to disk (`fsync`), and the temporary file is renamed over the
@@ -10,6 +11,21 @@ import Foundation
 /// it is put in place) and removes the temporary file (and any `-wal`/`-shm` beside it) on
 /// every way out.
 public enum AtomicFileWriter {
+    /// The temporary files being written now (from ``createTemporary(near:permissions:)`` to
+    /// their removal): what ``removeTemporaryFiles()`` deletes when the process is stopped.
+    private static let inProgress = Mutex<Set<String>>([])
+
+    /// Removes every temporary file this process is writing (and any `-wal`/`-shm`/`-journal`
+    /// beside it). For a SIGINT or SIGTERM handler: the target files are never partial, and
+    /// this leaves no partial copy beside them either (a SIGKILL still can).
+    public static func removeTemporaryFiles() {
+        let paths = inProgress.withLock { paths in
+            defer { paths.removeAll() }
+            return paths
+        }
+        for path in paths { removeWithSidecars(path) }
+    }
+
     /// Writes `bytes` to `path`. An existing file's permission bits are kept (new files: 0644);
     /// with `overwrite` false an existing `path` is refused and never replaced.
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool = true) throws {
@@ -86,6 +102,7 @@ public enum AtomicFileWriter {
         // open() applies the umask; the caller's bits are what it asked for.
         fchmod(descriptor, permissions)
         close(descriptor)
+        inProgress.withLock { _ = $0.insert(temporary) }
         return temporary
     }
 
@@ -115,6 +132,7 @@ public enum AtomicFileWriter {
     static func removeWithSidecars(_ path: String) {
         unlink(path)
         removeSidecars(path)
+        inProgress.withLock { _ = $0.remove(path) }
     }
 
     /// Removes `path-wal`, `path-shm` and `path-journal`.
