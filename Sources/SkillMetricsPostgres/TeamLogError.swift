@@ -28,6 +28,10 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     /// none), that column's value as read, and SQLite's reason. The pull stops there; nothing
     /// of the transaction holding the event is written.
     case refusedEvent(seq: Int64, id: String, field: String?, value: String?, reason: String)
+    /// The team log (its redacted URL) cannot take a push as it is: its event table is not the
+    /// ordinary table its migrations create, or a trigger the log relies on is missing or
+    /// disabled (`reason`). Checked before anything is sent; nothing was written.
+    case notWritable(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -50,6 +54,10 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
             return "cannot pull the team log's event seq \(seq) (id \(Self.quoted(id))): \(what) is refused by the local "
                 + "schema (\(reason)); the pull stopped and wrote nothing of the transaction holding it "
                 + "(`skill-metrics verify --db URL` checks the team log)"
+        case .notWritable(let url, let reason):
+            return "\(url) cannot take a push: \(reason); nothing was pushed (the team log's migrations create "
+                + "skill_invocation as a table with its triggers enabled: `skill-metrics migrate validate --db URL`, "
+                + "then repair it by hand or migrate a new database)"
         }
     }
 

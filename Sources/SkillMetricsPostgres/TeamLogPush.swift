@@ -49,6 +49,7 @@ public struct TeamLogPush: Sendable {
 
     /// Pushes `store`'s events to `log`.
     public func run(from store: SkillMetricsStore, to log: TeamLogConnection, progress: (@Sendable (Result) -> Void)? = nil) async throws -> Result {
+        try await Self.requireWritableEventTable(log)
         let sourceID = try LocalSourceIdentity.sourceID(of: store)
         let cursorRows = try await log.rows(
             "SELECT coalesce(max(source_seq), 0)::bigint FROM skill_invocation WHERE source_id = \(sourceID)",
@@ -96,6 +97,56 @@ public struct TeamLogPush: Sendable {
             batch = try await following
         }
         return result
+    }
+
+    /// The triggers every team log's `skill_invocation` carries from V1 on: the writers' lock,
+    /// the projection and the refusals of UPDATE, DELETE and TRUNCATE.
+    static let requiredTriggers = [
+        "skill_invocation_serialise_writers", "skill_invocation_project", "skill_invocation_no_update",
+        "skill_invocation_no_delete", "skill_invocation_no_truncate",
+    ]
+
+    /// The statement check V3 adds (required when the log has V3's `sm_check_events()`).
+    static let checkTrigger = "skill_invocation_check"
+
+    /// Throws ``TeamLogError/notWritable(url:reason:)`` unless `skill_invocation` is an ordinary
+    /// table (`pg_class.relkind` 'r') carrying every trigger the log relies on, none of them
+    /// disabled (`pg_trigger.tgenabled` 'D'). A COPY into a view fails on the server, and
+    /// postgres-nio 1.33 then stops the process (a precondition in its copy writer) instead of
+    /// throwing; a table without its triggers would take events without projecting,
+    /// checking or serialising them. Read from the catalogs, which every role may read.
+    static func requireWritableEventTable(_ log: TeamLogConnection) async throws(TeamLogError) {
+        let rows = try await log.rows("""
+            SELECT c.relkind::text,
+                   coalesce((SELECT string_agg(t.tgname || '=' || t.tgenabled::text, ',') FROM pg_trigger t
+                             WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), ''),
+                   to_regprocedure('sm_check_events()') IS NOT NULL
+            FROM pg_class c WHERE c.oid = to_regclass('skill_invocation')
+            """, "checking the team log's event table")
+        guard let first = rows.first else {
+            throw .notWritable(url: log.url.redacted, reason: "it has no skill_invocation table")
+        }
+        let row = ServerRow(first, "skill_invocation's catalog row")
+        let kind = try row.value(0, String.self)
+        guard kind == "r" else {
+            let names = ["v": "a view", "m": "a materialized view", "p": "a partitioned table", "f": "a foreign table"]
+            throw .notWritable(
+                url: log.url.redacted,
+                reason: "skill_invocation is \(names[kind] ?? "a relation of kind '\(kind)'"), not an ordinary table")
+        }
+        var enabled: [String: Bool] = [:]
+        for entry in try row.value(1, String.self).split(separator: ",") {
+            guard let sign = entry.lastIndex(of: "=") else { continue }
+            enabled[String(entry[..<sign])] = entry[entry.index(after: sign)...] != "D"
+        }
+        var required = Self.requiredTriggers
+        if try row.value(2, Bool.self) { required.append(Self.checkTrigger) }
+        let missing = required.filter { enabled[$0] == nil }
+        let disabled = required.filter { enabled[$0] == false }
+        var problems: [String] = []
+        if !missing.isEmpty { problems.append("skill_invocation has no trigger \(missing.joined(separator: ", "))") }
+        if !disabled.isEmpty { problems.append("skill_invocation's trigger \(disabled.joined(separator: ", ")) is disabled") }
+        guard problems.isEmpty else { throw .notWritable(url: log.url.redacted, reason: problems.joined(separator: "; ")) }
     }
 
     /// Copies the whole batch in one `COPY … FROM STDIN` statement (its own transaction; the
