@@ -93,9 +93,21 @@ public struct PostgresMigrationRunner: Sendable {
         }
     }
 
-    /// Applies the pending migrations up to `target` (all when nil); returns the versions applied.
+    /// Throws ``TeamLogError/migration(_:)`` (``MigrationProblem/unknownTarget(_:)``) unless
+    /// `target` is 0 or the version of one of ``migrations``: the local runner's rule
+    /// (`MigrationRunner`), so `migrate --to 99` or `migrate undo --to -5` is refused on both
+    /// sides alike, before anything on the server changes.
+    public func requireKnownTarget(_ target: Int) throws(TeamLogError) {
+        guard target == 0 || migrations.contains(where: { $0.version == target }) else {
+            throw .migration(.unknownTarget(target))
+        }
+    }
+
+    /// Applies the pending migrations up to `target` (all when nil); returns the versions
+    /// applied. A target no migration has is refused first (``requireKnownTarget(_:)``).
     @discardableResult
     public func migrate(_ log: TeamLogConnection, upTo target: Int? = nil) async throws(TeamLogError) -> [Int] {
+        if let target { try requireKnownTarget(target) }
         try await log.script(Self.bookkeeping, "creating schema_migrations")
         let problems = try await problems(log)
         guard problems.isEmpty else { throw .schema(problems.joined(separator: "; ")) }
@@ -154,9 +166,11 @@ public struct PostgresMigrationRunner: Sendable {
     }
 
     /// Undoes the applied migrations above `target`, newest first, each with its undo file in
-    /// one transaction with the removal of its row; returns the versions undone.
+    /// one transaction with the removal of its row; returns the versions undone. A target no
+    /// migration has is refused first (``requireKnownTarget(_:)``): `--to -5` undid everything.
     @discardableResult
     public func undo(_ log: TeamLogConnection, to target: Int) async throws(TeamLogError) -> [Int] {
+        try requireKnownTarget(target)
         let problems = try await problems(log)
         guard problems.isEmpty else { throw .schema(problems.joined(separator: "; ")) }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })

@@ -32,6 +32,9 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     /// ordinary table its migrations create, or a trigger the log relies on is missing or
     /// disabled (`reason`). Checked before anything is sent; nothing was written.
     case notWritable(url: String, reason: String)
+    /// A migration command refused with the local runner's rule and wording (a target version
+    /// no migration has); nothing changed.
+    case migration(MigrationProblem)
 
     public var description: String {
         switch self {
@@ -54,6 +57,7 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
             return "cannot pull the team log's event seq \(seq) (id \(Self.quoted(id))): \(what) is refused by the local "
                 + "schema (\(reason)); the pull stopped and wrote nothing of the transaction holding it "
                 + "(`skill-metrics verify --db URL` checks the team log)"
+        case .migration(let problem): return problem.description
         case .notWritable(let url, let reason):
             return "\(url) cannot take a push: \(reason); nothing was pushed (the team log's migrations create "
                 + "skill_invocation as a table with its triggers enabled: `skill-metrics migrate validate --db URL`, "

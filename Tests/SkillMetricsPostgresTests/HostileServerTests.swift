@@ -49,3 +49,31 @@ struct HostileServerTests {
         #expect(try log.eventCount() == 50)
     }
 }
+
+extension HostileServerTests {
+    /// A `migrate` or `migrate undo` target no migration has is refused on the server as on a
+    /// local file (exit 2, "no migration with version N"), and changes nothing: `undo --to -5`
+    /// used to undo every migration, dropping the team log.
+    @Test func migrateRefusesUnknownTargetsLikeTheLocalRunner() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 40, prefix: "m", seed: 32)
+        let digest = try log.digest()
+        let history = try log.sql("SELECT string_agg(version || ':' || checksum, ',' ORDER BY version) FROM schema_migrations")
+        let local = log.scratch.path + "/local-migrate.db"
+        try log.ok(["migrate", "--db", local])
+        for arguments in [["migrate", "undo", "--to", "-5"], ["migrate", "--to", "99"], ["migrate", "--to", "-3"],
+                          ["migrate", "undo", "--to", "99"], ["migrate", "up", "--to", "-1"]] {
+            let remote = try log.cli(arguments + ["--db", log.url])
+            let target = arguments[arguments.count - 1]
+            #expect(remote.status == 2, "\(arguments) → \(remote.status): \(remote.stderr)")
+            #expect(remote.stderr == "skill-metrics: no migration with version \(target)\n", "\(arguments): \(remote.stderr)")
+            let onFile = try log.cli(arguments + ["--db", local])
+            #expect(onFile.status == remote.status && onFile.stderr == remote.stderr, "\(arguments): \(onFile.stderr)")
+            #expect(try log.digest() == digest, "\(arguments)")
+            #expect(try log.sql("SELECT string_agg(version || ':' || checksum, ',' ORDER BY version) FROM schema_migrations") == history,
+                    "\(arguments)")
+        }
+    }
+}
