@@ -10,28 +10,56 @@ public final class TeamLogConnection: Sendable {
     public let url: PostgresURL
     let connection: PostgresConnection
     let logger: Logger
+    /// The session's limits on waiting for the server (set when it connected).
+    public let timeouts: TeamLogTimeouts
     /// Ends an exchange still waiting after the connection closed (see ``ConnectionWatch``).
     private let watch: ConnectionWatch
 
-    private init(url: PostgresURL, connection: PostgresConnection, logger: Logger) {
+    private init(url: PostgresURL, connection: PostgresConnection, logger: Logger, timeouts: TeamLogTimeouts) {
         self.url = url
         self.connection = connection
         self.logger = logger
+        self.timeouts = timeouts
         watch = ConnectionWatch(closeFuture: connection.closeFuture)
     }
 
-    /// Connects to `url`.
-    public static func connect(_ url: PostgresURL, logger: Logger = Logger(label: "skill-metrics.postgres")) async throws(TeamLogError) -> TeamLogConnection {
+    /// Connects to `url`; the session gets `timeouts` (``TeamLogTimeouts``: `lock_timeout` and
+    /// `statement_timeout`, none by default).
+    public static func connect(
+        _ url: PostgresURL, logger: Logger = Logger(label: "skill-metrics.postgres"), timeouts: TeamLogTimeouts = .none
+    ) async throws(TeamLogError) -> TeamLogConnection {
         let configuration = try url.configuration()
+        let log: TeamLogConnection
         do {
             let connection = try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                 id: 1, logger: logger
             ).get()
-            return TeamLogConnection(url: url, connection: connection, logger: logger)
+            log = TeamLogConnection(url: url, connection: connection, logger: logger, timeouts: timeouts)
         } catch {
             throw .connection(url: url.redacted, reason: TeamLogError.reason(error))
         }
+        do {
+            if let lock = timeouts.lock {
+                try await log.execute(
+                    PostgresQuery(unsafeSQL: "SET lock_timeout = '\(TeamLogTimeouts.milliseconds(lock))'"), "setting lock_timeout")
+            }
+            if let statement = timeouts.statement {
+                try await log.execute(
+                    PostgresQuery(unsafeSQL: "SET statement_timeout = '\(TeamLogTimeouts.milliseconds(statement))'"),
+                    "setting statement_timeout")
+            }
+        } catch {
+            await log.close()
+            throw error
+        }
+        return log
+    }
+
+    /// Another connection to the same server with the same limits (a helper reading the same
+    /// snapshot).
+    func connectAgain() async throws(TeamLogError) -> TeamLogConnection {
+        try await Self.connect(url, logger: logger, timeouts: timeouts)
     }
 
     /// Throws ``TeamLogError/notATeamLog(url:)`` unless the database holds a team log (its
@@ -76,9 +104,29 @@ public final class TeamLogConnection: Sendable {
     /// `error` (from postgres-nio) as the ``TeamLogError`` of `operation`.
     private func failure(_ error: any Error, _ operation: String) -> TeamLogError {
         guard connection.isClosed || TeamLogError.isConnectionLoss(error) else {
+            if let timedOut = timedOut(error, operation) { return timedOut }
             return .server(operation: operation, reason: TeamLogError.reason(error))
         }
         return .connectionLost(url: url.redacted, operation: operation, reason: TeamLogError.lossReason(error))
+    }
+
+    /// ``TeamLogError/timedOut(url:operation:reason:)`` when `error` is the server giving up a
+    /// lock wait (SQLSTATE 55P03) or a statement (57014), else nil.
+    private func timedOut(_ error: any Error, _ operation: String) -> TeamLogError? {
+        guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return nil }
+        let setting = { (limit: Double?, variable: String) -> String in
+            limit.map { "\(TeamLogTimeouts.shown($0)), set by \(variable)" } ?? "the server's setting"
+        }
+        switch state {
+        case "55P03":
+            return .timedOut(url: url.redacted, operation: operation, reason: "another session held a lock on the table longer than "
+                + "the lock_timeout (\(setting(timeouts.lock, TeamLogTimeouts.lockVariable))): \(TeamLogError.reason(psql))")
+        case "57014":
+            return .timedOut(url: url.redacted, operation: operation, reason: "the statement ran longer than the statement_timeout "
+                + "(\(setting(timeouts.statement, TeamLogTimeouts.statementVariable))) or was cancelled: \(TeamLogError.reason(psql))")
+        default:
+            return nil
+        }
     }
 
     /// The ``TeamLogError/connectionLost(url:operation:reason:)`` error of `operation` when this
@@ -180,8 +228,20 @@ public final class TeamLogConnection: Sendable {
         try await execute(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), "importing the snapshot")
     }
 
-    /// Takes the writers' lock (see `Schemas/postgres/V1__team_log.sql`) for the current transaction.
+    /// Takes the writers' lock (see `Schemas/postgres/V1__team_log.sql`) for the current
+    /// transaction, waiting for it without a limit (other writers' batches, a rebuild); the
+    /// session's `lock_timeout`, when it has one, holds again for the rest of the transaction.
     func lockWriters() async throws(TeamLogError) {
-        try await execute("SELECT sm_lock_writers()", "taking the writers' lock")
+        guard let lock = timeouts.lock else {
+            try await execute("SELECT sm_lock_writers()", "taking the writers' lock")
+            return
+        }
+        try await execute(PostgresQuery(unsafeSQL: """
+            DO $skill_metrics_lock$ BEGIN
+                SET LOCAL lock_timeout = 0;
+                PERFORM sm_lock_writers();
+                SET LOCAL lock_timeout = '\(TeamLogTimeouts.milliseconds(lock))';
+            END $skill_metrics_lock$
+            """), "taking the writers' lock")
     }
 }

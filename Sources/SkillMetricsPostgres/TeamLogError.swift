@@ -35,6 +35,12 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     /// A migration command refused with the local runner's rule and wording (a target version
     /// no migration has); nothing changed.
     case migration(MigrationProblem)
+    /// A statement of `operation` gave up waiting on the server (its redacted URL): a lock
+    /// wait past `lock_timeout` (SQLSTATE 55P03) or a statement past `statement_timeout`
+    /// (57014); `reason` says which and the limit. See ``TeamLogTimeouts``.
+    case timedOut(url: String, operation: String, reason: String)
+    /// A setting (an environment variable) with a value it cannot take.
+    case invalidSetting(name: String, value: String, reason: String)
 
     public var description: String {
         switch self {
@@ -58,6 +64,10 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
                 + "schema (\(reason)); the pull stopped and wrote nothing of the transaction holding it "
                 + "(`skill-metrics verify --db URL` checks the team log)"
         case .migration(let problem): return problem.description
+        case .timedOut(let url, let operation, let reason):
+            return "timed out waiting on \(url) while \(operation): \(reason)"
+        case .invalidSetting(let name, let value, let reason):
+            return "\(name)=\(Self.quoted(value)): \(reason)"
         case .notWritable(let url, let reason):
             return "\(url) cannot take a push: \(reason); nothing was pushed (the team log's migrations create "
                 + "skill_invocation as a table with its triggers enabled: `skill-metrics migrate validate --db URL`, "

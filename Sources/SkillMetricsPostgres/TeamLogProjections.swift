@@ -95,7 +95,7 @@ public struct TeamLogProjections: Sendable {
         let count = try bounds.value(2, Int64.self)
         let (span, overflow) = last.subtractingReportingOverflow(first)
         let chunk = Int64(chunkSize)
-        guard !overflow, span / 2 <= count, last < Int64.max - 2 * chunk, let helper = try? await TeamLogConnection.connect(log.url, logger: log.logger) else {
+        guard !overflow, span / 2 <= count, last < Int64.max - 2 * chunk, let helper = try? await log.connectAgain() else {
             try await foldEventsByKeyset(log, into: &projections)
             return
         }
@@ -255,7 +255,7 @@ public struct TeamLogProjections: Sendable {
     /// on `snapshot` (exported by `log`'s transaction, so both read the same log). Nil when a
     /// second connection cannot be made (the caller then reads them on its own connection).
     private static func durationsOnSecondConnection(_ log: TeamLogConnection, snapshot: String) async throws -> Durations? {
-        guard let second = try? await TeamLogConnection.connect(log.url, logger: log.logger) else { return nil }
+        guard let second = try? await log.connectAgain() else { return nil }
         do {
             let read = try await second.transaction("reading durations") {
                 try await second.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "reading durations")

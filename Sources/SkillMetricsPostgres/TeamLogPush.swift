@@ -153,8 +153,18 @@ public struct TeamLogPush: Sendable {
     /// log's trigger takes the writers' lock) without looking its ids up first. Returns its size,
     /// or nil (nothing written) when a unique index refused it: an id, or this source's seq, is
     /// already on the server.
-    private func insertDirectly(_ batch: PreparedBatch, on log: TeamLogConnection) async throws(TeamLogError) -> Int? {
-        try await copy(batch.rows, on: log) ? batch.events.count : nil
+    ///
+    /// When the session has a `lock_timeout` (``TeamLogTimeouts``), the batch goes in a
+    /// transaction that takes the writers' lock first, without a limit
+    /// (``TeamLogConnection/lockWriters()``), so that the COPY's wait for the writers' lock is
+    /// never cut short while its other lock waits (a `LOCK TABLE` another session holds) are.
+    private func insertDirectly(_ batch: PreparedBatch, on log: TeamLogConnection) async throws -> Int? {
+        guard log.timeouts.lock != nil else { return try await copy(batch.rows, on: log) ? batch.events.count : nil }
+        // A COPY refused by a unique index leaves the transaction aborted: its COMMIT rolls back.
+        return try await log.transaction("pushing a batch") { () async throws -> Int? in
+            try await log.lockWriters()
+            return try await copy(batch.rows, on: log) ? batch.events.count : nil
+        }
     }
 
     /// One `COPY skill_invocation (…) FROM STDIN` of `rows` (``TeamLogCopyRows``), in their order

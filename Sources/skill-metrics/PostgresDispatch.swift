@@ -42,7 +42,7 @@ enum PostgresDispatch {
         try refuseURL(path, command: commandPath.isEmpty ? "this command" : commandPath)
     }
 
-    /// What ``withLog(_:check:_:)`` makes sure of on the server before the command's work.
+    /// What ``withLog(_:check:waits:_:)`` makes sure of on the server before the command's work.
     enum ServerCheck {
         /// Nothing (the migrations' commands, which create and inspect the schema).
         case none
@@ -54,13 +54,38 @@ enum PostgresDispatch {
         case knownMigrations
     }
 
-    /// Connects, runs `body`, closes; team log errors print (redacted) and exit 2.
+    /// How long a command's session waits on the server (``TeamLogTimeouts``; the environment's
+    /// `SKILL_METRICS_PG_LOCK_TIMEOUT` and `SKILL_METRICS_PG_STATEMENT_TIMEOUT` override them).
+    enum Waits {
+        /// No limit: the commands that write (`migrate`, `migrate undo`, `rebuild`).
+        case unbounded
+        /// A lock wait of at most 30 s: the reads that may run long (`verify`, `pull`, `push`,
+        /// whose wait for the writers' lock stays unbounded).
+        case lock
+        /// That, and statements of at most 120 s: the short queries (`list`, `show`,
+        /// `summary`, `health`, `migrate status|validate`).
+        case lockAndStatement
+
+        var timeouts: (lock: Double?, statement: Double?) {
+            switch self {
+            case .unbounded: (nil, nil)
+            case .lock: (TeamLogTimeouts.defaultLockSeconds, nil)
+            case .lockAndStatement: (TeamLogTimeouts.defaultLockSeconds, TeamLogTimeouts.defaultStatementSeconds)
+            }
+        }
+    }
+
+    /// Connects (with the limits of `waits`), runs `body`, closes; team log errors print
+    /// (redacted) and exit 2.
     static func withLog<T: Sendable>(
-        _ url: PostgresURL, check: ServerCheck = .teamLog, _ body: @escaping @Sendable (TeamLogConnection) async throws -> T
+        _ url: PostgresURL, check: ServerCheck = .teamLog, waits: Waits,
+        _ body: @escaping @Sendable (TeamLogConnection) async throws -> T
     ) throws -> T {
         do {
+            let defaults = waits.timeouts
+            let timeouts = try TeamLogTimeouts.resolved(lock: defaults.lock, statement: defaults.statement)
             return try AsyncBridge.run {
-                let log = try await TeamLogConnection.connect(url, logger: Console.logger)
+                let log = try await TeamLogConnection.connect(url, logger: Console.logger, timeouts: timeouts)
                 do {
                     if check != .none { try await log.requireTeamLog() }
                     if check == .knownMigrations { try await PostgresMigrationRunner().requireKnownHistory(log) }
@@ -87,7 +112,7 @@ enum PostgresDispatch {
 
     static func migrateUp(_ path: String, to target: Int?, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (applied, version) = try withLog(url, check: .none) { log in
+        let (applied, version) = try withLog(url, check: .none, waits: .unbounded) { log in
             let runner = try PostgresMigrationRunner()
             let applied = try await runner.migrate(log, upTo: target)
             return (applied, try await runner.schemaVersion(log))
@@ -106,7 +131,7 @@ enum PostgresDispatch {
 
     static func migrateStatus(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let rows = try withLog(url, check: .none) { log in try await PostgresMigrationRunner().status(log) }
+        let rows = try withLog(url, check: .none, waits: .lockAndStatement) { log in try await PostgresMigrationRunner().status(log) }
         if json {
             try Console.printJSON(.array(rows.map { row in
                 .object(JSONObject([
@@ -129,7 +154,7 @@ enum PostgresDispatch {
 
     static func migrateValidate(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let problems = try withLog(url, check: .none) { log in try await PostgresMigrationRunner().problems(log) }
+        let problems = try withLog(url, check: .none, waits: .lockAndStatement) { log in try await PostgresMigrationRunner().problems(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(problems.isEmpty)), ("problems", .array(problems.map(JSONValue.string))),
@@ -145,7 +170,7 @@ enum PostgresDispatch {
 
     static func migrateUndo(_ path: String, to target: Int, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (undone, version) = try withLog(url, check: .none) { log in
+        let (undone, version) = try withLog(url, check: .none, waits: .unbounded) { log in
             let runner = try PostgresMigrationRunner()
             let undone = try await runner.undo(log, to: target)
             return (undone, try await runner.schemaVersion(log))
@@ -164,7 +189,7 @@ enum PostgresDispatch {
 
     static func verify(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let result = try withLog(url, check: .knownMigrations) { log in try await TeamLogProjections().verify(log) }
+        let result = try withLog(url, check: .knownMigrations, waits: .lock) { log in try await TeamLogProjections().verify(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("ok", .bool(result.isConsistent)), ("events", .int(result.events)),
@@ -183,7 +208,7 @@ enum PostgresDispatch {
 
     static func rebuild(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let result = try withLog(url, check: .knownMigrations) { log in try await TeamLogProjections().rebuild(log) }
+        let result = try withLog(url, check: .knownMigrations, waits: .unbounded) { log in try await TeamLogProjections().rebuild(log) }
         if json {
             try Console.printJSON(.object(JSONObject([
                 ("events", .int(result.events)), ("skills", .int(result.skills)),
@@ -197,7 +222,7 @@ enum PostgresDispatch {
 
     static func health(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let (version, latest, problems, events, verification) = try withLog(url) { log in
+        let (version, latest, problems, events, verification) = try withLog(url, waits: .lockAndStatement) { log in
             let runner = try PostgresMigrationRunner()
             return (try await runner.schemaVersion(log), runner.migrations.map(\.version).max() ?? 0,
                     try await runner.problems(log), try await TeamLogQueries().eventCount(log),
@@ -231,7 +256,7 @@ enum PostgresDispatch {
 
     static func list(_ path: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let rows = try withLog(url) { log in try await TeamLogQueries().allMetrics(log) }
+        let rows = try withLog(url, waits: .lockAndStatement) { log in try await TeamLogQueries().allMetrics(log) }
         if json {
             try Console.printJSON(.array(rows.map { .object($0.jsonWithPercentiles) }))
         } else if rows.isEmpty {
@@ -244,7 +269,7 @@ enum PostgresDispatch {
 
     static func show(_ path: String, skill: String, json: Bool) throws -> Bool {
         guard let url = try url(path) else { return false }
-        let row = try withLog(url) { log in try await TeamLogQueries().metrics(for: skill, log) }
+        let row = try withLog(url, waits: .lockAndStatement) { log in try await TeamLogQueries().metrics(for: skill, log) }
         guard let row else { throw SkillMetricsError.skillNotFound(skill) }
         if json {
             try Console.printJSON(.object(row.jsonWithPercentiles))
@@ -260,7 +285,7 @@ enum PostgresDispatch {
             Console.error("summary --materialized reads a local table; the team log computes the summary on read (drop --materialized)")
             throw CheckFailed(status: 2)
         }
-        let rows = try withLog(url) { log in try await TeamLogQueries().allMetricsInFirstSeenOrder(log) }
+        let rows = try withLog(url, waits: .lockAndStatement) { log in try await TeamLogQueries().allMetricsInFirstSeenOrder(log) }
         let summary = try SkillMetricsSummary(rowsInFirstSeenOrder: rows)
         if json {
             try Console.printJSON(.object(summary.legacyJSON))

@@ -37,7 +37,7 @@ struct Pull: ParsableCommand {
         // an unreachable server leaves no new file behind.
         let storeOptions = store
         let progress = Console.progress("pulling")
-        let result = try PostgresDispatch.withLog(url, check: .knownMigrations) { log in
+        let result = try PostgresDispatch.withLog(url, check: .knownMigrations, waits: .lock) { log in
             try await TeamLogPull().run(from: log, into: try storeOptions.openStore(), progress: progress)
         }
         if progress != nil { Console.endProgress() }

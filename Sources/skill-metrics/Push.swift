@@ -60,7 +60,7 @@ struct Push: ParsableCommand {
         let report: (@Sendable (TeamLogPush.Result) -> Void)? = progress.map { tell in
             { @Sendable result in tell(result.pushed + result.skipped) }
         }
-        let result = try PostgresDispatch.withLog(url, check: .knownMigrations) { log in
+        let result = try PostgresDispatch.withLog(url, check: .knownMigrations, waits: .lock) { log in
             try await push.run(from: metrics, to: log, progress: report)
         }
         if progress != nil { Console.endProgress() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SkillMetricsPostgres
 
 /// The CLI against a team log changed past its migrations' rules (a hostile or damaged
 /// server): every command exits with a message naming the server and what is wrong, never a
@@ -75,5 +76,101 @@ extension HostileServerTests {
             #expect(try log.sql("SELECT string_agg(version || ':' || checksum, ',' ORDER BY version) FROM schema_migrations") == history,
                     "\(arguments)")
         }
+    }
+}
+
+extension HostileServerTests {
+    /// Starts a psql session in the background that runs `sql` (then sleeps in its
+    /// transaction); returns its application name, for ``endSession(_:_:)``.
+    private func holdSession(_ log: TeamLogFixture, _ sql: String) throws -> String {
+        let name = "hold_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let file = log.scratch.path + "/\(name).sql"
+        try Data("BEGIN;\n\(sql);\nSELECT pg_sleep(120);\nCOMMIT;\n".utf8).write(to: URL(fileURLWithPath: file))
+        try PostgresTestServer.shell("""
+            (PGAPPNAME=\(name) '\(log.server.binaries)/psql' -h '\(log.server.directory)' -p \(log.server.port) -U postgres \
+                -d '\(log.database)' -X -q -f '\(file)' >/dev/null 2>&1 &)
+            """)
+        for _ in 0..<200 {
+            let waiting = try log.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(name)' AND query LIKE '%pg_sleep(120)%'")
+            if waiting == "1" { return name }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("the background session \(name) did not start")
+        return name
+    }
+
+    /// Ends the background session `name` (its backend terminated; its psql then exits).
+    private func endSession(_ log: TeamLogFixture, _ name: String) throws {
+        try log.sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(name)'")
+    }
+
+    /// While another session holds `LOCK TABLE skill_invocation IN ACCESS EXCLUSIVE MODE`, the
+    /// commands that read the log give up after their lock_timeout (here 1 s through
+    /// SKILL_METRICS_PG_LOCK_TIMEOUT) with exit 2 saying they timed out waiting on the server,
+    /// instead of waiting forever; push still waits its turn for the writers' lock.
+    @Test func readsGiveUpOnALockHeldElsewhere() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let db = try log.pushedDatabase("local", count: 120, prefix: "l", seed: 33)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        let more = try log.localDatabase("more", count: 30, prefix: "k", seed: 34)
+        let short = [TeamLogTimeouts.lockVariable: "1"]
+        let holder = try holdSession(log, "LOCK TABLE skill_invocation IN ACCESS EXCLUSIVE MODE")
+        let commands: [[String]] = [
+            ["verify", "--db", log.url], ["health", "--db", log.url], ["pull", "--from", log.url, "--db", replica],
+            ["pull", "--from", log.url, "--db", log.scratch.path + "/clone.db"], ["push", "--db", more, "--to", log.url],
+        ]
+        for command in commands {
+            let started = Date()
+            let result = try log.cli(command, environment: short)
+            #expect(result.status == 2, "\(command) → \(result.status): \(result.stderr)")
+            #expect(result.stderr.contains("timed out waiting on postgres://postgres@127.0.0.1:\(server.port)/\(log.database)"),
+                    "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("lock_timeout (1 s, set by SKILL_METRICS_PG_LOCK_TIMEOUT)") && result.stderr.contains("55P03"),
+                    "\(command): \(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 20, "\(command)")
+        }
+        try endSession(log, holder)
+        #expect(try log.eventCount() == 120)
+
+        // The writers' lock held for 3 s by another writer: push waits for it, past its 1 s.
+        let writer = try holdSession(log, "SELECT sm_lock_writers()")
+        let waiting = try PostgresCLI.start(["push", "--db", more, "--to", log.url], scratch: log.scratch.path, environment: short)
+        Thread.sleep(forTimeInterval: 3)
+        try endSession(log, writer)
+        let pushed = PostgresCLI.collect(waiting)
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        #expect(try log.eventCount() == 150)
+        try log.ok(["verify", "--db", log.url])
+        _ = db
+    }
+
+    /// A `skill_metrics` view replaced by one that sleeps: `list`, `show` and `summary` give up
+    /// after their statement_timeout (here 1 s) with exit 2 saying so, instead of hanging.
+    @Test func shortQueriesGiveUpOnAStatementThatDoesNotEnd() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 60, prefix: "s", seed: 35)
+        let skill = try log.sql("SELECT skill_name FROM skill_totals WHERE skill_name LIKE 'skill-%' ORDER BY skill_name LIMIT 1")
+        try log.sql("""
+            ALTER VIEW skill_metrics RENAME TO skill_metrics_real;
+            CREATE VIEW skill_metrics AS SELECT m.* FROM skill_metrics_real m, (SELECT pg_sleep(1000)) s;
+            """)
+        for command in [["list"], ["summary"], ["show", skill]] {
+            let started = Date()
+            let result = try log.cli(command + ["--db", log.url], environment: [TeamLogTimeouts.statementVariable: "1"])
+            #expect(result.status == 2, "\(command) → \(result.status): \(result.stderr)")
+            #expect(result.stderr.contains("timed out waiting on postgres://postgres@127.0.0.1:\(server.port)/\(log.database) while reading skill_metrics"),
+                    "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("statement_timeout (1 s, set by SKILL_METRICS_PG_STATEMENT_TIMEOUT)") && result.stderr.contains("57014"),
+                    "\(command): \(result.stderr)")
+            #expect(Date().timeIntervalSince(started) < 20, "\(command)")
+        }
+        let invalid = try log.cli(["list", "--db", log.url], environment: [TeamLogTimeouts.statementVariable: "soon"])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.contains("SKILL_METRICS_PG_STATEMENT_TIMEOUT=\"soon\": expected a number of seconds"), "\(invalid.stderr)")
     }
 }
