@@ -39,6 +39,15 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     /// wait past `lock_timeout` (SQLSTATE 55P03) or a statement past `statement_timeout`
     /// (57014); `reason` says which and the limit. See ``TeamLogTimeouts``.
     case timedOut(url: String, operation: String, reason: String)
+    /// The team log (its redacted URL) and the local database (its path) disagree in a way that
+    /// no push or pull can mend (`reason`): the server holds events of this source the local
+    /// log does not, or no longer holds the event a replica pulled last. Nothing was written.
+    case diverged(url: String, path: String, reason: String)
+    /// An event of the team log that breaks the event rules: its server
+    /// seq, id when read, the field, its value (nil when the message needs none) and what is
+    /// wrong. A row changed past the server's checks; `verify` stopped at it (a pull reports it
+    /// as ``refusedEvent(seq:id:field:value:reason:)``).
+    case badEvent(seq: Int64, id: String?, field: String, value: String?, reason: String)
     /// A setting (an environment variable) with a value it cannot take.
     case invalidSetting(name: String, value: String, reason: String)
 
@@ -66,6 +75,11 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
         case .migration(let problem): return problem.description
         case .timedOut(let url, let operation, let reason):
             return "timed out waiting on \(url) while \(operation): \(reason)"
+        case .diverged(let url, let path, let reason):
+            return "\(url) and \(path) disagree: \(reason); nothing was written"
+        case .badEvent(let seq, let id, let field, let value, let reason):
+            return "the team log's event seq \(seq)\(id.map { " (id \(Self.quoted($0)))" } ?? "") breaks the event rules: "
+                + "its \(field)\(value.map { " " + Self.quoted($0) } ?? "") is \(reason) (a row changed past the server's own checks)"
         case .invalidSetting(let name, let value, let reason):
             return "\(name)=\(Self.quoted(value)): \(reason)"
         case .notWritable(let url, let reason):

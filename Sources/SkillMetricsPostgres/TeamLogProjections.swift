@@ -314,6 +314,8 @@ public struct TeamLogProjections: Sendable {
     public func verify(_ log: TeamLogConnection) async throws -> Verification {
         try await log.transaction("verifying") {
             try await log.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "verifying")
+            // A seq below 1 (inserted with OVERRIDING SYSTEM VALUE) is refused, as pull refuses it.
+            try await TeamLogPull.requirePositiveSeqs(log)
             let recomputed = try await recompute(log)
             var differences: [ProjectionDifference] = []
             try await compareSkills(recomputed, log, &differences)

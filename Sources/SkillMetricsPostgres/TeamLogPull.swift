@@ -72,6 +72,8 @@ public struct TeamLogPull: Sendable {
             }
             return try row.decode(Int64.self, atIndex: 0)
         }
+        try await Self.requirePositiveSeqs(log)
+        if cursor > 0 { try await Self.requireEventAtCursor(cursor, of: log, in: store) }
         var result = Result(cursor: cursor, lastServerSeq: cursor)
         let replicaWasEmpty = try store.read { db in
             try Row.fetchOne(db, sql: "SELECT 1 FROM skill_invocation LIMIT 1") == nil
@@ -114,6 +116,50 @@ public struct TeamLogPull: Sendable {
         }
         try flush()
         return result
+    }
+
+    /// Throws ``TeamLogError/badEvent(seq:id:field:reason:)`` for the lowest seq below 1 (a
+    /// row a superuser inserted with `OVERRIDING SYSTEM VALUE`): a pull reads the seqs after
+    /// its cursor, from 0 on, and would skip it silently. One descent of the seq index.
+    static func requirePositiveSeqs(_ log: TeamLogConnection) async throws(TeamLogError) {
+        guard let first = try await log.rows(
+            "SELECT seq, id FROM skill_invocation WHERE seq < 1 ORDER BY seq LIMIT 1", "reading the team log's seqs").first
+        else { return }
+        let row = ServerRow(first, "skill_invocation")
+        throw .badEvent(seq: try row.value(0, Int64.self), id: try row.value(1, String.self), field: "seq", value: nil,
+                        reason: "below 1 (the log's identity column starts at 1)")
+    }
+
+    /// Throws ``TeamLogError/diverged(url:path:reason:)`` unless the team log still holds, at
+    /// server seq `cursor` (the last one this replica pulled), an event the replica holds with
+    /// the same content. A server restored from an older backup (its seqs restarted), or
+    /// another database at the same address with the same identity, would otherwise answer
+    /// "pulled 0" or append events after a cursor that means something else there.
+    private static func requireEventAtCursor(_ cursor: Int64, of log: TeamLogConnection, in store: SkillMetricsStore) async throws {
+        let rows = try await log.rows(
+            "SELECT seq, \(unescaped: TeamLogEvent.contentColumns) FROM skill_invocation WHERE seq = \(cursor)",
+            "reading the event at the replica's cursor")
+        let advice = "the team log is behind or different from this replica (restored from an older backup, or recreated); "
+            + "pull into a new file to make a replica of the log as it is now"
+        guard let row = rows.first else {
+            let maximum = try await log.rows("SELECT coalesce(max(seq), 0)::bigint FROM skill_invocation", "reading the team log's seqs")
+            let last = try maximum.first.map { try ServerRow($0, "skill_invocation").value(0, Int64.self) } ?? 0
+            throw TeamLogError.diverged(
+                url: log.url.redacted, path: store.path,
+                reason: "this replica pulled the team log through server seq \(cursor), but the log holds no event at that seq "
+                    + "(its highest is \(last)): \(advice)")
+        }
+        let server = try TeamLogEvent(server: row)
+        let local = try store.read { db in
+            try Row.fetchOne(db, sql: "SELECT 0, \(TeamLogEvent.contentColumns) FROM skill_invocation WHERE id = ?", arguments: [server.id])
+                .map(TeamLogEvent.decode)
+        }
+        guard let local, local.sameContent(as: server) else {
+            throw TeamLogError.diverged(
+                url: log.url.redacted, path: store.path,
+                reason: "the team log's event at server seq \(cursor), the last this replica pulled, is id "
+                    + "\(TeamLogError.quoted(server.id)), which this replica \(local == nil ? "does not hold" : "holds with other content"): \(advice)")
+        }
     }
 
     /// Pulls every event after server seq `cursor` into the empty `store` in one write

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PostgresNIO
 import SkillMetrics
 
@@ -56,6 +57,18 @@ public struct TeamLogPush: Sendable {
             "reading the push cursor")
         guard let cursorRow = cursorRows.first else { throw TeamLogError.invalidRow("push cursor: no row") }
         let cursor = try ServerRow(cursorRow, "push cursor").value(0, Int64.self)
+        let localLast = try store.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM skill_invocation") ?? 0 }
+        guard cursor <= localLast else {
+            // Resuming "after local seq 1000" of a log that ends at 50 would push nothing and
+            // say so with exit 0, while the server holds events under this source that this
+            // file never had.
+            throw TeamLogError.diverged(
+                url: log.url.redacted, path: store.path,
+                reason: "the team log holds events of this database's source \(sourceID.uuidString.lowercased()) up to local "
+                    + "seq \(cursor), but the local log ends at seq \(localLast) (rows inserted on the server under this source "
+                    + "id, or this file restored from an older copy); push resumes after the server's highest seq for the source, "
+                    + "so it would skip local events")
+        }
         var result = Result(sourceID: sourceID, cursor: cursor)
         // For this connection's session: the transition table of a batch and the trigger's
         // sorts and hashes stay in memory.

@@ -174,3 +174,87 @@ extension HostileServerTests {
         #expect(invalid.stderr.contains("SKILL_METRICS_PG_STATEMENT_TIMEOUT=\"soon\": expected a number of seconds"), "\(invalid.stderr)")
     }
 }
+
+extension HostileServerTests {
+    /// An event at seq 0 or below (a superuser's `OVERRIDING SYSTEM VALUE`) is refused by pull
+    /// (clone and incremental) and by verify on the server, naming its seq and id; pull used to
+    /// skip it and exit 0.
+    @Test func pullAndVerifyRefuseSeqsBelowOne() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 80, prefix: "z", seed: 36)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        try log.sql("""
+            INSERT INTO skill_invocation (seq, id, skill_name, invoked_at, completed, finished, follow_up_actions)
+            OVERRIDING SYSTEM VALUE VALUES (-5, 'below-one', 'skill-x', '2026-01-01T00:00:00.000000Z', 1, 1, '[]');
+            """)
+        for command in [["pull", "--from", log.url, "--db", replica], ["pull", "--from", log.url, "--db", log.scratch.path + "/clone.db"],
+                        ["verify", "--db", log.url]] {
+            let result = try log.cli(command)
+            #expect(result.status == 2, "\(command) → \(result.status): \(result.stderr)")
+            #expect(result.stderr.contains("event seq -5 (id \"below-one\") breaks the event rules: its seq is below 1"),
+                    "\(command): \(result.stderr)")
+        }
+        #expect(try log.localSQL(replica, "SELECT count(*) FROM skill_invocation") == "80")
+    }
+
+    /// A replica whose cursor the team log no longer matches — the log restored from an older
+    /// backup (fewer events), or its seqs restarted and other events pushed since — is refused
+    /// by pull with exit 2 saying the log is behind or different, instead of "pulled 0" or
+    /// appending after a cursor that means something else there.
+    @Test func pullRefusesALogThatNoLongerHoldsTheReplicasCursor() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 100, prefix: "c", seed: 37)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        let cursor = try log.localSQL(replica, "SELECT last_server_seq FROM sync_pull")
+        #expect(cursor == "100")
+        try log.sql("""
+            ALTER TABLE skill_invocation DISABLE TRIGGER USER;
+            DELETE FROM skill_invocation WHERE seq > 60;
+            ALTER TABLE skill_invocation ENABLE TRIGGER USER;
+            """)
+        let behind = try log.cli(["pull", "--from", log.url, "--db", replica])
+        #expect(behind.status == 2, "\(behind.status): \(behind.stderr)")
+        #expect(behind.stderr.contains("pulled the team log through server seq 100, but the log holds no event at that seq (its highest is 60)"),
+                "\(behind.stderr)")
+        #expect(behind.stderr.contains("behind or different from this replica"), "\(behind.stderr)")
+
+        try log.sql("ALTER TABLE skill_invocation ALTER COLUMN seq RESTART WITH 61")
+        try log.pushedDatabase("other", count: 70, prefix: "o", seed: 38)
+        let different = try log.cli(["pull", "--from", log.url, "--db", replica])
+        #expect(different.status == 2, "\(different.status): \(different.stderr)")
+        #expect(different.stderr.contains("event at server seq 100, the last this replica pulled, is id \"o-39\", which this replica does not hold"),
+                "\(different.stderr)")
+        #expect(try log.localSQL(replica, "SELECT count(*) FROM skill_invocation") == "100")
+        #expect(try log.localSQL(replica, "SELECT last_server_seq FROM sync_pull") == "100")
+    }
+
+    /// A push whose source the server already holds beyond the local log's last seq (a row
+    /// inserted with this source id and source_seq 1000) exits 2 explaining, instead of
+    /// "pushed 0 … resumed after local seq 1000".
+    @Test func pushRefusesAServerCursorBeyondTheLocalLog() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        let db = try log.pushedDatabase("local", count: 30, prefix: "u", seed: 39)
+        let source = try log.localSQL(db, "SELECT source_id FROM sync_source")
+        try log.sql("""
+            INSERT INTO skill_invocation (id, skill_name, invoked_at, completed, finished, follow_up_actions, source_id, source_seq)
+            VALUES ('planted', 'skill-x', '2026-01-01T00:00:00.000000Z', 1, 1, '[]', '\(source)', 1000);
+            """)
+        let more = log.scratch.path + "/more.jsonl"
+        try Data(#"{"id": "u-new", "skill_name": "skill-1", "invoked_at": "2026-02-01T00:00:00.000000Z", "completed": true}"#.utf8 + [10])
+            .write(to: URL(fileURLWithPath: more))
+        try log.ok(["append", "--db", db, "--jsonl", more])
+        let result = try log.cli(["push", "--db", db, "--to", log.url])
+        #expect(result.status == 2, "\(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("holds events of this database's source \(source) up to local seq 1000, but the local log ends at seq 31"),
+                "\(result.stderr)")
+        #expect(try log.eventCount() == 31)
+    }
+}
