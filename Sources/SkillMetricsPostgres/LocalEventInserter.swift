@@ -74,7 +74,7 @@ struct LocalEventInserter {
     }
 
     /// The columns of a clone's chunks (``TeamLogPull``): the nine that
-    /// ``TeamLogProjections/fold(_:after:into:foldSeq:)`` reads, then id, schema_version,
+    /// ``TeamLogProjections/fold(_:after:into:checkStoredColumns:foldSeq:)`` reads, then id, schema_version,
     /// user_context, completed and finished as stored (the flags' bit 32: user_context NULL).
     enum ChunkColumn {
         static let seq = 0, skillName = 1, invokedAt = 2, workflowPath = 3, flags = 4, duration = 5, errorType = 6

@@ -23,6 +23,22 @@ struct ServerArrayChunk {
     private var columnNames: [String] = []
     /// Rows in the chunk (the arrays' common length).
     private(set) var count = 0
+    /// The number of array columns loaded.
+    var columnCount: Int { columns.count }
+
+    /// True when an element of the int4 column `column` has `bit` set.
+    func anyFlag(_ bit: Int64, column: Int) throws(TeamLogError) -> Bool {
+        do {
+            return try withColumns { columns -> Bool in
+                for _ in 0..<count where try columns.int4(column) & bit != 0 { return true }
+                return false
+            }
+        } catch let error as TeamLogError {
+            throw error
+        } catch {
+            throw .invalidRow("\(context): \(error)")
+        }
+    }
     /// True when a joined text column does not split into ``count`` texts (one of its texts
     /// contains the separator).
     private(set) var isAmbiguous = false

@@ -43,7 +43,7 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
     /// no push or pull can mend (`reason`): the server holds events of this source the local
     /// log does not, or no longer holds the event a replica pulled last. Nothing was written.
     case diverged(url: String, path: String, reason: String)
-    /// An event of the team log that breaks the event rules: its server
+    /// An event of the team log that breaks the event rules (``ServerEventRules``): its server
     /// seq, id when read, the field, its value (nil when the message needs none) and what is
     /// wrong. A row changed past the server's checks; `verify` stopped at it (a pull reports it
     /// as ``refusedEvent(seq:id:field:value:reason:)``).

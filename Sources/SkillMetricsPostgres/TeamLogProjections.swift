@@ -148,13 +148,31 @@ public struct TeamLogProjections: Sendable {
     /// each as the seq `foldSeq` gives for its server seq. The chunk's first nine columns are
     /// seq, skill_name, invoked_at, workflow_path, the flags (completed 1, finished 2, NULL
     /// workflow_path 4, error_type 8, session_id 16), duration_seconds, error_type, session_id
-    /// and follow_up_actions.
+    /// and follow_up_actions. Each event is checked against the event rules as it goes
+    /// (``ServerEventRules``; with the stored columns — id, schema_version, user_context,
+    /// completed and finished as stored — those too, see ``eventChunk(_:_:storedColumns:)``):
+    /// the first one broken throws ``TeamLogError/badEvent(seq:id:field:value:reason:)``.
+    /// `checkStoredColumns` false (a `pull` clone, whose writer meets the local schema's CHECKs
+    /// on those columns anyway) leaves the stored columns to the writer.
     static func fold(
         _ chunk: ServerArrayChunk, after: inout Int64, into projections: inout ProjectionSet,
-        foldSeq: (Int64) -> Int64 = { $0 }
+        checkStoredColumns: Bool = true, foldSeq: (Int64) -> Int64 = { $0 }
     ) throws {
+        typealias C = LocalEventInserter.ChunkColumn
+        let stored = checkStoredColumns && chunk.columnCount > C.finished
+        /// `error` with the id of the chunk's row `index` when it names none and the chunk holds
+        /// ids (a clone's, whose stored columns the fold did not read).
+        func named(_ error: TeamLogError, row index: Int) -> TeamLogError {
+            guard case .badEvent(let seq, nil, let field, let value, let reason) = error, chunk.columnCount > C.id,
+                  let id = try? chunk.withColumns({ columns -> String in
+                      for _ in 0..<index { _ = try columns.text(C.id) }
+                      return String(decoding: try columns.text(C.id), as: UTF8.self)
+                  })
+            else { return error }
+            return .badEvent(seq: seq, id: id, field: field, value: value, reason: reason)
+        }
         try chunk.withColumns { columns in
-            for _ in 0..<chunk.count {
+            for index in 0..<chunk.count {
                 let seq = try columns.int8(0)
                 guard seq > after else {
                     throw TeamLogError.invalidRow("skill_invocation: seq \(seq) came after seq \(after)")
@@ -166,6 +184,21 @@ public struct TeamLogProjections: Sendable {
                 let duration = try columns.optionalFloat8(5)
                 let error = try columns.optionalText(6), session = try columns.optionalText(7)
                 let actions = try columns.text(8)
+                var id: UnsafeBufferPointer<UInt8>?, schemaVersion: Int64?, userContext: UnsafeBufferPointer<UInt8>?
+                var completed: Int64 = flags & 1, finished: Int64 = flags & 2 == 0 ? 0 : 1
+                if stored {
+                    id = try columns.text(C.id)
+                    schemaVersion = try columns.int4(C.schemaVersion)
+                    let context = try columns.optionalText(C.userContext)
+                    userContext = flags & 32 != 0 ? nil : context
+                    completed = try columns.int4(C.completed)
+                    finished = try columns.int4(C.finished)
+                }
+                if let violation = ServerEventRules.violation(
+                    seq: seq, id: id, invokedAt: invokedAt, completed: completed, finished: finished, durationSeconds: duration,
+                    followUpActions: nil, schemaVersion: schemaVersion, userContext: userContext) {
+                    throw named(violation, row: index)
+                }
                 func nullable(_ text: UnsafeBufferPointer<UInt8>?, _ nullFlag: Int64, _ column: String) throws -> UnsafeBufferPointer<UInt8>? {
                     if flags & nullFlag != 0 { return nil }
                     guard let text else { throw TeamLogError.invalidRow("skill_invocation seq \(seq): \(column) NULL in one column and not in the other") }
@@ -176,7 +209,9 @@ public struct TeamLogProjections: Sendable {
                     completed: flags & 1 != 0, durationSeconds: duration, errorType: try nullable(error, 8, "error_type"),
                     sessionID: try nullable(session, 16, "session_id"), followUpActions: actions, finished: flags & 2 != 0))
                 guard folded else {
-                    throw TeamLogError.invalidRow("skill_invocation seq \(seq): follow_up_actions is not a JSON array of strings")
+                    throw named(.badEvent(
+                        seq: seq, id: id.map { String(decoding: $0, as: UTF8.self) }, field: "follow_up_actions",
+                        value: String(decoding: actions, as: UTF8.self), reason: "not a JSON array of strings"), row: index)
                 }
             }
         }
@@ -196,6 +231,14 @@ public struct TeamLogProjections: Sendable {
     /// holds the separator. Empty (count 0) when the range holds no event. With
     /// `storedColumns` (a `pull` clone), also id, schema_version, user_context (flag 32 when
     /// NULL), completed and finished as stored (``LocalEventInserter/ChunkColumn``).
+    ///
+    /// Without them (`verify`), the flags carry bit 64 for an event whose stored columns are
+    /// not plain — an id not of 1 to 200 bytes, schema_version below 1, completed or
+    /// finished not 0 or 1, or a user context — computed by the server; a chunk with such an
+    /// event is fetched again with its stored columns, so that ``fold(_:after:into:checkStoredColumns:foldSeq:)``
+    /// checks them in Swift (``ServerEventRules``). Fetching them for every chunk cost verify
+    /// ~1.4 s at 1M events (3.6 → 5.1 s); the bit costs the server a length and four comparisons
+    /// a row.
     static func eventChunk(_ log: TeamLogConnection, _ range: EventRange, storedColumns: Bool = false) async throws(TeamLogError) -> ServerArrayChunk {
         var chunk = ServerArrayChunk("skill_invocation")
         guard let row = try await eventChunkRow(log, range, joined: true, storedColumns: storedColumns) else { return chunk }
@@ -203,8 +246,14 @@ public struct TeamLogProjections: Sendable {
         if chunk.isAmbiguous, let arrays = try await eventChunkRow(log, range, joined: false, storedColumns: storedColumns) {
             try chunk.load(arrays)
         }
+        if !storedColumns, try chunk.anyFlag(Self.unplainFlag, column: LocalEventInserter.ChunkColumn.flags) {
+            return try await eventChunk(log, range, storedColumns: true)
+        }
         return chunk
     }
+
+    /// The flag bit of an event whose stored columns the rules must see (``eventChunk(_:_:storedColumns:)``).
+    static let unplainFlag: Int64 = 64
 
     private static func eventChunkRow(
         _ log: TeamLogConnection, _ range: EventRange, joined: Bool, storedColumns: Bool
@@ -217,20 +266,20 @@ public struct TeamLogProjections: Sendable {
             array_agg(seq) AS seq, \(text("skill_name", nullable: false)), \(text("invoked_at", nullable: false)),
             \(text("workflow_path", nullable: true)),
             array_agg((completed <> 0)::int + 2 * (finished <> 0)::int + 4 * (workflow_path IS NULL)::int
-                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int\(storedColumns ? " + 32 * (user_context IS NULL)::int" : "")) AS flags,
+                      + 8 * (error_type IS NULL)::int + 16 * (session_id IS NULL)::int
+                      + \(storedColumns ? "32 * (user_context IS NULL)::int" : "\(unplainFlag) * (NOT (octet_length(id) BETWEEN 1 AND 200 AND schema_version >= 1 AND completed IN (0, 1) AND finished IN (0, 1) AND user_context IS NULL))::int")) AS flags,
             array_agg(duration_seconds) AS duration_seconds, \(text("error_type", nullable: true)),
             \(text("session_id", nullable: true)), \(text("follow_up_actions", nullable: false))
             """
-        var columns = """
+        let columns = """
             seq, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id,
-            follow_up_actions, finished
+            follow_up_actions, finished, id, schema_version, user_context
             """
         if storedColumns {
             aggregates += """
                 , \(text("id", nullable: false)), array_agg(schema_version) AS schema_version,
                 \(text("user_context", nullable: true)), array_agg(completed) AS completed, array_agg(finished) AS finished
                 """
-            columns += ", id, schema_version, user_context"
         }
         switch range {
         case .after(let after):
@@ -316,6 +365,7 @@ public struct TeamLogProjections: Sendable {
             try await log.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", "verifying")
             // A seq below 1 (inserted with OVERRIDING SYSTEM VALUE) is refused, as pull refuses it.
             try await TeamLogPull.requirePositiveSeqs(log)
+            try await Self.requireDistinctIDs(log)
             let recomputed = try await recompute(log)
             var differences: [ProjectionDifference] = []
             try await compareSkills(recomputed, log, &differences)
@@ -326,6 +376,27 @@ public struct TeamLogProjections: Sendable {
                 sessionSkills: recomputed.projections.sessionSkills.rowCount,
                 differences: differences)
         }
+    }
+
+    /// Throws ``TeamLogError/badEvent(seq:id:field:value:reason:)`` for the first id two events
+    /// share. Instant while the log's unique index on `id` is there (it keeps them distinct);
+    /// one grouping pass over the log when it is gone (dropped by hand).
+    static func requireDistinctIDs(_ log: TeamLogConnection) async throws(TeamLogError) {
+        let indexed = try await log.rows("""
+            SELECT EXISTS (
+                SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                WHERE i.indrelid = to_regclass('skill_invocation') AND i.indisunique AND i.indisvalid
+                  AND i.indnkeyatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL AND a.attname = 'id')
+            """, "checking the team log's id index")
+        if let row = indexed.first, try ServerRow(row, "pg_index").value(0, Bool.self) { return }
+        let shared = try await log.rows("""
+            SELECT min(seq), max(seq), id FROM skill_invocation GROUP BY id HAVING count(*) > 1 ORDER BY min(seq) LIMIT 1
+            """, "looking for ids two events share")
+        guard let first = shared.first else { return }
+        let row = ServerRow(first, "skill_invocation")
+        throw .badEvent(
+            seq: try row.value(1, Int64.self), id: try row.value(2, String.self), field: "id", value: nil,
+            reason: "also the id of seq \(try row.value(0, Int64.self)) (the log's unique index on id is gone)")
     }
 
     /// Replaces the stored projections with the recomputed ones, in one transaction under the

@@ -57,6 +57,9 @@ public struct TeamLogPull: Sendable {
         } catch TeamLogError.conflict(let id) {
             // The inserter's conflict is with the local file, not the server (push's wording).
             throw TeamLogError.localConflict(id: id, path: store.path)
+        } catch TeamLogError.badEvent(let seq, let id, let field, let value, let reason) where field != "seq" {
+            // A row that breaks the event rules is one the local schema refuses: pull's wording.
+            throw TeamLogError.refusedEvent(seq: seq, id: id ?? "", field: field, value: value, reason: reason)
         }
     }
 
@@ -108,6 +111,10 @@ public struct TeamLogPull: Sendable {
                 """, "reading the team log")
             for row in page {
                 let event = try TeamLogEvent(server: row)
+                // The clone's checks (its fold applies ServerEventRules), before any is written:
+                // bound as they are, a NaN duration would be stored as NULL and a follow-up list
+                // the fold refuses would be accepted by SQLite's json_valid.
+                if let violation = ServerEventRules.violation(event) { throw violation }
                 batch.append(event)
                 after = event.seq
                 if batch.count >= batchSize { try flush() }
@@ -207,7 +214,7 @@ public struct TeamLogPull: Sendable {
                 let lastSeq = try chunk.lastInt8(0)
                 async let following = full
                     ? TeamLogProjections.eventChunk(log, .after(lastSeq), storedColumns: true) : ServerArrayChunk("skill_invocation")
-                try TeamLogProjections.fold(chunk, after: &after, into: &projections) { _ in
+                try TeamLogProjections.fold(chunk, after: &after, into: &projections, checkStoredColumns: false) { _ in
                     localSeq += 1
                     return localSeq
                 }

@@ -258,3 +258,115 @@ extension HostileServerTests {
         #expect(try log.eventCount() == 31)
     }
 }
+
+extension HostileServerTests {
+    /// Drops every CHECK constraint of the server's `skill_invocation` (a hostile owner), so
+    /// that rows breaking the event rules can be written with the triggers disabled.
+    private func dropEventChecks(_ log: TeamLogFixture) throws {
+        try log.sql("""
+            DO $$ DECLARE c record; BEGIN
+                FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = 'skill_invocation'::regclass AND contype = 'c' LOOP
+                    EXECUTE format('ALTER TABLE skill_invocation DROP CONSTRAINT %I', c.conname);
+                END LOOP;
+            END $$;
+            """)
+    }
+
+    /// Sets `assignment` on the server's event `seq` past its checks (triggers disabled).
+    private func change(_ log: TeamLogFixture, seq: String, _ assignment: String) throws {
+        try log.sql("""
+            ALTER TABLE skill_invocation DISABLE TRIGGER USER;
+            UPDATE skill_invocation SET \(assignment) WHERE seq = \(seq);
+            ALTER TABLE skill_invocation ENABLE TRIGGER USER;
+            """)
+    }
+
+    /// An incremental pull applies the clone's row checks: a NaN or infinite duration (stored
+    /// as NULL before, exit 0) and a follow-up list the fold refuses (`["\ud800"]`, accepted by
+    /// SQLite's json_valid) stop it with exit 2 naming the seq and the field, nothing written;
+    /// the clone refuses them the same way.
+    @Test func incrementalPullAppliesTheClonesRowChecks() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("first", count: 100, prefix: "f", seed: 40)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        try log.pushedDatabase("second", count: 60, prefix: "g", seed: 41)
+        try dropEventChecks(log)
+        let seq = try log.sql("SELECT min(seq) FROM skill_invocation WHERE seq > 100 AND finished = 1")
+        let id = try log.sql("SELECT id FROM skill_invocation WHERE seq = \(seq)")
+        let original = try log.sql("SELECT coalesce(duration_seconds::text, 'NULL') || '|' || follow_up_actions FROM skill_invocation WHERE seq = \(seq)")
+        let parts = original.split(separator: "|", maxSplits: 1).map(String.init)
+        let restore = "duration_seconds = \(parts[0]), follow_up_actions = '\(parts[1].replacingOccurrences(of: "'", with: "''"))'"
+        let cases: [(String, String, String)] = [
+            ("duration_seconds = 'NaN'", "duration_seconds \"nan\"", "not a finite number"),
+            ("duration_seconds = '-Infinity'", "duration_seconds \"-inf\"", "not a finite number"),
+            (#"follow_up_actions = '["\ud800"]'"#, #"follow_up_actions "[\"\\ud800\"]""#, "not a JSON array of strings"),
+        ]
+        for (assignment, field, reason) in cases {
+            try change(log, seq: seq, assignment)
+            for target in [replica, log.scratch.path + "/clone.db"] {
+                let result = try log.cli(["pull", "--from", log.url, "--db", target])
+                #expect(result.status == 2, "\(assignment) → \(result.status): \(result.stderr)")
+                for expected in ["event seq \(seq) (id \"\(id)\")", "its \(field) is refused by the local schema (\(reason))"] {
+                    #expect(result.stderr.contains(expected), "\(assignment), \(target): \(expected) not in \(result.stderr)")
+                }
+            }
+            #expect(try log.localSQL(replica, "SELECT count(*) FROM skill_invocation") == "100")
+            #expect(try log.localSQL(replica, "SELECT last_server_seq FROM sync_pull") == "100")
+            try change(log, seq: seq, restore)
+        }
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        try log.ok(["verify", "--db", replica])
+    }
+
+    /// `verify --db postgres://…` (and `health`) refuse events that break the event rules,
+    /// naming the seq and the field, instead of "ok": a non-canonical invoked_at, an infinite
+    /// duration, a user context that is not a JSON object, an empty or 100,000-character id, a
+    /// follow-up list the fold refuses, and an id two events share once the unique constraint
+    /// is dropped.
+    @Test func verifyRefusesEventsThatBreakTheRules() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 200, prefix: "v", seed: 42)
+        try dropEventChecks(log)
+        let seq = try log.sql("SELECT min(seq) FROM skill_invocation WHERE seq > 150 AND finished = 1")
+        let id = try log.sql("SELECT id FROM skill_invocation WHERE seq = \(seq)")
+        let original = try log.sql("""
+            SELECT format('invoked_at = %L, duration_seconds = %s, user_context = %s, follow_up_actions = %L, id = %L',
+                          invoked_at, coalesce(duration_seconds::text, 'NULL'), coalesce(quote_literal(user_context), 'NULL'),
+                          follow_up_actions, id)
+            FROM skill_invocation WHERE seq = \(seq)
+            """)
+        let cases: [(String, String)] = [
+            ("invoked_at = '2026-01-12 09:05:05'", "its invoked_at \"2026-01-12 09:05:05\" is not a canonical UTC timestamp"),
+            ("duration_seconds = 'Infinity'", "its duration_seconds \"inf\" is not a finite number"),
+            ("user_context = 'not json'", "its user_context \"not json\" is not a JSON object"),
+            ("id = ''", "(id \"\") breaks the event rules: its id \"\" is not 1 to 200 characters"),
+            ("id = repeat('x', 100000)", "its id \"xxxx"),
+            (#"follow_up_actions = '["\ud800"]'"#, #"its follow_up_actions "[\"\\ud800\"]" is not a JSON array of strings"#),
+        ]
+        for (assignment, expected) in cases {
+            try change(log, seq: seq, assignment)
+            for command in [["verify"], ["health"]] {
+                let result = try log.cli(command + ["--db", log.url])
+                #expect(result.status != 0, "\(command) \(assignment): exit 0 with \(result.stdout)")
+                #expect(result.stderr.contains("the team log's event seq \(seq)") && result.stderr.contains(expected),
+                        "\(command) \(assignment): \(result.stderr)")
+            }
+            try change(log, seq: seq, original)
+        }
+        try log.ok(["verify", "--db", log.url])
+        try log.sql("ALTER TABLE skill_invocation DROP CONSTRAINT skill_invocation_id_key")
+        let earlier = try log.sql("SELECT min(seq) FROM skill_invocation")
+        let earlierID = try log.sql("SELECT id FROM skill_invocation WHERE seq = \(earlier)")
+        try change(log, seq: seq, "id = '\(earlierID)'")
+        let duplicate = try log.cli(["verify", "--db", log.url])
+        #expect(duplicate.status != 0)
+        #expect(duplicate.stderr.contains("event seq \(seq) (id \"\(earlierID)\") breaks the event rules: its id is also the id of seq \(earlier)"),
+                "\(duplicate.stderr)")
+        _ = id
+    }
+}
