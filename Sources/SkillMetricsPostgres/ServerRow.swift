@@ -18,7 +18,7 @@ struct ServerRow {
         do {
             return try cells[index].decode(T.self)
         } catch {
-            throw .invalidRow("\(context), column \(cells[index].columnName): \(error)")
+            throw .invalidRow("\(context): \(TeamLogError.decoding(error))")
         }
     }
 }

@@ -95,6 +95,20 @@ public enum TeamLogError: Error, Sendable, CustomStringConvertible {
         JSONWriter.quoted(text.count > 80 ? String(text.prefix(80)) + "…" : text)
     }
 
+    /// What a value the server sent could not be decoded as: the column (name and index), the
+    /// type the schema promises and the type the server sent. postgres-nio's own description
+    /// of a ``PostgresDecodingError`` hides all of that ("Generic description to prevent
+    /// accidental leakage of sensitive data").
+    static func decoding(_ error: any Error) -> String {
+        guard let decoding = error as? PostgresDecodingError else { return "\(error)" }
+        let column = "column \(decoding.columnName) (index \(decoding.columnIndex))"
+        if decoding.code == .missingData { return "\(column) is NULL where \(decoding.targetType) was expected" }
+        if decoding.code == .typeMismatch {
+            return "\(column) has type \(decoding.postgresType), expected one that decodes as \(decoding.targetType)"
+        }
+        return "\(column): its \(decoding.postgresType) value could not be read as \(decoding.targetType)"
+    }
+
     /// True when `error` says the connection is gone: closed by either side, a network error,
     /// or the server ending the session (SQLSTATE 57P01–57P05: shut down, crashed, terminated).
     static func isConnectionLoss(_ error: any Error) -> Bool {

@@ -100,7 +100,8 @@ extension TeamLogEvent {
              followUpActions, schemaVersion, userContext, finished) = try postgresRow.decode(
                 (Int64, String, String, String, String?, Int, Double?, String?, String?, String, Int, String?, Int).self)
         } catch {
-            throw .invalidRow("skill_invocation: \(error)")
+            let seq = (try? postgresRow.makeRandomAccess()[0].decode(Int64.self)).map { " seq \($0)" } ?? ""
+            throw .invalidRow("skill_invocation\(seq): \(TeamLogError.decoding(error))")
         }
     }
 }

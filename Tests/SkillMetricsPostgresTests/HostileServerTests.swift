@@ -370,3 +370,23 @@ extension HostileServerTests {
         _ = id
     }
 }
+
+extension HostileServerTests {
+    /// A column whose type the server changed is named with the types, not postgres-nio's
+    /// "Generic description to prevent accidental leakage…".
+    @Test func decodingErrorsNameTheColumnAndTypes() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 20, prefix: "d", seed: 43)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--from", log.url, "--db", replica])
+        try dropEventChecks(log)
+        try log.sql("ALTER TABLE skill_invocation ALTER COLUMN schema_version TYPE text USING schema_version::text")
+        let result = try log.cli(["pull", "--from", log.url, "--db", replica])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("skill_invocation seq 20: column schema_version (index 10) has type TEXT, expected one that decodes as Int"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("Generic description"), "\(result.stderr)")
+    }
+}
