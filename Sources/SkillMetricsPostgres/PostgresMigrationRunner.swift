@@ -58,6 +58,9 @@ public struct PostgresMigrationRunner: Sendable {
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         var problems: [String] = []
         let done = try await applied(log)
+        if done.isEmpty, try await holdsTeamLogTables(log) {
+            problems.append(Self.missingHistory)
+        }
         let newestApplied = done.map(\.version).max() ?? 0
         for row in done {
             guard let migration = known[row.version] else {
@@ -84,13 +87,34 @@ public struct PostgresMigrationRunner: Sendable {
     public func requireKnownHistory(_ log: TeamLogConnection) async throws(TeamLogError) {
         let readable = try await log.rows(
             "SELECT has_table_privilege(to_regclass('schema_migrations'), 'SELECT')", "reading the migration history's privileges")
-        guard let row = readable.first, try ServerRow(row, "schema_migrations").value(0, Bool?.self) == true else { return }
+        guard let row = readable.first else { return }
+        let privilege = try ServerRow(row, "schema_migrations").value(0, Bool?.self)
+        if privilege == nil, try await holdsTeamLogTables(log) {
+            // No schema_migrations at all beside a team log's tables: its rules are unknown.
+            throw .schema(Self.missingHistory)
+        }
+        guard privilege == true else { return }
         let found = try await problems(log)
         guard found.isEmpty else {
             throw .schema(found.joined(separator: "; ")
                 + " (this build's migrations are V1–V\(migrations.map(\.version).max() ?? 0); "
                 + "`skill-metrics migrate validate --db URL` lists the problems, a newer skill-metrics may know the log)")
         }
+    }
+
+    /// The problem of a team log whose migration history is gone (schema_migrations dropped or
+    /// emptied): nothing tells which migrations made its tables, so no command trusts them.
+    static let missingHistory = "the database holds a team log (skill_invocation, team_log_identity) but no migration history: "
+        + "schema_migrations is missing or empty, so the rules its tables and triggers follow are unknown; "
+        + "restore schema_migrations from a backup of the log (or rebuild the log from its sources' pushes into a new database)"
+
+    /// Whether the database holds a team log's tables, whatever its migration history says.
+    private func holdsTeamLogTables(_ log: TeamLogConnection) async throws(TeamLogError) -> Bool {
+        let rows = try await log.rows(
+            "SELECT to_regclass('skill_invocation') IS NOT NULL OR to_regclass('team_log_identity') IS NOT NULL",
+            "looking for the team log's tables")
+        guard let row = rows.first else { return false }
+        return try ServerRow(row, "team log tables").value(0, Bool.self)
     }
 
     /// Throws ``TeamLogError/migration(_:)`` (``MigrationProblem/unknownTarget(_:)``) unless
@@ -108,9 +132,10 @@ public struct PostgresMigrationRunner: Sendable {
     @discardableResult
     public func migrate(_ log: TeamLogConnection, upTo target: Int? = nil) async throws(TeamLogError) -> [Int] {
         if let target { try requireKnownTarget(target) }
-        try await log.script(Self.bookkeeping, "creating schema_migrations")
+        // Problems first: a log whose history was dropped gets no new, empty one.
         let problems = try await problems(log)
         guard problems.isEmpty else { throw .schema(problems.joined(separator: "; ")) }
+        try await log.script(Self.bookkeeping, "creating schema_migrations")
         let appliedVersions = Set(try await applied(log).map(\.version))
         var done: [Int] = []
         for migration in migrations where !appliedVersions.contains(migration.version) {

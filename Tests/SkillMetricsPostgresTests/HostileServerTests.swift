@@ -80,6 +80,38 @@ extension HostileServerTests {
 }
 
 extension HostileServerTests {
+    /// A team log whose migration history is gone (schema_migrations emptied, then dropped):
+    /// `migrate validate` exits 1 and `verify`, `push`, `pull` and `migrate` exit 2 naming the
+    /// missing history, and nothing changes. Before, validate said "migrations valid", verify
+    /// "ok", push and pull went on, and migrate failed on "relation … already exists".
+    @Test func aLogWithoutItsMigrationHistoryIsRefused() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 30, prefix: "n", seed: 33)
+        let db = try log.localDatabase("more", count: 20, prefix: "o", seed: 34)
+        let replica = log.scratch.path + "/replica.db"
+        for removal in ["DELETE FROM schema_migrations", "DROP TABLE schema_migrations"] {
+            try log.sql(removal)
+            let digest = try log.digest()
+            let validate = try log.cli(["migrate", "validate", "--db", log.url])
+            #expect(validate.status == 1, "\(removal): \(validate.status) \(validate.stdout)\(validate.stderr)")
+            #expect((validate.stdout + validate.stderr).contains("no migration history"), "\(removal): \(validate.stdout)\(validate.stderr)")
+            for arguments in [["verify", "--db", log.url], ["push", "--db", db, "--to", log.url],
+                              ["pull", "--db", replica, "--from", log.url], ["migrate", "--db", log.url],
+                              ["migrate", "undo", "--to", "1", "--db", log.url]] {
+                let refused = try log.cli(arguments)
+                #expect(refused.status == 2, "\(removal), \(arguments): \(refused.status) \(refused.stdout)\(refused.stderr)")
+                #expect(refused.stderr.contains("no migration history"), "\(removal), \(arguments): \(refused.stderr)")
+            }
+            #expect(try log.digest() == digest, "\(removal)")
+            #expect(try log.eventCount() == 30, "\(removal)")
+            #expect(!FileManager.default.fileExists(atPath: replica), "\(removal)")
+            let history = try log.sql("SELECT to_regclass('schema_migrations') IS NOT NULL")
+            #expect(history == (removal.hasPrefix("DROP") ? "f" : "t"), "\(removal): schema_migrations \(history)")
+        }
+    }
+
     /// Starts a psql session in the background that runs `sql` (then sleeps in its
     /// transaction); returns its application name, for ``endSession(_:_:)``.
     private func holdSession(_ log: TeamLogFixture, _ sql: String) throws -> String {
