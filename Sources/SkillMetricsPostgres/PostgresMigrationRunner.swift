@@ -209,10 +209,14 @@ public struct PostgresMigrationRunner: Sendable {
                     try await log.script(undoSQL, "undoing V\(row.version)")
                     try await log.execute("DELETE FROM schema_migrations WHERE version = \(row.version)", "undoing V\(row.version)")
                 }
-            } catch let error as TeamLogError {
-                throw error
             } catch {
-                throw .server(operation: "undoing V\(row.version)", reason: "\(error)")
+                let failure = (error as? TeamLogError) ?? .server(operation: "undoing V\(row.version)", reason: "\(error)")
+                // Each step commits on its own: say which ones did, and where the log stands.
+                guard !undone.isEmpty, case .server(let operation, let reason) = failure else { throw failure }
+                throw .server(
+                    operation: "\(operation) (\(undone.map { "V\($0)" }.joined(separator: ", ")) undone and committed before it; "
+                        + "the log is at version \(row.version))",
+                    reason: reason)
             }
             undone.append(row.version)
         }

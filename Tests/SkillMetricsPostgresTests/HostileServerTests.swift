@@ -112,6 +112,26 @@ extension HostileServerTests {
         }
     }
 
+    /// An undo that fails part way (an event a superuser stored with triggers off breaks the
+    /// CHECK an older version adds back) says which versions it undid and committed, and the
+    /// version the log is left at, which `migrate status` confirms.
+    @Test func aFailedUndoSaysWhatItUndidAndWhereTheLogStands() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("local", count: 10, prefix: "u", seed: 35)
+        try log.sql("""
+            SET session_replication_role = replica;
+            UPDATE skill_invocation SET invoked_at = '2026-01-12 09:05:05' WHERE seq = 3;
+            """)
+        let undo = try log.cli(["migrate", "undo", "--to", "2", "--db", log.url])
+        #expect(undo.status == 2, "\(undo.status): \(undo.stderr)")
+        let version = try log.sql("SELECT max(version) FROM schema_migrations")
+        #expect(undo.stderr.contains("undone and committed before it; the log is at version \(version))"), "\(undo.stderr)")
+        #expect(version == "3", "\(version): \(undo.stderr)")
+        #expect(undo.stderr.contains("V4 undone"), "\(undo.stderr)")
+    }
+
     /// Starts a psql session in the background that runs `sql` (then sleeps in its
     /// transaction); returns its application name, for ``endSession(_:_:)``.
     private func holdSession(_ log: TeamLogFixture, _ sql: String) throws -> String {
