@@ -57,7 +57,7 @@ public struct TeamLogPush: Sendable {
             "reading the push cursor")
         guard let cursorRow = cursorRows.first else { throw TeamLogError.invalidRow("push cursor: no row") }
         let cursor = try ServerRow(cursorRow, "push cursor").value(0, Int64.self)
-        let localLast = try store.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM skill_invocation") ?? 0 }
+        let localLast = try store.read { db in try SkillMetricsStore.maxSeq(db) }
         guard cursor <= localLast else {
             // Resuming "after local seq 1000" of a log that ends at 50 would push nothing and
             // say so with exit 0, while the server holds events under this source that this

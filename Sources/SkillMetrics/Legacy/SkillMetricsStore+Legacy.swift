@@ -74,7 +74,8 @@ extension SkillMetricsStore {
             logSeq: try keyed.decode(atIndex: 5), importedAt: try keyed.decode(atIndex: 6))
     }
 
-    static func maxSeq(_ db: Database) throws -> Int64 {
+    /// The log's last seq (0 for an empty log).
+    package static func maxSeq(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM skill_invocation") ?? 0
     }
 

@@ -268,7 +268,7 @@ public struct BackupService: Sendable {
             defer { try? queue.close() }
             return try queue.read { db in
                 (try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_invocation") ?? 0,
-                 try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM skill_invocation") ?? 0)
+                 try SkillMetricsStore.maxSeq(db))
             }
         } catch let error as DatabaseError {
             throw SkillMetricsError.database(operation: "reading back the backup", message: error.message ?? "\(error)")
