@@ -4,7 +4,7 @@ import Foundation
 /// SkillMetricsPostgres test suite does it: initdb (as the `postgres` user when run as root)
 /// into a temporary directory, a free loopback port, durability off (fsync, synchronous_commit,
 /// full_page_writes: the rows measure the work, not the disk), stopped and removed by ``stop()``.
-final class PostgresBenchCluster {
+final class PostgresBenchCluster: Sendable {
     let directory: String
     let port: Int
     let binaries: String
@@ -53,6 +53,12 @@ final class PostgresBenchCluster {
     func makeDatabase(_ name: String) throws -> String {
         try Self.shell("'\(binaries)/psql' -h '\(directory)' -p \(port) -U postgres -d postgres -X -q -c 'CREATE DATABASE \(name)'")
         return "postgres://postgres@127.0.0.1:\(port)/\(name)"
+    }
+
+    /// Writes every dirty buffer out now (`CHECKPOINT`), so that the writes a measured run left
+    /// behind are not flushed by the background checkpointer during the next one.
+    func checkpoint() throws {
+        try Self.shell("'\(binaries)/psql' -h '\(directory)' -p \(port) -U postgres -d postgres -X -q -c 'CHECKPOINT'")
     }
 
     /// Stops the server and removes its directory.

@@ -60,10 +60,13 @@ struct PostgresRows {
             for (logURL, copyURL) in zip(logURLs, copyURLs) {
                 let log = try await TeamLogConnection.connect(logURL)
                 try await PostgresMigrationRunner().migrate(log)
+                // Each timed run (push, COPY) starts with no dirty buffers left by the one before.
+                try cluster.checkpoint()
                 let pushStart = Stopwatch.now()
                 let pushed = try await TeamLogPush().run(from: local, to: log)
                 pushes.append(Stopwatch.now() - pushStart)
                 guard pushed.pushed == n else { throw BenchError("push wrote \(pushed.pushed) of \(n) events") }
+                try cluster.checkpoint()
                 copies.append(try await Self.copyBaseline(from: local, port: port, database: copyURL.database, sourceID: pushed.sourceID))
                 Benchmarks.log("  push \(pushes.count): \(Format.rate(Double(n) / pushes[pushes.count - 1])), COPY \(Format.rate(Double(n) / copies[copies.count - 1]))")
                 if firstLog == nil { firstLog = log } else { await log.close() }

@@ -9,7 +9,9 @@ import SkillMetrics
 /// `bulk` (N events in one append into an empty log: the bulk path of an import or a pull),
 /// `c-append` / `c-batch` (the C baseline), `rebuild`, `verify`, `show` / `show-large` (N calls at 1k / 200k events),
 /// `parse` (`LegacyDocument.load` of an N-invocation legacy file), `import` (`DataMigrator`
-/// import of such a file, end to end). An optional last argument names the workload
+/// import of such a file, end to end), `write-log` (an N-event log written as the team-log
+/// rows read it, copied to `bench-<workload>-<N>.sqlite` in the current directory, for
+/// experiments by hand). An optional last argument names the workload
 /// (`today`, `real`, `adversarial`; default `today`).
 enum ProfileMode {
     static func runIfAsked() -> Bool {
@@ -61,6 +63,12 @@ enum ProfileMode {
                         try LegacyImportHook.importLegacy(jsonPath: json, databasePath: file)
                     }
                 }
+            case "write-log":
+                let file = try directory.populatedDatabase(kind, "pg-local-\(kind.rawValue)", events: n)
+                let target = FileManager.default.currentDirectoryPath + "/bench-\(kind.rawValue)-\(n).sqlite"
+                try? FileManager.default.removeItem(atPath: target)
+                _ = try BackupService(store: SkillMetricsStore(path: file)).backup(to: target)
+                seconds = 0
             default:
                 throw BenchError("unknown profile task \(task)")
             }
