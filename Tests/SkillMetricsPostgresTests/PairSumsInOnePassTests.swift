@@ -19,7 +19,7 @@ struct PairSumsInOnePassTests {
         try log.ok(["migrate", "--to", "3", "--db", log.url])
         try log.pushedDatabase("first", count: 2_000, prefix: "first", seed: 41, batchSize: 300)
 
-        let migrated = try log.ok(["migrate", "--db", log.url])
+        let migrated = try log.ok(["migrate", "--to", "4", "--db", log.url])
         #expect(migrated.stdout.contains("applied V4; schema is at version 4"), "\(migrated.stdout)")
         try log.ok(["verify", "--db", log.url])
 
