@@ -323,13 +323,21 @@ public struct TeamLogProjections: Sendable {
     /// ``percentilePositions(count:)`` lists, in one scan of the duration index: the server
     /// numbers each skill's durations in the order (duration, seq) and computes the positions
     /// from the count with the same double arithmetic (k = (n-1)·p, its floor and the next).
+    ///
+    /// The index (V5 on) is ordered by `hashtext(skill_name)`, not by the name, so the scan
+    /// numbers the rows of each hash. Each numbered row carries the least and greatest name of
+    /// its hash; where they differ (two skills whose names share a hash) that hash's skills
+    /// are numbered again by name, in a second query over their rows only.
     static func durations(_ log: TeamLogConnection) async throws -> Durations {
         var values: Durations = [:]
+        var sharedHashes: [Int32] = []
         for postgresRow in try await log.rows("""
-            SELECT d.skill_name, d.pos, d.n, d.duration_seconds
-            FROM (SELECT i.skill_name, i.duration_seconds,
-                         row_number() OVER (PARTITION BY i.skill_name ORDER BY i.duration_seconds, i.seq) - 1 AS pos,
-                         count(*) OVER (PARTITION BY i.skill_name) AS n
+            SELECT d.skill_name, d.pos, d.n, d.duration_seconds, d.h, d.first_name = d.last_name
+            FROM (SELECT i.skill_name, i.duration_seconds, hashtext(i.skill_name) AS h,
+                         row_number() OVER (PARTITION BY hashtext(i.skill_name) ORDER BY i.duration_seconds, i.seq) - 1 AS pos,
+                         count(*) OVER (PARTITION BY hashtext(i.skill_name)) AS n,
+                         min(i.skill_name) OVER (PARTITION BY hashtext(i.skill_name)) AS first_name,
+                         max(i.skill_name) OVER (PARTITION BY hashtext(i.skill_name)) AS last_name
                   FROM skill_invocation i
                   WHERE i.completed = 1 AND i.finished = 1 AND i.duration_seconds IS NOT NULL) AS d
             WHERE d.pos IN (0, d.n - 1,
@@ -337,13 +345,39 @@ public struct TeamLogProjections: Sendable {
                             floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
                             floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
             """, "reading durations") {
-            // One row per skill and position read (a few per skill): decoded cell by cell.
+            // One row per hash and position read (a few per skill): decoded cell by cell.
             let row = ServerRow(postgresRow, "durations")
-            let skill = Array(try row.value(0, String.self).utf8)
-            let count = try row.value(2, Int.self), position = try row.value(1, Int.self)
-            values[skill, default: (count, [:])].at[position] = try row.value(3, Double.self)
+            guard try row.value(5, Bool.self) else {
+                let hash = try row.value(4, Int32.self)
+                if !sharedHashes.contains(hash) { sharedHashes.append(hash) }
+                continue
+            }
+            try record(row, into: &values)
+        }
+        guard !sharedHashes.isEmpty else { return values }
+        for postgresRow in try await log.rows("""
+            SELECT d.skill_name, d.pos, d.n, d.duration_seconds
+            FROM (SELECT i.skill_name, i.duration_seconds,
+                         row_number() OVER (PARTITION BY i.skill_name ORDER BY i.duration_seconds, i.seq) - 1 AS pos,
+                         count(*) OVER (PARTITION BY i.skill_name) AS n
+                  FROM skill_invocation i
+                  WHERE hashtext(i.skill_name) = ANY(\(sharedHashes)::int4[])
+                    AND i.completed = 1 AND i.finished = 1 AND i.duration_seconds IS NOT NULL) AS d
+            WHERE d.pos IN (0, d.n - 1,
+                            floor((d.n - 1)::float8 * '0.5'::float8), floor((d.n - 1)::float8 * '0.5'::float8) + 1,
+                            floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
+                            floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
+            """, "reading the durations of skills whose names share a hash") {
+            try record(ServerRow(postgresRow, "durations"), into: &values)
         }
         return values
+    }
+
+    /// Adds a durations row (skill name, position, count, duration) to `values`.
+    private static func record(_ row: ServerRow, into values: inout Durations) throws {
+        let skill = Array(try row.value(0, String.self).utf8)
+        let count = try row.value(2, Int.self), position = try row.value(1, Int.self)
+        values[skill, default: (count, [:])].at[position] = try row.value(3, Double.self)
     }
 
     /// The sorted positions numpy's linear method reads for min, max, p50, p95 and p99 of
