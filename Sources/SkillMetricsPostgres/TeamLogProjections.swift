@@ -340,10 +340,7 @@ public struct TeamLogProjections: Sendable {
                          max(i.skill_name) OVER (PARTITION BY hashtext(i.skill_name)) AS last_name
                   FROM skill_invocation i
                   WHERE i.completed = 1 AND i.finished = 1 AND i.duration_seconds IS NOT NULL) AS d
-            WHERE d.pos IN (0, d.n - 1,
-                            floor((d.n - 1)::float8 * '0.5'::float8), floor((d.n - 1)::float8 * '0.5'::float8) + 1,
-                            floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
-                            floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
+            \(unescaped: positionsRead)
             """, "reading durations") {
             // One row per hash and position read (a few per skill): decoded cell by cell.
             let row = ServerRow(postgresRow, "durations")
@@ -363,15 +360,21 @@ public struct TeamLogProjections: Sendable {
                   FROM skill_invocation i
                   WHERE hashtext(i.skill_name) = ANY(\(sharedHashes)::int4[])
                     AND i.completed = 1 AND i.finished = 1 AND i.duration_seconds IS NOT NULL) AS d
-            WHERE d.pos IN (0, d.n - 1,
-                            floor((d.n - 1)::float8 * '0.5'::float8), floor((d.n - 1)::float8 * '0.5'::float8) + 1,
-                            floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
-                            floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
+            \(unescaped: positionsRead)
             """, "reading the durations of skills whose names share a hash") {
             try record(ServerRow(postgresRow, "durations"), into: &values)
         }
         return values
     }
+
+    /// The numbered rows ``durations(_:)`` keeps: the positions ``percentilePositions(count:)``
+    /// lists, computed by the server from the count `n` with the same double arithmetic.
+    private static let positionsRead = """
+        WHERE d.pos IN (0, d.n - 1,
+                        floor((d.n - 1)::float8 * '0.5'::float8), floor((d.n - 1)::float8 * '0.5'::float8) + 1,
+                        floor((d.n - 1)::float8 * '0.95'::float8), floor((d.n - 1)::float8 * '0.95'::float8) + 1,
+                        floor((d.n - 1)::float8 * '0.99'::float8), floor((d.n - 1)::float8 * '0.99'::float8) + 1)
+        """
 
     /// Adds a durations row (skill name, position, count, duration) to `values`.
     private static func record(_ row: ServerRow, into values: inout Durations) throws {
