@@ -22,6 +22,18 @@
 --   groups with the stored rows, each group then updated or inserted, instead of a
 --   materialised join, an UPDATE, and an anti-join to find what it did not update.
 
+-- MERGE is PostgreSQL 15's. The projection trigger EXECUTEs its statements, so an older server
+-- would take this migration and then refuse every insert: refuse the migration instead.
+DO $$
+BEGIN
+    IF current_setting('server_version_num')::int < 150000 THEN
+        RAISE EXCEPTION 'the team log''s schema V5 needs PostgreSQL 15 or later (MERGE); this server is %',
+            current_setting('server_version')
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION sm_serialise_writers() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
