@@ -68,7 +68,8 @@ enum ProfileMode {
                 let target = FileManager.default.currentDirectoryPath + "/bench-\(kind.rawValue)-\(n).sqlite"
                 try? FileManager.default.removeItem(atPath: target)
                 _ = try BackupService(store: SkillMetricsStore(path: file)).backup(to: target)
-                seconds = 0
+                print("write-log \(n): \(target)")
+                return true
             default:
                 throw BenchError("unknown profile task \(task)")
             }

@@ -66,11 +66,13 @@ enum PostgresDispatch {
         /// `summary`, `health`, `migrate status|validate`).
         case lockAndStatement
 
-        var timeouts: (lock: Double?, statement: Double?) {
+        /// This kind's limits, as the environment overrides them (``TeamLogTimeouts/resolved(lock:statement:environment:)``).
+        func timeouts() throws(TeamLogError) -> TeamLogTimeouts {
             switch self {
-            case .unbounded: (nil, nil)
-            case .lock: (TeamLogTimeouts.defaultLockSeconds, nil)
-            case .lockAndStatement: (TeamLogTimeouts.defaultLockSeconds, TeamLogTimeouts.defaultStatementSeconds)
+            case .unbounded: try TeamLogTimeouts.resolved(lock: nil, statement: nil)
+            case .lock: try TeamLogTimeouts.resolved(lock: TeamLogTimeouts.defaultLockSeconds, statement: nil)
+            case .lockAndStatement:
+                try TeamLogTimeouts.resolved(lock: TeamLogTimeouts.defaultLockSeconds, statement: TeamLogTimeouts.defaultStatementSeconds)
             }
         }
     }
@@ -82,8 +84,7 @@ enum PostgresDispatch {
         _ body: @escaping @Sendable (TeamLogConnection) async throws -> T
     ) throws -> T {
         do {
-            let defaults = waits.timeouts
-            let timeouts = try TeamLogTimeouts.resolved(lock: defaults.lock, statement: defaults.statement)
+            let timeouts = try waits.timeouts()
             return try AsyncBridge.run {
                 let log = try await TeamLogConnection.connect(url, logger: Console.logger, timeouts: timeouts)
                 do {
