@@ -29,39 +29,51 @@ struct IncrementalProjectionFold {
         var newDurations: [(duration: Double, seq: Int64)] = []
     }
 
-    /// Keys compare by their bytes (``ExactText``), as the tables' primary keys do.
+    /// A count row's key: the skill as its place in ``skillStates`` (its name hashed once per
+    /// event, not once per key), the key compared by its bytes (``ExactText``), as the table's
+    /// primary key does.
     private struct KeyID: Hashable {
-        var skill: String
+        var skill: Int
         var field: SkillKeyCountRow.Field
         var key: String
 
         static func == (lhs: KeyID, rhs: KeyID) -> Bool {
-            lhs.field == rhs.field && ExactText(lhs.skill) == ExactText(rhs.skill) && ExactText(lhs.key) == ExactText(rhs.key)
+            lhs.skill == rhs.skill && lhs.field == rhs.field && ExactText(lhs.key) == ExactText(rhs.key)
         }
 
         func hash(into hasher: inout Hasher) {
-            hasher.combine(ExactText(skill))
+            hasher.combine(skill)
             hasher.combine(field)
             hasher.combine(ExactText(key))
         }
     }
 
+    /// A pair of a skill (its place in ``skillStates``) and a text (a session id or a workflow
+    /// path) compared by its bytes.
     private struct PairID: Hashable {
-        var first: String
-        var second: String
+        var skill: Int
+        var text: String
 
         static func == (lhs: PairID, rhs: PairID) -> Bool {
-            ExactText(lhs.first) == ExactText(rhs.first) && ExactText(lhs.second) == ExactText(rhs.second)
+            lhs.skill == rhs.skill && ExactText(lhs.text) == ExactText(rhs.text)
         }
 
         func hash(into hasher: inout Hasher) {
-            hasher.combine(ExactText(first))
-            hasher.combine(ExactText(second))
+            hasher.combine(skill)
+            hasher.combine(ExactText(text))
         }
     }
 
-    private var totals: [ExactText: Totals] = [:]
-    private var totalsOrder: [String] = []
+    /// A pair row's two key columns, as ``PairTable/keys`` names them.
+    private struct PairKey {
+        var first: String
+        var second: String
+    }
+
+    /// Where each skill of the batch is in ``skillStates``.
+    private var skills: [ExactText: Int] = [:]
+    /// The batch's skills, in order of first appearance, with their totals.
+    private var skillStates: [(name: String, totals: Totals)] = []
     /// The batch's count per key, and where the key first appears in the batch.
     private struct KeyDelta {
         var count: Int
@@ -87,16 +99,57 @@ struct IncrementalProjectionFold {
     /// Schemas V5–V10: paths are count rows too (V11's view reads them from the path rows).
     private let countsPathKeys: Bool
 
+    /// The fold's statements, each looked up once per fold (see ``Statements``).
+    private let statements = Statements()
+
+    /// The statements the fold runs for each skill, by name.
+    private enum Query: Int, CaseIterable {
+        case loadTotals, equalAfter, equalBefore, beyondAfter, beyondBefore, fromStart
+        case totalsUpsert, totalsWithPercentilesUpsert
+
+        var sql: String {
+            switch self {
+            case .loadTotals: IncrementalProjectionFold.loadTotalsSQL
+            case .equalAfter: IncrementalProjectionFold.equalAfterSQL
+            case .equalBefore: IncrementalProjectionFold.equalBeforeSQL
+            case .beyondAfter: IncrementalProjectionFold.beyondAfterSQL
+            case .beyondBefore: IncrementalProjectionFold.beyondBeforeSQL
+            case .fromStart: IncrementalProjectionFold.fromStartSQL
+            case .totalsUpsert: IncrementalProjectionFold.totalsUpsertSQL
+            case .totalsWithPercentilesUpsert: IncrementalProjectionFold.totalsWithPercentilesUpsertSQL
+            }
+        }
+    }
+
+    /// GRDB's cached statements for ``Query``, each fetched from GRDB's cache on first use only:
+    /// a lookup there hashes the SQL text (~1.7k instructions; once per use it was ~2.5 % of a
+    /// 1,000-event batch's instructions on `real`). A class, so that the fold's non-mutating
+    /// methods share it; it lives for one fold, inside one write transaction.
+    private final class Statements {
+        private var prepared = [RawStatement?](repeating: nil, count: Query.allCases.count)
+
+        func callAsFunction(_ query: Query, _ db: Database) throws -> RawStatement {
+            if let statement = prepared[query.rawValue] { return statement }
+            let statement = try RawStatement(db, query.sql)
+            prepared[query.rawValue] = statement
+            return statement
+        }
+    }
+
     private init(_ db: Database) throws {
         countsPathKeys = try ProjectionSchema.of(db).hasPathKeyCountRows
     }
 
-    private var keys: [KeyID: KeyDelta] = [:]
-    private var keysOrder: [KeyID] = []
-    private var sessions: [PairID: PairDelta] = [:]
-    private var sessionsOrder: [PairID] = []
-    private var paths: [PairID: PairDelta] = [:]
-    private var pathsOrder: [PairID] = []
+    /// Where each key's delta is in ``keyDeltas``.
+    private var keys: [KeyID: Int] = [:]
+    /// The batch's keys and their deltas, in order of first appearance.
+    private var keyDeltas: [(id: KeyID, delta: KeyDelta)] = []
+    /// Where each pair's delta is in ``sessionDeltas`` / ``pathDeltas``.
+    private var sessions: [PairID: Int] = [:]
+    private var paths: [PairID: Int] = [:]
+    /// The batch's pairs and their deltas, in order of first appearance.
+    private var sessionDeltas: [(id: PairID, delta: PairDelta)] = []
+    private var pathDeltas: [(id: PairID, delta: PairDelta)] = []
 
     static let percentileFractions = DurationPercentiles.fractions
     static let percentileNames = ["p50", "p95", "p99"]
@@ -123,33 +176,43 @@ struct IncrementalProjectionFold {
 
     private mutating func apply(_ event: ProjectionEvent, _ db: Database) throws {
         guard event.finished else { return }
-        try applyTotals(event, db)
+        let skill = try applyTotals(event, db)
         if countsPathKeys, let path = event.workflowPath, !path.isEmpty {
-            count(KeyID(skill: event.skillName, field: .workflowPaths, key: path), event.seq, 0)
+            count(KeyID(skill: skill, field: .workflowPaths, key: path), event.seq, 0)
         }
         if let error = event.errorType, !error.isEmpty {
-            count(KeyID(skill: event.skillName, field: .commonErrors, key: error), event.seq, 0)
+            count(KeyID(skill: skill, field: .commonErrors, key: error), event.seq, 0)
         }
         for (index, action) in event.followUpActions.enumerated() {
-            count(KeyID(skill: event.skillName, field: .followUpActions, key: action), event.seq, index)
+            count(KeyID(skill: skill, field: .followUpActions, key: action), event.seq, index)
         }
         if let session = event.sessionID {
-            applySession(PairID(first: session, second: event.skillName), event)
+            applySession(PairID(skill: skill, text: session), event)
         }
-        applyPath(PairID(first: event.skillName, second: event.workflowPath ?? ""), event)
+        applyPath(PairID(skill: skill, text: event.workflowPath ?? ""), event)
     }
 
-    private mutating func applyTotals(_ event: ProjectionEvent, _ db: Database) throws {
+    /// Adds the event to its skill's totals; the skill's place in ``skillStates``.
+    private mutating func applyTotals(_ event: ProjectionEvent, _ db: Database) throws -> Int {
         let name = event.skillName
-        if totals[ExactText(name)] == nil {
-            totalsOrder.append(name)
-            totals[ExactText(name)] = try Self.loadTotals(name, db) ?? Totals(
+        let skill: Int
+        if let known = skills[ExactText(name)] {
+            skill = known
+        } else {
+            skill = skillStates.count
+            skills[ExactText(name)] = skill
+            skillStates.append((name, try loadTotals(name, db) ?? Totals(
                 total: 0, completed: 0, abandoned: 0, totalDuration: 0.0,
                 firstInvoked: event.invokedAt, lastInvoked: event.invokedAt, firstSeq: event.seq,
                 lastSeq: event.seq, durationCount: 0, minimum: nil, maximum: nil,
-                cursors: [nil, nil, nil])
+                cursors: [nil, nil, nil])))
         }
-        guard var state = totals[ExactText(name)] else { return }
+        try Self.add(event, to: &skillStates[skill].totals, name)
+        return skill
+    }
+
+    /// The totals' rules for one more event.
+    private static func add(_ event: ProjectionEvent, to state: inout Totals, _ name: String) throws {
         // The stored counts come from the file: one more must still fit (a count of 2^63 - 1
         // is an altered file, refused with a clear error rather than a trap).
         func increment(_ count: inout Int, _ column: String) throws {
@@ -176,7 +239,6 @@ struct IncrementalProjectionFold {
         }
         state.lastInvoked = event.invokedAt
         state.lastSeq = event.seq
-        totals[ExactText(name)] = state
     }
 
     private static let totalsColumnNames = [
@@ -193,8 +255,8 @@ struct IncrementalProjectionFold {
     /// The stored totals of a skill, nil when it has none. Columns are read in place from the
     /// statement, each checked for its storage class (a GRDB `Row` per skill and batch cost
     /// ~50k instructions, 7 % of a 1,000-event batch on `real`).
-    private static func loadTotals(_ name: String, _ db: Database) throws -> Totals? {
-        let statement = try RawStatement(db, loadTotalsSQL)
+    private func loadTotals(_ name: String, _ db: Database) throws -> Totals? {
+        let statement = try statements(.loadTotals, db)
         statement.reset()
         defer { statement.reset() }
         statement.bind(1, name)
@@ -205,7 +267,7 @@ struct IncrementalProjectionFold {
             let found = type == SQLITE_INTEGER
                 ? "\(sqlite3_column_int64(sqlite, index))" : EventColumns.storageClassName(type)
             return .invalidInput(
-                location: "skill_totals, skill \(JSONWriter.quoted(name)), column \(totalsColumnNames[Int(index)])",
+                location: "skill_totals, skill \(JSONWriter.quoted(name)), column \(Self.totalsColumnNames[Int(index)])",
                 reason: "expected \(expected), found \(found)")
         }
         func integer(_ index: CInt) throws -> Int64 {
@@ -242,30 +304,30 @@ struct IncrementalProjectionFold {
     }
 
     private mutating func count(_ id: KeyID, _ seq: Int64, _ index: Int) {
-        if let existing = keys.index(forKey: id) {
-            keys.values[existing].count += 1
+        if let existing = keys[id] {
+            keyDeltas[existing].delta.count += 1
             return
         }
-        keysOrder.append(id)
-        keys[id] = KeyDelta(count: 1, firstSeq: seq, firstIndex: index)
+        keys[id] = keyDeltas.count
+        keyDeltas.append((id, KeyDelta(count: 1, firstSeq: seq, firstIndex: index)))
     }
 
     private mutating func applySession(_ id: PairID, _ event: ProjectionEvent) {
-        if let existing = sessions.index(forKey: id) {
-            sessions.values[existing].count += 1
-            sessions.values[existing].lastInvokedAt = event.invokedAt
-            sessions.values[existing].lastSeq = event.seq
+        if let existing = sessions[id] {
+            sessionDeltas[existing].delta.count += 1
+            sessionDeltas[existing].delta.lastInvokedAt = event.invokedAt
+            sessionDeltas[existing].delta.lastSeq = event.seq
             if let duration = event.durationSeconds {
-                sessions.values[existing].addends.append(duration)
-                sessions.values[existing].totalFromZero += duration
+                sessionDeltas[existing].delta.addends.append(duration)
+                sessionDeltas[existing].delta.totalFromZero += duration
             }
             return
         }
-        sessionsOrder.append(id)
-        sessions[id] = PairDelta(
+        sessions[id] = sessionDeltas.count
+        sessionDeltas.append((id, PairDelta(
             count: 1, completed: 0, firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
             firstSeq: event.seq, lastSeq: event.seq, addends: event.durationSeconds.map { [$0] } ?? [],
-            totalFromZero: 0.0 + (event.durationSeconds ?? 0.0))
+            totalFromZero: 0.0 + (event.durationSeconds ?? 0.0))))
     }
 
     private mutating func applyPath(_ id: PairID, _ event: ProjectionEvent) {
@@ -274,19 +336,19 @@ struct IncrementalProjectionFold {
         let contributes = event.completed && event.durationSeconds != nil
         let duration = 0.0 + (event.completed ? (event.durationSeconds ?? 0.0) : 0.0)
         let completed = event.completed ? 1 : 0
-        if let existing = paths.index(forKey: id) {
-            paths.values[existing].count += 1
-            paths.values[existing].completed += completed
-            paths.values[existing].lastSeq = event.seq
-            if contributes { paths.values[existing].addends.append(duration) }
-            paths.values[existing].totalFromZero += duration
+        if let existing = paths[id] {
+            pathDeltas[existing].delta.count += 1
+            pathDeltas[existing].delta.completed += completed
+            pathDeltas[existing].delta.lastSeq = event.seq
+            if contributes { pathDeltas[existing].delta.addends.append(duration) }
+            pathDeltas[existing].delta.totalFromZero += duration
             return
         }
-        pathsOrder.append(id)
-        paths[id] = PairDelta(
+        paths[id] = pathDeltas.count
+        pathDeltas.append((id, PairDelta(
             count: 1, completed: completed, firstInvokedAt: event.invokedAt, lastInvokedAt: event.invokedAt,
             firstSeq: event.seq, lastSeq: event.seq, addends: contributes ? [duration] : [],
-            totalFromZero: duration)
+            totalFromZero: duration)))
     }
 
     // MARK: Percentiles
@@ -298,8 +360,12 @@ struct IncrementalProjectionFold {
 
     private static let equalAfterSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds = ? AND seq > ? ORDER BY seq LIMIT ?"
     private static let equalBeforeSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
-    private static let beyondAfterSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds > ? ORDER BY duration_seconds, seq LIMIT 1 OFFSET ?"
-    private static let beyondBeforeSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds < ? ORDER BY duration_seconds DESC, seq DESC LIMIT 1 OFFSET ?"
+    private static let beyondAfterSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds > ? ORDER BY duration_seconds, seq LIMIT ?"
+    private static let beyondBeforeSQL = "SELECT duration_seconds, seq FROM skill_invocation WHERE \(durationFilter) AND duration_seconds < ? ORDER BY duration_seconds DESC, seq DESC LIMIT ?"
+    private static let fromStartSQL = """
+        SELECT duration_seconds, seq FROM skill_invocation INDEXED BY idx_skill_invocation_durations
+        WHERE \(durationFilter) ORDER BY duration_seconds, seq LIMIT 2 OFFSET ?
+        """
 
     /// The (duration, seq) of the current row of a duration query, checked.
     private static func currentElement(_ statement: RawStatement, _ skill: String) throws -> Element {
@@ -311,51 +377,64 @@ struct IncrementalProjectionFold {
         return (duration, seq)
     }
 
-    /// The element `steps` places after (`steps` > 0) or before (< 0) `start` in (duration, seq) order.
-    private static func element(_ skill: String, from start: Element, steps: Int, _ db: Database) throws -> Element {
-        if steps == 0 { return start }
-        let forward = steps > 0
-        let wanted = abs(steps)
-        let equal = try RawStatement(db, forward ? equalAfterSQL : equalBeforeSQL)
+    /// Appends the rows of a duration query to `elements`, checked.
+    private static func collect(_ statement: RawStatement, _ skill: String, into elements: inout [Element], _ db: Database) throws {
+        defer { statement.reset() }
+        while try statement.step(db) {
+            elements.append(try currentElement(statement, skill))
+        }
+    }
+
+    /// The `count` elements nearest `start` after it (`forward`) or before it, in (duration,
+    /// seq) order, nearest first: those of equal duration by a seek on (duration, seq), then
+    /// the rest beyond (two index seeks, never a scan of the skill's history). Fewer when the
+    /// index ends.
+    private func neighbours(
+        _ skill: String, of start: Element, count: Int, forward: Bool, _ db: Database
+    ) throws -> [Element] {
+        var elements: [Element] = []
+        guard count > 0 else { return elements }
+        // (A count read from an altered file may be huge: no reservation beyond a batch's.)
+        elements.reserveCapacity(Swift.min(count, 1_024))
+        let equal = try statements(forward ? .equalAfter : .equalBefore, db)
         equal.reset()
-        defer { equal.reset() }
         equal.bind(1, skill)
         equal.bind(2, start.duration)
         equal.bind(3, start.seq)
-        equal.bind(4, wanted)
-        var found = 0
-        var last: Element?
-        while try equal.step(db) {
-            found += 1
-            last = try currentElement(equal, skill)
-        }
-        if found == wanted, let last { return last }
-        let beyond = try RawStatement(db, forward ? beyondAfterSQL : beyondBeforeSQL)
+        equal.bind(4, count)
+        try Self.collect(equal, skill, into: &elements, db)
+        guard elements.count < count else { return elements }
+        let beyond = try statements(forward ? .beyondAfter : .beyondBefore, db)
         beyond.reset()
-        defer { beyond.reset() }
         beyond.bind(1, skill)
         beyond.bind(2, start.duration)
-        beyond.bind(3, wanted - found - 1)
-        guard try beyond.step(db) else {
-            throw SkillMetricsError.invalidInput(
-                location: "skill_invocation, skill \(JSONWriter.quoted(skill))",
-                reason: "the duration index ends before the percentile cursor's position")
-        }
-        return try currentElement(beyond, skill)
+        beyond.bind(3, count - elements.count)
+        try Self.collect(beyond, skill, into: &elements, db)
+        return elements
     }
 
-    /// The element at sorted position `offset` (one OFFSET scan: only for a skill without a cursor).
-    private static func element(_ skill: String, at offset: Int, _ db: Database) throws -> Element {
-        let statement = try db.cachedStatement(sql: """
-            SELECT duration_seconds, seq FROM skill_invocation INDEXED BY idx_skill_invocation_durations
-            WHERE \(durationFilter) ORDER BY duration_seconds, seq LIMIT 1 OFFSET ?
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [skill, offset]) else {
+    /// The element at sorted position `offset` and the one after it, if any (one OFFSET scan:
+    /// only for a skill without a cursor).
+    private func elements(_ skill: String, at offset: Int, _ db: Database) throws -> [Element] {
+        let statement = try statements(.fromStart, db)
+        statement.reset()
+        statement.bind(1, skill)
+        statement.bind(2, offset)
+        var elements: [Element] = []
+        try Self.collect(statement, skill, into: &elements, db)
+        guard !elements.isEmpty else {
             throw SkillMetricsError.invalidInput(
                 location: "skill_invocation, skill \(JSONWriter.quoted(skill))",
                 reason: "the duration index holds fewer than \(offset + 1) values")
         }
-        return (try row.decode(Double.self, atIndex: 0), try row.decode(Int64.self, atIndex: 1))
+        return elements
+    }
+
+    /// The error for a cursor the stored durations cannot reach.
+    private static func indexEnds(_ skill: String) -> SkillMetricsError {
+        .invalidInput(
+            location: "skill_invocation, skill \(JSONWriter.quoted(skill))",
+            reason: "the duration index ends before the percentile cursor's position")
     }
 
     private static func position(_ count: Int, _ fraction: Double) -> (f: Int, t: Double) {
@@ -365,22 +444,40 @@ struct IncrementalProjectionFold {
     }
 
     /// Percentile columns of a skill whose durations the batch changed.
-    private static func percentileValues(_ name: String, _ state: Totals, _ db: Database) throws -> [DatabaseValue] {
+    private func percentileValues(_ name: String, _ state: Totals, _ db: Database) throws -> [DatabaseValue] {
         let newCount = state.durationCount
         let oldCount = newCount - state.newDurations.count
         var values: [DatabaseValue] = []
-        values.reserveCapacity(percentileColumns.count)
-        for (index, fraction) in percentileFractions.enumerated() {
-            let target = position(newCount, fraction)
+        values.reserveCapacity(Self.percentileColumns.count)
+        for (index, fraction) in Self.percentileFractions.enumerated() {
+            let target = Self.position(newCount, fraction)
+            // The element after the cursor, for the interpolation, unless the cursor is the last.
+            let wantsNext = target.f < newCount - 1
             let cursor: Element
+            let next: Element
             if oldCount > 0, let stored = state.cursors[index] {
                 let before = state.newDurations.reduce(0) { $0 + ($1.duration < stored.duration ? 1 : 0) }
-                let current = position(oldCount, fraction).f + before
-                cursor = try element(name, from: stored, steps: target.f - current, db)
+                let steps = target.f - (Self.position(oldCount, fraction).f + before)
+                if steps >= 0 {
+                    // One query for the new cursor and the element after it.
+                    let wanted = steps + (wantsNext ? 1 : 0)
+                    let after = try neighbours(name, of: stored, count: wanted, forward: true, db)
+                    guard after.count == wanted else { throw Self.indexEnds(name) }
+                    cursor = steps == 0 ? stored : after[steps - 1]
+                    next = wantsNext ? after[steps] : cursor
+                } else {
+                    // Walking back: the element after the new cursor is the one walked over last.
+                    let back = try neighbours(name, of: stored, count: -steps, forward: false, db)
+                    guard back.count == -steps else { throw Self.indexEnds(name) }
+                    cursor = back[back.count - 1]
+                    next = !wantsNext ? cursor : back.count >= 2 ? back[back.count - 2] : stored
+                }
             } else {
-                cursor = try element(name, at: target.f, db)
+                let found = try elements(name, at: target.f, db)
+                cursor = found[0]
+                guard !wantsNext || found.count == 2 else { throw Self.indexEnds(name) }
+                next = wantsNext ? found[1] : cursor
             }
-            let next = target.f >= newCount - 1 ? cursor : try element(name, from: cursor, steps: 1, db)
             values.append(cursor.duration.databaseValue)
             values.append(cursor.seq.databaseValue)
             values.append(next.duration.databaseValue)
@@ -392,8 +489,7 @@ struct IncrementalProjectionFold {
     // MARK: Writing
 
     private func write(_ db: Database) throws {
-        for name in totalsOrder {
-            guard let state = totals[ExactText(name)] else { continue }
+        for (name, state) in skillStates {
             var values: [DatabaseValue] = [
                 name.databaseValue,
                 state.total.databaseValue,
@@ -412,20 +508,20 @@ struct IncrementalProjectionFold {
             ]
             let statement: RawStatement
             if state.newDurations.isEmpty {
-                statement = try RawStatement(db, Self.totalsUpsertSQL)
+                statement = try statements(.totalsUpsert, db)
             } else {
-                values += try Self.percentileValues(name, state, db)
-                statement = try RawStatement(db, Self.totalsWithPercentilesUpsertSQL)
+                values += try percentileValues(name, state, db)
+                statement = try statements(.totalsWithPercentilesUpsert, db)
             }
             statement.reset()
             for (offset, value) in values.enumerated() { statement.bind(CInt(offset + 1), value) }
             _ = try statement.execute(db)
         }
         try writeKeys(db)
-        try Self.writePairs(sessions, sessionsOrder, Self.sessionTable, db)
+        try Self.writePairs(sessionDeltas.map { (PairKey(first: $0.id.text, second: skillStates[$0.id.skill].name), $0.delta) }, Self.sessionTable, db)
         // Last: on schemas V5–V9 its new rows write the FTS5 index, which every later statement
         // would flush.
-        try Self.writePairs(paths, pathsOrder, Self.pathTable, db)
+        try Self.writePairs(pathDeltas.map { (PairKey(first: skillStates[$0.id.skill].name, second: $0.id.text), $0.delta) }, Self.pathTable, db)
     }
 
     /// Most chained additions an UPDATE carries; a pair with more reads its stored sum first.
@@ -438,28 +534,16 @@ struct IncrementalProjectionFold {
         return expression
     }
 
-    /// Count rows: an UPDATE adding the batch's count (the stored first position is earlier
-    /// than any of the batch's), or an INSERT of a key the skill never had. No read.
+    /// Count rows: one multi-row UPSERT (``MultiRowInsert``) in the batch's order, that inserts a
+    /// key the skill never had and adds the batch's count to a stored one (whose first position
+    /// is earlier than any of the batch's, so it stays). No read, and no UPDATE tried first.
     private func writeKeys(_ db: Database) throws {
-        let update = try RawStatement(db, """
-            UPDATE skill_key_count SET count = count + ?1 WHERE skill_name = ?2 AND field = ?3 AND key = ?4
-            """)
-        var inserted: [(KeyID, KeyDelta)] = []
-        for id in keysOrder {
-            guard let delta = keys[id] else { continue }
-            update.reset()
-            update.bind(1, delta.count)
-            update.bind(2, id.skill)
-            update.bind(3, id.field.rawValue)
-            update.bind(4, id.key)
-            if try update.execute(db) > 0 { continue }
-            inserted.append((id, delta))
-        }
-        let insert = MultiRowInsert(
-            into: "skill_key_count", columns: ["skill_name", "field", "key", "count", "first_seq", "first_index"])
-        try insert.run(db, count: inserted.count) { statement, row, first in
-            let (id, delta) = inserted[row]
-            statement.bind(first, id.skill)
+        let upsert = MultiRowInsert(
+            into: "skill_key_count", columns: ["skill_name", "field", "key", "count", "first_seq", "first_index"],
+            upsert: "ON CONFLICT (skill_name, field, key) DO UPDATE SET count = count + excluded.count")
+        try upsert.run(db, count: keyDeltas.count) { statement, row, first in
+            let (id, delta) = keyDeltas[row]
+            statement.bind(first, skillStates[id.skill].name)
             statement.bind(first + 1, id.field.rawValue)
             statement.bind(first + 2, id.key)
             statement.bind(first + 3, delta.count)
@@ -475,16 +559,22 @@ struct IncrementalProjectionFold {
         var keys: (String, String)
         /// The UPDATE's assignments besides the sum, with parameters from `?3` on.
         var assignments: [String]
+        /// The same assignments for the UPSERT, from the `excluded` row (a new row's values).
+        var upsertAssignments: [String]
         var bindAssignments: @Sendable (RawStatement, PairDelta) -> Void
         var insertColumns: [String]
         /// Binds a new pair's row from the given parameter on, in `insertColumns` order.
-        var bindInsert: @Sendable (RawStatement, PairID, PairDelta, CInt) -> Void
+        var bindInsert: @Sendable (RawStatement, PairKey, PairDelta, CInt) -> Void
     }
 
     /// `session_skill`: see ``writePairs(_:_:_:_:)``.
     private static let sessionTable = PairTable(
         name: "session_skill", keys: ("session_id", "skill_name"),
         assignments: ["invocation_count = invocation_count + ?3", "last_invoked_at = ?4", "last_seq = ?5"],
+        upsertAssignments: [
+            "invocation_count = invocation_count + excluded.invocation_count",
+            "last_invoked_at = excluded.last_invoked_at", "last_seq = excluded.last_seq",
+        ],
         bindAssignments: { statement, delta in
             statement.bind(3, delta.count)
             statement.bind(4, delta.lastInvokedAt)
@@ -508,6 +598,10 @@ struct IncrementalProjectionFold {
     private static let pathTable = PairTable(
         name: "skill_workflow_path", keys: ("skill_name", "workflow_path"),
         assignments: ["invocation_count = invocation_count + ?3", "completed_count = completed_count + ?4"],
+        upsertAssignments: [
+            "invocation_count = invocation_count + excluded.invocation_count",
+            "completed_count = completed_count + excluded.completed_count",
+        ],
         bindAssignments: { statement, delta in
             statement.bind(3, delta.count)
             statement.bind(4, delta.completed)
@@ -523,12 +617,18 @@ struct IncrementalProjectionFold {
             statement.bind(first + 5, delta.totalFromZero)
         })
 
-    /// Writes a batch's pairs: for a stored pair an UPDATE that adds the batch's durations one
-    /// by one in SQL (so the stored sum need not be read; a pair with many durations reads its
-    /// stored sum once and adds them in Swift); the pairs the UPDATE did not find are inserted
-    /// together afterwards with multi-row INSERTs (``MultiRowInsert``), in the batch's order.
+    /// Writes a batch's pairs.
+    ///
+    /// A pair with at most one duration to add goes straight into a multi-row UPSERT
+    /// (``MultiRowInsert``): a new pair is inserted with its sum from zero, a stored one gets
+    /// `stored + (0.0 + addend)` — the triggers' `stored + addend`, as no stored sum is -0.0
+    /// (a sum the triggers start at `0.0 + duration` never is). A pair with more durations must
+    /// add them to the stored sum one by one: an UPDATE adds them in SQL (so the stored sum
+    /// need not be read; one with many reads its stored sum once and adds them in Swift), and
+    /// only the pairs it did not find join the UPSERT, which keeps the batch's order for the
+    /// rows it inserts (and so their rowids, as the triggers would give them).
     private static func writePairs(
-        _ pairs: [PairID: PairDelta], _ order: [PairID], _ table: PairTable, _ db: Database
+        _ pairs: [(id: PairKey, delta: PairDelta)], _ table: PairTable, _ db: Database
     ) throws {
         let sumParameter = 3 + table.assignments.count
         let condition = "\(table.keys.0) = ?1 AND \(table.keys.1) = ?2"
@@ -545,17 +645,23 @@ struct IncrementalProjectionFold {
             updates[key] = statement
             return statement
         }
-        let read = try RawStatement(db, "SELECT total_duration_seconds FROM \(table.name) WHERE \(condition)")
-        var inserted: [(PairID, PairDelta)] = []
-        for id in order {
-            guard let delta = pairs[id] else { continue }
+        var read: RawStatement?
+        var upserted: [Int] = []
+        upserted.reserveCapacity(pairs.count)
+        for (index, (id, delta)) in pairs.enumerated() {
+            if delta.addends.count <= 1 {
+                upserted.append(index)
+                continue
+            }
             var stored: Double?
             let chained = delta.addends.count <= maximumChainedAddends
             if !chained {
-                read.reset()
-                read.bind(1, id.first)
-                read.bind(2, id.second)
-                stored = try read.fetchDouble(db, table: table.name, key: "(\(id.first), \(id.second))")
+                let statement = try read ?? RawStatement(db, "SELECT total_duration_seconds FROM \(table.name) WHERE \(condition)")
+                read = statement
+                statement.reset()
+                statement.bind(1, id.first)
+                statement.bind(2, id.second)
+                stored = try statement.fetchDouble(db, table: table.name, key: "(\(id.first), \(id.second))")
             }
             if chained || stored != nil {
                 let statement = try update(chained ? delta.addends.count : nil)
@@ -572,11 +678,17 @@ struct IncrementalProjectionFold {
                 }
                 if try statement.execute(db) > 0 { continue }
             }
-            inserted.append((id, delta))
+            upserted.append(index)
         }
-        try MultiRowInsert(into: table.name, columns: table.insertColumns).run(db, count: inserted.count) {
-            statement, row, first in
-            table.bindInsert(statement, inserted[row].0, inserted[row].1, first)
+        let upsert = MultiRowInsert(
+            into: table.name, columns: table.insertColumns,
+            upsert: "ON CONFLICT (\(table.keys.0), \(table.keys.1)) DO UPDATE SET "
+                + (table.upsertAssignments + [
+                    "total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds",
+                ]).joined(separator: ", "))
+        try upsert.run(db, count: upserted.count) { statement, row, first in
+            let (id, delta) = pairs[upserted[row]]
+            table.bindInsert(statement, id, delta, first)
         }
     }
 

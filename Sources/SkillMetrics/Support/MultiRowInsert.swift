@@ -1,6 +1,8 @@
 import GRDB
 
-/// Inserts many rows with few statements: `INSERT INTO table (columns) VALUES (…), (…) …`.
+/// Inserts many rows with few statements: `INSERT INTO table (columns) VALUES (…), (…) …`,
+/// optionally with an UPSERT clause (`ON CONFLICT (…) DO UPDATE SET …`) that turns a row whose
+/// key is stored into an update of that row.
 ///
 /// Each statement carries a power-of-two number of rows up to ``rowsPerStatement``, so a load
 /// of any size uses at most a handful of distinct (cached) statements. One statement for many
@@ -11,12 +13,16 @@ struct MultiRowInsert {
     let table: String
     let columns: [String]
     let rowsPerStatement: Int
+    /// Appended to each statement: an `ON CONFLICT … DO UPDATE …` clause, or nil.
+    let upsert: String?
 
     /// `rowsPerStatement` is rounded down to a power of two and kept within SQLite's limit of
-    /// 32,766 bound values per statement.
-    init(into table: String, columns: [String], rowsPerStatement: Int = 64) {
+    /// 32,766 bound values per statement. With `upsert`, the rows must have distinct keys (a
+    /// row that meets another row of the same statement would update it).
+    init(into table: String, columns: [String], rowsPerStatement: Int = 64, upsert: String? = nil) {
         self.table = table
         self.columns = columns
+        self.upsert = upsert
         let limit = Swift.max(1, Swift.min(rowsPerStatement, 32_766 / Swift.max(1, columns.count)))
         var rows = 1
         while rows * 2 <= limit { rows *= 2 }
@@ -27,9 +33,10 @@ struct MultiRowInsert {
         let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             + Array(repeating: row, count: rows).joined(separator: ", ")
+            + (upsert.map { " " + $0 } ?? "")
     }
 
-    /// Inserts `count` rows in order. `bind(statement, row, first)` binds the values of row
+    /// Inserts (or, with ``upsert``, inserts or updates) `count` rows in order. `bind(statement, row, first)` binds the values of row
     /// `row` (0-based, in `0..<count`) to the parameters from `first` on, in column order.
     func run(_ db: Database, count: Int, bind: (RawStatement, Int, CInt) -> Void) throws {
         var done = 0
@@ -50,6 +57,7 @@ struct MultiRowInsert {
                 bind(statement, row, parameter)
                 parameter += CInt(columns.count)
             }
+            // SQLite counts a row the UPSERT updated as changed too.
             let changed = try statement.execute(db)
             guard changed == size else {
                 throw SkillMetricsError.database(
