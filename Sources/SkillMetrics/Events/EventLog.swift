@@ -225,7 +225,7 @@ package enum EventLog {
 
     /// Events per multi-row INSERT in ``appendBatch(_:in:validated:projection:locate:progress:)``
     /// (one statement, one statement journal and one bind pass per chunk instead of per event).
-    static let rowsPerInsert = 50
+    static let rowsPerInsert = 1000
 
     /// `INSERT … VALUES (…), (…) …` of `rows` events: ``insertColumns`` then `recorded_at`
     /// (13 values a row).

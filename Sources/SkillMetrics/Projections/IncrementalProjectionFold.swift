@@ -74,6 +74,8 @@ struct IncrementalProjectionFold {
     private var skills: [ExactText: Int] = [:]
     /// The batch's skills, in order of first appearance, with their totals.
     private var skillStates: [(name: String, totals: Totals)] = []
+    /// The names of ``skillStates``, apart (reading a name there copies the whole tuple).
+    private var skillNames: [String] = []
     /// The batch's count per key, and where the key first appears in the batch.
     private struct KeyDelta {
         var count: Int
@@ -201,6 +203,7 @@ struct IncrementalProjectionFold {
         } else {
             skill = skillStates.count
             skills[ExactText(name)] = skill
+            skillNames.append(name)
             skillStates.append((name, try loadTotals(name, db) ?? Totals(
                 total: 0, completed: 0, abandoned: 0, totalDuration: 0.0,
                 firstInvoked: event.invokedAt, lastInvoked: event.invokedAt, firstSeq: event.seq,
@@ -518,10 +521,10 @@ struct IncrementalProjectionFold {
             _ = try statement.execute(db)
         }
         try writeKeys(db)
-        try Self.writePairs(sessionDeltas.map { (PairKey(first: $0.id.text, second: skillStates[$0.id.skill].name), $0.delta) }, Self.sessionTable, db)
+        try Self.writePairs(sessionDeltas.map { (PairKey(first: $0.id.text, second: skillNames[$0.id.skill]), $0.delta) }, Self.sessionTable, db)
         // Last: on schemas V5–V9 its new rows write the FTS5 index, which every later statement
         // would flush.
-        try Self.writePairs(pathDeltas.map { (PairKey(first: skillStates[$0.id.skill].name, second: $0.id.text), $0.delta) }, Self.pathTable, db)
+        try Self.writePairs(pathDeltas.map { (PairKey(first: skillNames[$0.id.skill], second: $0.id.text), $0.delta) }, Self.pathTable, db)
     }
 
     /// Most chained additions an UPDATE carries; a pair with more reads its stored sum first.
@@ -541,11 +544,11 @@ struct IncrementalProjectionFold {
         let upsert = MultiRowInsert(
             into: "skill_key_count", columns: ["skill_name", "field", "key", "count", "first_seq", "first_index"],
             upsert: "ON CONFLICT (skill_name, field, key) DO UPDATE SET count = count + excluded.count")
-        try upsert.run(db, count: keyDeltas.count) { statement, row, first in
+        try upsert.run(db, count: keyDeltas.count) { texts, statement, row, first in
             let (id, delta) = keyDeltas[row]
-            statement.bind(first, skillStates[id.skill].name)
-            statement.bind(first + 1, id.field.rawValue)
-            statement.bind(first + 2, id.key)
+            texts.add(skillNames[id.skill], at: first)
+            texts.add(id.field.rawValue, at: first + 1)
+            texts.add(id.key, at: first + 2)
             statement.bind(first + 3, delta.count)
             statement.bind(first + 4, delta.firstSeq)
             statement.bind(first + 5, delta.firstIndex)
@@ -564,7 +567,7 @@ struct IncrementalProjectionFold {
         var bindAssignments: @Sendable (RawStatement, PairDelta) -> Void
         var insertColumns: [String]
         /// Binds a new pair's row from the given parameter on, in `insertColumns` order.
-        var bindInsert: @Sendable (RawStatement, PairKey, PairDelta, CInt) -> Void
+        var bindInsert: @Sendable (inout StaticTexts, RawStatement, PairKey, PairDelta, CInt) -> Void
     }
 
     /// `session_skill`: see ``writePairs(_:_:_:_:)``.
@@ -582,12 +585,12 @@ struct IncrementalProjectionFold {
         },
         insertColumns: ["session_id", "skill_name", "invocation_count", "first_invoked_at", "last_invoked_at",
                         "total_duration_seconds", "first_seq", "last_seq"],
-        bindInsert: { statement, id, delta, first in
-            statement.bind(first, id.first)
-            statement.bind(first + 1, id.second)
+        bindInsert: { texts, statement, id, delta, first in
+            texts.add(id.first, at: first)
+            texts.add(id.second, at: first + 1)
             statement.bind(first + 2, delta.count)
-            statement.bind(first + 3, delta.firstInvokedAt)
-            statement.bind(first + 4, delta.lastInvokedAt)
+            texts.add(delta.firstInvokedAt, at: first + 3)
+            texts.add(delta.lastInvokedAt, at: first + 4)
             statement.bind(first + 5, delta.totalFromZero)
             statement.bind(first + 6, delta.firstSeq)
             statement.bind(first + 7, delta.lastSeq)
@@ -608,10 +611,10 @@ struct IncrementalProjectionFold {
         },
         insertColumns: ["id", "skill_name", "workflow_path", "invocation_count", "completed_count",
                         "total_duration_seconds"],
-        bindInsert: { statement, id, delta, first in
+        bindInsert: { texts, statement, id, delta, first in
             statement.bind(first, delta.firstSeq)
-            statement.bind(first + 1, id.first)
-            statement.bind(first + 2, id.second)
+            texts.add(id.first, at: first + 1)
+            texts.add(id.second, at: first + 2)
             statement.bind(first + 3, delta.count)
             statement.bind(first + 4, delta.completed)
             statement.bind(first + 5, delta.totalFromZero)
@@ -686,9 +689,9 @@ struct IncrementalProjectionFold {
                 + (table.upsertAssignments + [
                     "total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds",
                 ]).joined(separator: ", "))
-        try upsert.run(db, count: upserted.count) { statement, row, first in
+        try upsert.run(db, count: upserted.count) { texts, statement, row, first in
             let (id, delta) = pairs[upserted[row]]
-            table.bindInsert(statement, id, delta, first)
+            table.bindInsert(&texts, statement, id, delta, first)
         }
     }
 

@@ -19,7 +19,7 @@ struct MultiRowInsert {
     /// `rowsPerStatement` is rounded down to a power of two and kept within SQLite's limit of
     /// 32,766 bound values per statement. With `upsert`, the rows must have distinct keys (a
     /// row that meets another row of the same statement would update it).
-    init(into table: String, columns: [String], rowsPerStatement: Int = 64, upsert: String? = nil) {
+    init(into table: String, columns: [String], rowsPerStatement: Int = 128, upsert: String? = nil) {
         self.table = table
         self.columns = columns
         self.upsert = upsert
@@ -36,29 +36,43 @@ struct MultiRowInsert {
             + (upsert.map { " " + $0 } ?? "")
     }
 
-    /// Inserts (or, with ``upsert``, inserts or updates) `count` rows in order. `bind(statement, row, first)` binds the values of row
-    /// `row` (0-based, in `0..<count`) to the parameters from `first` on, in column order.
+    /// Inserts (or, with ``upsert``, inserts or updates) `count` rows in order. `bind(statement,
+    /// row, first)` binds the values of row `row` (0-based, in `0..<count`) to the parameters
+    /// from `first` on, in column order.
     func run(_ db: Database, count: Int, bind: (RawStatement, Int, CInt) -> Void) throws {
+        try run(db, count: count) { (_: inout StaticTexts, statement, row, first) in bind(statement, row, first) }
+    }
+
+    /// As ``run(_:count:bind:)``, with the texts bound in place from one buffer
+    /// (``StaticTexts``: no copy, malloc and free per text): `bind(&texts, statement, row,
+    /// first)` adds each text of the row to `texts` and binds its other values to `statement`.
+    func run(_ db: Database, count: Int, bind: (inout StaticTexts, RawStatement, Int, CInt) -> Void) throws {
         var done = 0
         var size = rowsPerStatement
         // The statement of the current size, made once per size (its text is long: building it
         // and hashing it for GRDB's cache on every statement cost ~2% of a clone's writes).
-        var statement = try RawStatement(db, sql(rows: size))
-        var prepared = size
+        var statement: RawStatement?
+        var prepared = 0
+        var texts = StaticTexts(capacity: Swift.min(count, size) * columns.count, bytes: Swift.min(count, size) * 64)
         while done < count {
             while size > count - done { size /= 2 }
-            if prepared != size {
-                statement = try RawStatement(db, sql(rows: size))
+            let current: RawStatement
+            if let statement, prepared == size {
+                current = statement
+            } else {
+                current = try RawStatement(db, sql(rows: size))
+                statement = current
                 prepared = size
             }
-            statement.reset()
+            current.reset()
+            texts.removeAll()
             var parameter: CInt = 1
             for row in done..<(done + size) {
-                bind(statement, row, parameter)
+                bind(&texts, current, row, parameter)
                 parameter += CInt(columns.count)
             }
             // SQLite counts a row the UPSERT updated as changed too.
-            let changed = try statement.execute(db)
+            let changed = try texts.bound(to: current) { try current.execute(db) }
             guard changed == size else {
                 throw SkillMetricsError.database(
                     operation: "insert into \(table)", message: "a \(size)-row INSERT wrote \(changed) rows")

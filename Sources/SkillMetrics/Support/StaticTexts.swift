@@ -21,6 +21,12 @@ struct StaticTexts {
         spans.reserveCapacity(capacity)
     }
 
+    /// Forgets every text, keeping the buffers' capacity (for the next statement).
+    mutating func removeAll() {
+        bytes.removeSubrange(1...)
+        spans.removeAll(keepingCapacity: true)
+    }
+
     /// Adds `text` as the value of parameter `index`.
     mutating func add(_ text: String, at index: CInt) {
         let start = bytes.count
