@@ -43,6 +43,8 @@ struct JSONLDirectDecoderTests {
         #"{"id": "f", "skill_name": "s", "invoked_at": "2026-01-01T00:00:00Z", "completed": false, "error_type": "E", "follow_up_actions": [ "a" , "b\u0001" ,"a" ], "session_id": ""}"#,
         #"{"id": "u", "skill_name": "s", "invoked_at": "2026-01-01T00:00:00Z", "completed": false, "finished": false, "follow_up_actions": []}"#,
         #"{"seq": [1, {"a": [null, true]}, "x"], "recorded_at": {"b": 1.5}, "id": "r", "skill_name": "s", "invoked_at": "2026-01-01T00:00:00Z"}"#,
+        // Keys with escapes are parsed before they are matched (the others on their bytes).
+        #"{"\u0069d": "e1", "skill_n\u0061me": "s", "invoked_at": "2026-01-01T00:00:00Z", "follow_up_\u0061ctions": ["a"]}"#,
     ]
 
     @Test("edge cases the direct path accepts give the tree decoder's event", arguments: accepted.indices)
@@ -80,6 +82,10 @@ struct JSONLDirectDecoderTests {
         #"[]"#,
         #"{"id": "x", "skill_name": "s", "invoked_at": "2026-01-01T00:00:00Z", "seq": "# + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}",
         #"{"id": "x", "skill_name": "s", "invoked_at": "2026-01-01T00:00:00Z", "recorded_at": tru}"#,
+        // A key repeated, once with an escape; a key that is a known key's prefix; one unterminated.
+        #"{"id": "x", "\u0069d": "y", "skill_name": "s", "invoked_at": "2026-01-01T00:00:00Z"}"#,
+        #"{"id": "x", "skill_nam": "s", "invoked_at": "2026-01-01T00:00:00Z"}"#,
+        #"{"id": "x", "skill_name"#,
     ]
 
     /// `text` with each random UUID (the id of a line without one) replaced by `<uuid>`.

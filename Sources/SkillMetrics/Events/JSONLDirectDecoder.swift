@@ -20,6 +20,20 @@ struct JSONLDirectDecoder {
     /// use), and their keys: a key's position is its bit in the set of keys seen.
     private static let fields = Field.allCases
     private static let keys = Field.allCases.map(\.rawValue)
+    /// The keys' UTF-8 bytes, in ``fields`` order.
+    private static let keyBytes = keys.map { Array($0.utf8) }
+
+    /// The position in ``fields`` of the key whose bytes, with no escape, are
+    /// `line[start..<end]`; nil when no key has them.
+    private static func position(ofKey line: [UInt8], _ start: Int, _ end: Int) -> Int? {
+        let length = end - start
+        for (position, bytes) in keyBytes.enumerated() where bytes.count == length {
+            var index = 0
+            while index < length, line[start + index] == bytes[index] { index += 1 }
+            if index == length { return position }
+        }
+        return nil
+    }
 
     /// The event on `line`, or nil to let the tree decoder handle it.
     static func decode(_ line: [UInt8]) -> SkillInvocation? {
@@ -111,9 +125,21 @@ struct JSONLDirectDecoder {
         while true {
             cursor.skipWhitespace()
             guard try byte() == UInt8(ascii: "\"") else { throw NotDirect() }
-            let key = try cursor.parseString()
-            guard let position = keys.firstIndex(of: key), seen & (1 << position) == 0
-            else { throw NotDirect() }
+            // A key without an escape is matched on its bytes where it lies (the known keys are
+            // ASCII, and no other text is canonically equivalent to one); parsing it into a
+            // String and comparing that with each key cost ~7k instructions a line. A key
+            // with an escape is parsed first.
+            let start = cursor.index + 1
+            var end = start
+            while end < line.count, line[end] != UInt8(ascii: "\""), line[end] != UInt8(ascii: "\\") { end += 1 }
+            let found: Int?
+            if end < line.count, line[end] == UInt8(ascii: "\"") {
+                found = Self.position(ofKey: line, start, end)
+                cursor.index = end + 1
+            } else {
+                found = keys.firstIndex(of: try cursor.parseString())
+            }
+            guard let position = found, seen & (1 << position) == 0 else { throw NotDirect() }
             seen |= 1 << position
             let field = fields[position]
             try expect(":")
