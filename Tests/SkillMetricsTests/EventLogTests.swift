@@ -13,6 +13,19 @@ struct EventLogTests {
                         sessionID: session, followUpActions: actions)
     }
 
+    @Test("follow-up lists are stored as SQLite's json_array writes them",
+          arguments: [["a"], ["x", "y", "x"], ["say \"hi\"", "back\\slash", "tab\tnew\nline\u{01}\u{1F}"],
+                      ["café", "e\u{301}", "😀", "\u{7F}", ""], ["/", "a,b", "[]", "{}"]])
+    func actionsAsJSONArray(actions: [String]) throws {
+        let queue = try DatabaseQueue()
+        let sql = "SELECT json_array(" + Array(repeating: "?", count: actions.count).joined(separator: ", ") + ")"
+        let sqlite = try queue.read { db in try String.fetchOne(db, sql: sql, arguments: StatementArguments(actions)) }
+        // Compared as bytes: String's == would take a decomposed "é" for a precomposed one.
+        let text = Array(EventLog.actionsJSON(actions).utf8)
+        #expect(text == sqlite.map { Array($0.utf8) })
+        #expect(text == Array(JSONWriter(style: .compact).string(.array(actions.map(JSONValue.string))).utf8))
+    }
+
     @Test("appending the same id with the same content is a no-op")
     func idempotentAppend() throws {
         let db = try TestDatabase()
