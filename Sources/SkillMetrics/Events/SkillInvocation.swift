@@ -65,11 +65,11 @@ public struct SkillInvocation: Sendable, Equatable {
         }
         if id.isEmpty { throw fail("id", "must not be empty") }
         if id.utf8.count > 200 { throw fail("id", "longer than 200 bytes") }
-        // U+0000 is the only scalar whose UTF-8 holds a zero byte: a byte scan finds it (a
-        // scan of the scalars, and an array of the fields, cost ~3k instructions an event).
+        // U+0000 is the only scalar whose UTF-8 holds a zero byte: the rows' byte scan finds it
+        // (a scan of the scalars, and an array of the fields, cost ~3k instructions an event).
         func holdsNUL(_ text: String?) -> Bool {
-            guard let text else { return false }
-            return text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0)
+            guard var text else { return false }
+            return text.withUTF8 { !EventRowChecks.hasNoNUL($0) }
         }
         let nul = "contains U+0000, which SQLite's JSON functions cannot keep"
         if holdsNUL(id) { throw fail("id", nul) }

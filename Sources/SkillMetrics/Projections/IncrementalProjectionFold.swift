@@ -29,7 +29,7 @@ struct IncrementalProjectionFold {
         var newDurations: [(duration: Double, seq: Int64)] = []
     }
 
-    /// A count row's key: the skill as its place in ``skillStates`` (its name hashed once per
+    /// A count row's key: the skill as its place in ``skillNames`` (its name hashed once per
     /// event, not once per key), the key compared by its bytes (``ExactText``), as the table's
     /// primary key does.
     private struct KeyID: Hashable {
@@ -48,7 +48,7 @@ struct IncrementalProjectionFold {
         }
     }
 
-    /// A pair of a skill (its place in ``skillStates``) and a text (a session id or a workflow
+    /// A pair of a skill (its place in ``skillNames``) and a text (a session id or a workflow
     /// path) compared by its bytes.
     private struct PairID: Hashable {
         var skill: Int
@@ -70,12 +70,11 @@ struct IncrementalProjectionFold {
         var second: String
     }
 
-    /// Where each skill of the batch is in ``skillStates``.
+    /// Where each skill of the batch is in ``skillNames``.
     private var skills: [ExactText: Int] = [:]
-    /// The batch's skills, in order of first appearance, with their totals.
-    private var skillStates: [(name: String, totals: Totals)] = []
-    /// The names of ``skillStates``, apart (reading a name there copies the whole tuple).
+    /// The batch's skills, in order of first appearance: their names and their totals.
     private var skillNames: [String] = []
+    private var skillTotals: [Totals] = []
     /// The batch's count per key, and where the key first appears in the batch.
     private struct KeyDelta {
         var count: Int
@@ -204,23 +203,24 @@ struct IncrementalProjectionFold {
         applyPath(PairID(skill: skill, text: event.workflowPath ?? ""), event)
     }
 
-    /// Adds the event to its skill's totals; the skill's place in ``skillStates``.
+    /// Adds the event to its skill's totals; the skill's place in ``skillNames``.
     private mutating func applyTotals(_ event: ProjectionEvent, _ db: Database) throws -> Int {
         let name = event.skillName
         let skill: Int
         if let known = skills[ExactText(name)] {
             skill = known
         } else {
-            skill = skillStates.count
-            skills[ExactText(name)] = skill
-            skillNames.append(name)
-            skillStates.append((name, try loadTotals(name, db) ?? Totals(
+            let stored = try loadTotals(name, db) ?? Totals(
                 total: 0, completed: 0, abandoned: 0, totalDuration: 0.0,
                 firstInvoked: event.invokedAt, lastInvoked: event.invokedAt, firstSeq: event.seq,
                 lastSeq: event.seq, durationCount: 0, minimum: nil, maximum: nil,
-                cursors: [nil, nil, nil])))
+                cursors: [nil, nil, nil])
+            skill = skillNames.count
+            skills[ExactText(name)] = skill
+            skillNames.append(name)
+            skillTotals.append(stored)
         }
-        try Self.add(event, to: &skillStates[skill].totals, name)
+        try Self.add(event, to: &skillTotals[skill], name)
         return skill
     }
 
@@ -502,7 +502,7 @@ struct IncrementalProjectionFold {
     // MARK: Writing
 
     private func write(_ db: Database) throws {
-        for (name, state) in skillStates {
+        for (name, state) in zip(skillNames, skillTotals) {
             var values: [DatabaseValue] = [
                 name.databaseValue,
                 state.total.databaseValue,
