@@ -15,21 +15,8 @@ struct CheaperWritesTests {
     @Test func v2LogMigratesToV3AndBack() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
-        try log.ok(["migrate", "--to", "2", "--db", log.url])
-        try log.pushedDatabase("first", count: 2_000, prefix: "first", seed: 31, batchSize: 300)
-
-        let migrated = try log.ok(["migrate", "--to", "3", "--db", log.url])
-        #expect(migrated.stdout.contains("applied V3; schema is at version 3"), "\(migrated.stdout)")
-        try log.ok(["verify", "--db", log.url])
-        for (name, count, batch, seed) in [("ones", 120, 1, UInt64(32)), ("odd", 1_500, 37, 33), ("large", 6_000, 5_000, 34)] {
-            try log.pushedDatabase(name, count: count, prefix: name, seed: seed, batchSize: batch)
-            try log.ok(["verify", "--db", log.url])
-        }
-        let replica = log.scratch.path + "/replica.db"
-        try log.ok(["pull", "--db", replica, "--from", log.url])
-        let localList = try log.ok(["list", "--db", replica, "--json"])
-        let serverList = try log.ok(["list", "--db", log.url, "--json"])
-        #expect(Array(localList.stdout.utf8) == Array(serverList.stdout.utf8))
+        try log.migrateWithEvents(to: 3, seed: 31)
+        try log.expectReplicaAgrees()
 
         // New session pairs whose durations are all -0.0: 0.0 + (-0.0) + … is 0.0, not -0.0.
         try log.sql("""
@@ -51,15 +38,7 @@ struct CheaperWritesTests {
             """)
         try log.ok(["verify", "--db", log.url])
 
-        let undone = try log.ok(["migrate", "undo", "--to", "2", "--db", log.url])
-        #expect(undone.stdout.contains("undid V3"), "\(undone.stdout)")
-        let fresh = try TeamLogFixture(server: server)
-        try fresh.ok(["migrate", "--to", "2", "--db", fresh.url])
-        #expect(try log.schemaDump() == fresh.schemaDump())
-        try log.ok(["verify", "--db", log.url])
-        try log.ok(["migrate", "--db", log.url])
-        try log.pushedDatabase("more", count: 800, prefix: "more", seed: 35, batchSize: 64)
-        try log.ok(["verify", "--db", log.url])
+        try log.undoAndMigrateForward(from: 3, seed: 35)
     }
 
     /// What V2's CHECKs refused, V3's statement checks refuse, naming the event (a multi-row

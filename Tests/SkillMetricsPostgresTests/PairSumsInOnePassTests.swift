@@ -16,24 +16,9 @@ struct PairSumsInOnePassTests {
     @Test func v3LogMigratesToV4AndBack() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
-        try log.ok(["migrate", "--to", "3", "--db", log.url])
-        try log.pushedDatabase("first", count: 2_000, prefix: "first", seed: 41, batchSize: 300)
-
-        let migrated = try log.ok(["migrate", "--to", "4", "--db", log.url])
-        #expect(migrated.stdout.contains("applied V4; schema is at version 4"), "\(migrated.stdout)")
-        try log.ok(["verify", "--db", log.url])
-
-        for (name, count, batch, seed) in [("ones", 120, 1, UInt64(42)), ("odd", 1_500, 37, 43), ("thousands", 5_000, 1_000, 44)] {
-            try log.pushedDatabase(name, count: count, prefix: name, seed: seed, batchSize: batch)
-            try log.ok(["verify", "--db", log.url])
-        }
+        try log.migrateWithEvents(to: 4, seed: 41, large: (5_000, 1_000))
         // The local SQLite triggers agree (before the signed zeros below: SQLite stores -0.0 as 0.0).
-        let replica = log.scratch.path + "/replica.db"
-        try log.ok(["pull", "--db", replica, "--from", log.url])
-        let localList = try log.ok(["list", "--db", replica, "--json"])
-        let serverList = try log.ok(["list", "--db", log.url, "--json"])
-        #expect(Array(localList.stdout.utf8) == Array(serverList.stdout.utf8))
-        try log.ok(["verify", "--db", replica])
+        try log.expectReplicaAgrees()
 
         // One stored pair per session: 0.1 each.
         try log.sql("""
@@ -84,14 +69,6 @@ struct PairSumsInOnePassTests {
             next += size
             try log.ok(["verify", "--db", log.url])
         }
-        let undone = try log.ok(["migrate", "undo", "--to", "3", "--db", log.url])
-        #expect(undone.stdout.contains("undid V4"), "\(undone.stdout)")
-        let fresh = try TeamLogFixture(server: server)
-        try fresh.ok(["migrate", "--to", "3", "--db", fresh.url])
-        #expect(try log.schemaDump() == fresh.schemaDump())
-        try log.ok(["verify", "--db", log.url])
-        try log.ok(["migrate", "--db", log.url])
-        try log.pushedDatabase("more", count: 800, prefix: "more", seed: 45, batchSize: 64)
-        try log.ok(["verify", "--db", log.url])
+        try log.undoAndMigrateForward(from: 4, seed: 45)
     }
 }

@@ -84,6 +84,52 @@ struct TeamLogFixture {
         return db
     }
 
+    /// The first half of a schema step's round trip: this (new) log at `version - 1` with 2,000
+    /// pushed events (300 a batch) migrates to `version`, then pushes of 1, 37 and `large.batch`
+    /// events a batch; `verify` passes after each. The generator's seeds are `seed` to `seed + 3`.
+    func migrateWithEvents(
+        to version: Int, seed: UInt64, large: (count: Int, batch: Int) = (6_000, 5_000),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        try ok(["migrate", "--to", String(version - 1), "--db", url], sourceLocation: sourceLocation)
+        try pushedDatabase("first", count: 2_000, prefix: "first", seed: seed, batchSize: 300, sourceLocation: sourceLocation)
+        let migrated = try ok(["migrate", "--to", String(version), "--db", url], sourceLocation: sourceLocation)
+        #expect(migrated.stdout.contains("applied V\(version); schema is at version \(version)"), "\(migrated.stdout)",
+                sourceLocation: sourceLocation)
+        try ok(["verify", "--db", url], sourceLocation: sourceLocation)
+        for (name, count, batch, offset) in [("ones", 120, 1, UInt64(1)), ("odd", 1_500, 37, 2), ("large", large.count, large.batch, 3)] {
+            try pushedDatabase(name, count: count, prefix: name, seed: seed + offset, batchSize: batch, sourceLocation: sourceLocation)
+            try ok(["verify", "--db", url], sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Pulls the log into a new replica: its `list --json` equals the server's byte for byte
+    /// (the local SQLite triggers agree with the server's), and `verify` passes there.
+    func expectReplicaAgrees(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let replica = scratch.path + "/replica.db"
+        try ok(["pull", "--db", replica, "--from", url], sourceLocation: sourceLocation)
+        let localList = try ok(["list", "--db", replica, "--json"], sourceLocation: sourceLocation)
+        let serverList = try ok(["list", "--db", url, "--json"], sourceLocation: sourceLocation)
+        #expect(localList.stdout.utf8.elementsEqual(serverList.stdout.utf8), "the replica's list --json differs from the server's",
+                sourceLocation: sourceLocation)
+        try ok(["verify", "--db", replica], sourceLocation: sourceLocation)
+    }
+
+    /// The second half of a schema step's round trip: `migrate undo --to version - 1` gives the
+    /// schema of a fresh log at that version and projections `verify` accepts; migrating forward
+    /// again and pushing 800 more events (64 a batch) keeps them so.
+    func undoAndMigrateForward(from version: Int, seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let undone = try ok(["migrate", "undo", "--to", String(version - 1), "--db", url], sourceLocation: sourceLocation)
+        #expect(undone.stdout.contains("undid V\(version)"), "\(undone.stdout)", sourceLocation: sourceLocation)
+        let fresh = try TeamLogFixture(server: server)
+        try fresh.ok(["migrate", "--to", String(version - 1), "--db", fresh.url], sourceLocation: sourceLocation)
+        #expect(try schemaDump() == fresh.schemaDump(), sourceLocation: sourceLocation)
+        try ok(["verify", "--db", url], sourceLocation: sourceLocation)
+        try ok(["migrate", "--db", url], sourceLocation: sourceLocation)
+        try pushedDatabase("more", count: 800, prefix: "more", seed: seed, batchSize: 64, sourceLocation: sourceLocation)
+        try ok(["verify", "--db", url], sourceLocation: sourceLocation)
+    }
+
     /// One SQL statement on a local SQLite file through the `sqlite3` shell, output trimmed.
     func localSQL(_ db: String, _ sql: String) throws -> String {
         try PostgresTestServer.shell("sqlite3 '\(db)' \"\(sql)\"").trimmingCharacters(in: .whitespacesAndNewlines)
