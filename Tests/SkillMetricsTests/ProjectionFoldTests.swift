@@ -139,6 +139,10 @@ import Testing
          "seq 3500, column follow_up_actions"),
         ([(3_500, "follow_up_actions = '" + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "'")],
          "seq 3500, column follow_up_actions"),
+        // Bytes that are not UTF-8 (found by the vocabulary's count of repaired texts).
+        ([(4_200, "skill_name = CAST(X'61FF62' AS TEXT)")], "seq 4200, column skill_name"),
+        ([(17, "workflow_path = CAST(X'70C3' AS TEXT)")], "seq 17, column workflow_path"),
+        ([(5_000, #"follow_up_actions = '["a' || CAST(X'FE' AS TEXT) || '"]'"#)], "seq 5000, column follow_up_actions"),
     ] as [([(Int, String)], String)])
     func aFoldOnTwoThreadsFailsAsTheFoldOnOne(_ edits: [(Int, String)], _ named: String) throws {
         let database = try TestDatabase()

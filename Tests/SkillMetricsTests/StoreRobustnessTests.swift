@@ -137,6 +137,52 @@ struct StoreRobustnessTests {
         }
     }
 
+    /// A foreign client can bind bytes that are not UTF-8 as TEXT, and SQLite keeps them as they
+    /// are. `verify` and `rebuild` name the event's seq and column instead of folding a repaired
+    /// text that no longer matches its rows (which read as "the duration index holds 0 values"
+    /// before), and `rebuild` changes nothing.
+    @Test(arguments: [
+        ("skill_name", "CAST(X'61FF62' AS TEXT)"),
+        ("workflow_path", "CAST(X'70C3' AS TEXT)"),                // a truncated sequence
+        ("error_type", "CAST(X'80' AS TEXT)"),                     // a lone continuation byte
+        ("session_id", "CAST(X'73EDA080' AS TEXT)"),               // an encoded surrogate
+        ("follow_up_actions", #"'["a' || CAST(X'FE' AS TEXT) || '"]'"#),
+    ])
+    func textThatIsNotUTF8IsNamedAndRebuildChangesNothing(column: String, value: String) throws {
+        let database = try TestDatabase()
+        try database.store.append(SkillInvocation(
+            id: "a", skillName: "s", invokedAt: ts("2026-01-01T00:00:00Z"), workflowPath: "p", completed: true,
+            durationSeconds: 0.5, sessionID: "x"))
+        var values = [
+            "id": "'b'", "skill_name": "'s'", "invoked_at": "'2026-01-01T00:00:01.000000Z'", "completed": "1",
+            "duration_seconds": "1.5", "workflow_path": "'p'", "error_type": "'e'", "session_id": "'x'",
+            "follow_up_actions": #"'["a"]'"#,
+        ]
+        values[column] = value
+        let names = values.keys.sorted()
+        try database.store.writeWithoutTransaction { db in
+            try db.execute(sql: "INSERT INTO skill_invocation (\(names.joined(separator: ", "))) VALUES (\(names.map { values[$0] ?? "" }.joined(separator: ", ")))")
+        }
+        let projections = {
+            try database.store.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT 'totals ' || hex(skill_name) || ' ' || total_invocations || ' ' || quote(total_duration_seconds) || ' ' || quote(p50_duration_seconds) FROM skill_totals
+                    UNION ALL SELECT 'pair ' || hex(session_id) || ' ' || hex(skill_name) || ' ' || invocation_count FROM session_skill
+                    UNION ALL SELECT 'key ' || hex(skill_name) || ' ' || field || ' ' || hex(key) || ' ' || count FROM skill_key_count
+                    ORDER BY 1
+                    """)
+            }
+        }
+        let before = try projections()
+        #expect(before.count >= 3)
+        let named = { (error: any Error) -> Bool in
+            "\(error)".contains("skill_invocation seq 2, column \(column)") && "\(error)".contains("not valid UTF-8")
+        }
+        #expect(performing: { _ = try database.store.verify() }, throws: named)
+        #expect(performing: { _ = try database.store.rebuild() }, throws: named)
+        #expect(try projections() == before)
+    }
+
     @Test func aWallClockStepBackNeverGivesANegativeDuration() throws {
         let database = try TestDatabase()
         // The wall clock said one hour later at the start than it will at completion (it was

@@ -50,17 +50,22 @@ struct EventColumns {
         }
     }
 
+    /// The text as a `String`; bytes that are not valid UTF-8 are an error naming the seq and
+    /// column (``invalidUTF8Reason``).
     func text(_ index: CInt) throws -> String {
-        let type = sqlite3_column_type(sqlite, index)
-        guard type == SQLITE_TEXT else { throw bad(index, "expected text, found \(typeName(type))") }
-        return String(sqliteStatement: sqlite, index: index)
+        let bytes = try textBytes(index)
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw bad(index, Self.invalidUTF8Reason) }
+        return text
     }
 
     func optionalText(_ index: CInt) throws -> String? {
         sqlite3_column_type(sqlite, index) == SQLITE_NULL ? nil : try text(index)
     }
 
-    /// The text's UTF-8 bytes, valid until the statement steps again.
+    /// The text's bytes, valid until the statement steps again. They are what a client stored,
+    /// not necessarily valid UTF-8: the fold's vocabulary counts the texts it had to repair
+    /// (``FoldVocabulary/repairedTexts``), and a reader that sees that count move names the
+    /// column with ``invalidUTF8()``.
     func textBytes(_ index: CInt) throws -> UnsafeBufferPointer<UInt8> {
         let type = sqlite3_column_type(sqlite, index)
         guard type == SQLITE_TEXT else { throw bad(index, "expected text, found \(typeName(type))") }
@@ -70,6 +75,23 @@ struct EventColumns {
         }
         return UnsafeBufferPointer(start: bytes, count: count)
     }
+
+    /// The error for the current row's first text column whose bytes are not valid UTF-8.
+    func invalidUTF8() -> SkillMetricsError {
+        for index: CInt in [1, 2, 3, 6, 7, 8] where sqlite3_column_type(sqlite, index) == SQLITE_TEXT {
+            let count = Int(sqlite3_column_bytes(sqlite, index))
+            guard let bytes = sqlite3_column_text(sqlite, index), count > 0 else { continue }
+            if !EventRowChecks.isValidUTF8(UnsafeBufferPointer(start: bytes, count: count)) {
+                return bad(index, EventColumns.invalidUTF8Reason)
+            }
+        }
+        return bad(1, EventColumns.invalidUTF8Reason)
+    }
+
+    /// Why a text that is not valid UTF-8 is refused: read as a repaired `String`, it would no
+    /// longer be the stored text, and the projections recomputed from it would not match their
+    /// rows.
+    static let invalidUTF8Reason = "not valid UTF-8 (a client stored bytes that are not text; SkillMetrics reads every text as UTF-8)"
 
     func isNull(_ index: CInt) -> Bool {
         sqlite3_column_type(sqlite, index) == SQLITE_NULL

@@ -22,6 +22,11 @@ struct FoldVocabulary: Sendable {
     /// The id of the empty text.
     static let empty = 0
 
+    /// How many texts given as bytes were not valid UTF-8 (each interned as the `String` its
+    /// bytes decode to, repaired). Readers of stored events compare it before and after an
+    /// event and refuse the event when it moved: a repaired text is no longer the stored one.
+    private(set) var repairedTexts = 0
+
     init() {
         _ = id("")
     }
@@ -77,7 +82,11 @@ struct FoldVocabulary: Sendable {
         let (hash, isASCII) = Self.hash(buffer, seed: seed)
         // Bytes that are not ASCII may not be valid UTF-8: they are looked up as the `String`
         // they decode to (invalid sequences repaired), as a caller passing that String would.
-        if !validUTF8 && !isASCII { return id(String(decoding: buffer, as: UTF8.self)) }
+        if !validUTF8 && !isASCII {
+            let text = String(decoding: buffer, as: UTF8.self)
+            if !text.utf8.elementsEqual(buffer) { repairedTexts += 1 }
+            return id(text)
+        }
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {

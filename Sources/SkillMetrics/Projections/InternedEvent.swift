@@ -19,7 +19,9 @@ struct InternedEvent {
 
     /// Streams the stored events with `after < seq <= through` in seq order, interning their
     /// texts straight from SQLite's buffers (no `String` is made). The columns are checked as
-    /// ``ProjectionEvent/forEach(_:after:through:_:)`` checks them, with the same errors.
+    /// ``ProjectionEvent/forEach(_:after:through:_:)`` checks them, with the same errors (a
+    /// text that is not valid UTF-8 included, found through the vocabulary's count of repaired
+    /// texts, so that ASCII texts cost no second scan).
     static func forEach(
         _ db: Database, after: Int64, through: Int64, vocabulary: inout FoldVocabulary,
         _ body: (InternedEvent) throws -> Void
@@ -28,6 +30,7 @@ struct InternedEvent {
         try statement.setArguments([after, through])
         var row = EventColumns(statement)
         var actions: [Int] = []
+        let repaired = vocabulary.repairedTexts
         while try row.step(db) {
             actions.removeAll(keepingCapacity: true)
             let listed = EventLog.scanActions(try row.textBytes(8), into: &actions) { vocabulary.id(bytes: $0) }
@@ -39,6 +42,7 @@ struct InternedEvent {
             let duration = try row.optionalDouble(5)
             let error = row.isNull(6) ? -1 : vocabulary.id(bytes: try row.textBytes(6))
             let session = row.isNull(7) ? -1 : vocabulary.id(bytes: try row.textBytes(7))
+            guard vocabulary.repairedTexts == repaired else { throw row.invalidUTF8() }
             try body(InternedEvent(
                 seq: row.seq, skill: skill, invokedAt: invokedAt, workflowPath: path, completed: completed,
                 durationSeconds: duration, errorType: error, session: session, followUpActions: actions,

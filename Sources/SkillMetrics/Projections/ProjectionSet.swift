@@ -127,12 +127,14 @@ public struct ProjectionSet: Sendable {
         let folded = try ChunkPipeline.runConsumingElsewhere(capacity: 4, consume: { (next: () throws -> EventByteChunk?) -> ProjectionSet in
             var projections = start
             while let chunk = try next() {
+                let repaired = projections.vocabulary.repairedTexts
                 try chunk.forEach { event in
                     guard projections.apply(event) else {
                         throw SkillMetricsError.invalidInput(
                             location: "skill_invocation seq \(event.seq), column follow_up_actions",
                             reason: "not a JSON array of strings")
                     }
+                    guard projections.vocabulary.repairedTexts == repaired else { throw event.invalidUTF8() }
                 }
             }
             return projections
