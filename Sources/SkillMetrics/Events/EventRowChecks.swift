@@ -102,11 +102,12 @@ public enum EventRowChecks {
         return memchr(base, 0, text.count) == nil
     }
 
-    /// True when the bytes are valid UTF-8 (the high bits of all bytes gathered eight at a time,
-    /// then four, two and one; text that is not all ASCII through the standard library's
-    /// validation). SQLite stores whatever bytes a client binds as TEXT;
-    /// a Swift `String` made from invalid ones is repaired (U+FFFD), so it is no longer the
-    /// stored text.
+    /// True when the bytes are valid UTF-8.
+    ///
+    /// The high bits of all bytes are gathered eight at a time (then four, two and one); a text
+    /// that is not all ASCII goes through the standard library's validation. SQLite stores
+    /// whatever bytes a client binds as TEXT, and a Swift `String` made from invalid ones is
+    /// repaired (U+FFFD), so it is no longer the stored text.
     static func isValidUTF8(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = UnsafeRawPointer(text.baseAddress) else { return true }
         let count = text.count
