@@ -199,31 +199,4 @@ import Testing
         #expect(refused)
         #expect(try database.store.verify().isConsistent)
     }
-
-    /// `isValidUTF8` answers as the standard library's validation does, on both sides of its
-    /// eight-bytes-at-a-time ASCII run: valid texts of one to four bytes a scalar, and the
-    /// malformed kinds (a lone continuation byte, a truncated sequence, an overlong encoding, an
-    /// encoded surrogate, a scalar past U+10FFFF, a byte that never occurs).
-    static let utf8Cases: [([UInt8], Bool)] = {
-        let ascii: (String) -> [UInt8] = { Array($0.utf8) }
-        var cases: [([UInt8], Bool)] = []
-        cases.append(([], true))
-        cases.append((ascii("plain ascii longer than eight"), true))
-        cases.append((ascii("café — 日本 🙂"), true))
-        cases.append((ascii("exactly8") + [0xC3, 0xA9], true))
-        cases.append((ascii("exactly8") + [0x80], false))
-        cases.append((ascii("seven..") + [0xC3], false))
-        cases.append(([0xC0, 0xAF], false))
-        cases.append(([0xED, 0xA0, 0x80], false))
-        cases.append(([0xF4, 0x90, 0x80, 0x80], false))
-        cases.append((ascii("abc") + [0xFF] + ascii("defghijk"), false))
-        return cases
-    }()
-
-    @Test(arguments: utf8Cases)
-    func validUTF8IsWhatTheStandardLibraryAccepts(bytes: [UInt8], valid: Bool) {
-        let answer = bytes.withUnsafeBufferPointer { EventRowChecks.isValidUTF8($0) }
-        #expect(answer == valid)
-        #expect(answer == (String(validating: bytes, as: UTF8.self) != nil))
-    }
 }

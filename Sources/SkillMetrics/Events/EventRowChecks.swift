@@ -102,37 +102,6 @@ public enum EventRowChecks {
         return memchr(base, 0, text.count) == nil
     }
 
-    /// True when the bytes are valid UTF-8.
-    ///
-    /// The high bits of all bytes are gathered eight at a time (then four, two and one); a text
-    /// that is not all ASCII goes through the standard library's validation. SQLite stores
-    /// whatever bytes a client binds as TEXT, and a Swift `String` made from invalid ones is
-    /// repaired (U+FFFD), so it is no longer the stored text.
-    static func isValidUTF8(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = UnsafeRawPointer(text.baseAddress) else { return true }
-        let count = text.count
-        var high: UInt64 = 0
-        var offset = 0
-        while offset &+ 8 <= count {
-            high |= base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            offset &+= 8
-        }
-        // The last zero to seven bytes: at most one load of four, two and one.
-        if offset &+ 4 <= count {
-            high |= UInt64(base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-            offset &+= 4
-        }
-        if offset &+ 2 <= count {
-            high |= UInt64(base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
-            offset &+= 2
-        }
-        if offset < count {
-            high |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self))
-        }
-        if high & 0x8080_8080_8080_8080 == 0 { return true }
-        return String(validating: text, as: UTF8.self) != nil
-    }
-
     /// The six bytes `\u0000` anywhere (the CHECK's `instr`).
     static func containsEscapedNUL(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let length = escapedNUL.count

@@ -37,11 +37,9 @@ package struct StoredEventBytes {
     /// The error for the event's first text whose bytes are not valid UTF-8, as
     /// ``EventColumns/invalidUTF8()`` names it for a row read from SQLite.
     func invalidUTF8() -> SkillMetricsError {
-        let texts: [(String, UnsafeBufferPointer<UInt8>?)] = [
+        EventColumns.invalidUTF8(seq: seq, [
             ("skill_name", skillName), ("invoked_at", invokedAt), ("workflow_path", workflowPath),
             ("error_type", errorType), ("session_id", sessionID), ("follow_up_actions", followUpActions),
-        ]
-        let column = texts.first { _, text in text.map { !EventRowChecks.isValidUTF8($0) } ?? false }?.0 ?? "skill_name"
-        return .invalidInput(location: "skill_invocation seq \(seq), column \(column)", reason: EventColumns.invalidUTF8Reason)
+        ])
     }
 }

@@ -78,14 +78,20 @@ struct EventColumns {
 
     /// The error for the current row's first text column whose bytes are not valid UTF-8.
     func invalidUTF8() -> SkillMetricsError {
-        for index: CInt in [1, 2, 3, 6, 7, 8] where sqlite3_column_type(sqlite, index) == SQLITE_TEXT {
+        let texts = ([1, 2, 3, 6, 7, 8] as [CInt]).map { index -> (column: String, bytes: UnsafeBufferPointer<UInt8>?) in
             let count = Int(sqlite3_column_bytes(sqlite, index))
-            guard let bytes = sqlite3_column_text(sqlite, index), count > 0 else { continue }
-            if !EventRowChecks.isValidUTF8(UnsafeBufferPointer(start: bytes, count: count)) {
-                return bad(index, EventColumns.invalidUTF8Reason)
-            }
+            let bytes = sqlite3_column_type(sqlite, index) == SQLITE_TEXT ? sqlite3_column_text(sqlite, index) : nil
+            return (ProjectionEvent.columnNames[Int(index)], bytes.map { UnsafeBufferPointer(start: $0, count: count) })
         }
-        return bad(1, EventColumns.invalidUTF8Reason)
+        return Self.invalidUTF8(seq: seq, texts)
+    }
+
+    /// The error for the first of an event's texts (column name and bytes; nil for NULL) that
+    /// is not valid UTF-8, naming its seq and column as ``bad(_:_:)`` does.
+    static func invalidUTF8(seq: Int64, _ texts: [(column: String, bytes: UnsafeBufferPointer<UInt8>?)]) -> SkillMetricsError {
+        let invalid = texts.first { $0.bytes.map { String(validating: $0, as: UTF8.self) == nil } ?? false }
+        return .invalidInput(
+            location: "skill_invocation seq \(seq), column \(invalid?.column ?? "skill_name")", reason: invalidUTF8Reason)
     }
 
     /// Why a text that is not valid UTF-8 is refused: read as a repaired `String`, it would no
