@@ -147,7 +147,27 @@ static int zipf_draw(const smb_zipf *z, double u) {
     return low;
 }
 
-/* id, invoked_at and the empty list, shared by every workload. */
+/* FNV-1a of the id prefix: the seed of a workload's ids, so two prefixes give disjoint ids. */
+static unsigned long long smb_prefix_seed(const char *id_prefix) {
+    unsigned long long h = 0xCBF29CE484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)id_prefix; *p; p++) h = (h ^ *p) * 0x100000001B3ULL;
+    return h;
+}
+
+/* The id a client library gives an event: a random (version 4) UUID in lowercase, as
+   `UUID().uuidString.lowercased()` and Python's `str(uuid.uuid4())` write it, drawn
+   deterministically from (prefix, index). Consecutive events land at unrelated places in the
+   id index, as they do in a real log; `today`'s `prefix-index` ids are the easy case. */
+static void make_uuid_id(const char *id_prefix, long long index, smb_event *out) {
+    unsigned long long a = smb_mix(smb_prefix_seed(id_prefix) ^ smb_mix((unsigned long long)index));
+    unsigned long long b = smb_mix(a ^ 0x5851F42D4C957F2DULL);
+    snprintf(out->id, sizeof out->id, "%08llx-%04llx-%04llx-%04llx-%012llx",
+             a >> 32, (a >> 16) & 0xFFFFULL, (a & 0x0FFFULL) | 0x4000ULL,
+             ((b >> 48) & 0x3FFFULL) | 0x8000ULL, b & 0xFFFFFFFFFFFFULL);
+}
+
+/* id, invoked_at and the empty list, shared by every workload (`real` and `adversarial`
+   then replace the id with a UUID). */
 static void make_common(const char *id_prefix, long long index, smb_event *out) {
     memset(out, 0, sizeof *out);
     snprintf(out->id, sizeof out->id, "%s-%012lld", id_prefix, index);
@@ -176,6 +196,7 @@ static void finish_actions(smb_event *out) {
 static void make_real(const char *id_prefix, long long index, smb_event *out) {
     pthread_once(&zipf_once, zipf_init);
     make_common(id_prefix, index, out);
+    make_uuid_id(id_prefix, index, out);
     snprintf(out->skill_name, sizeof out->skill_name, "skill-%03d", zipf_draw(&zipf_skills, smb_unit(index, 1)));
     /* Sessions keep arriving: three open at a time, each a burst of about 12 events. */
     if (smb_unit(index, 2) >= 1.0 / 12) {
@@ -213,6 +234,7 @@ static void make_real(const char *id_prefix, long long index, smb_event *out) {
 
 static void make_adversarial(const char *id_prefix, long long index, smb_event *out) {
     make_common(id_prefix, index, out);
+    make_uuid_id(id_prefix, index, out);
     if (index % 10 != 9) snprintf(out->skill_name, sizeof out->skill_name, "skill-hot");
     else snprintf(out->skill_name, sizeof out->skill_name, "skill-%02lld", (index / 10) % 10);
     out->has_session_id = 1;
