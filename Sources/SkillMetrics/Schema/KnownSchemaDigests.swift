@@ -47,5 +47,8 @@ enum KnownSchemaDigests {
         // V12
         "f15849a438f00f72a3b285d927fd844b100c606c27e5736cadb2a1800950d3bf":
             "9a5012aab6aa7324892e0bdd9fe662cf4cc94960d9e39230972cacdd9c28b71a",
+        // V13
+        "98128028a17217f8fb4d9204fb284e94eb36dd10f94f1b7eef8c8863eefb28c2":
+            "e722124e10d136a53f4487d035af34d8593c3271ad7d23376a068d6bfaadbf96",
     ]
 }
