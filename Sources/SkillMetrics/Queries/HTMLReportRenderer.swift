@@ -30,7 +30,7 @@ public struct HTMLReportRenderer: Sendable {
 
     /// Finished invocations per UTC day of the `limit` most used skills, counted in one scan of
     /// the log in seq order (the chart's skills only; the day is the first ten characters of
-    /// `invoked_at`). A file without the `finished` column (before V6) counts every event.
+    /// `invoked_at`). A file whose event table lacks the `finished` column counts every event.
     static func dailyCounts(
         _ db: Database, rows: [SkillMetricsRow], limit: Int = HTMLReport.seriesLimit
     ) throws -> [HTMLReport.DailyCount] {
