@@ -147,7 +147,7 @@ static int zipf_draw(const smb_zipf *z, double u) {
     return low;
 }
 
-/* FNV-1a of the id prefix: the seed of a workload's ids, so two prefixes give disjoint ids. */
+/* FNV-1a of the id prefix: the seed of a workload's ids, so two prefixes give unrelated ids. */
 static unsigned long long smb_prefix_seed(const char *id_prefix) {
     unsigned long long h = 0xCBF29CE484222325ULL;
     for (const unsigned char *p = (const unsigned char *)id_prefix; *p; p++) h = (h ^ *p) * 0x100000001B3ULL;
