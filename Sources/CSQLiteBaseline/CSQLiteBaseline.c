@@ -166,11 +166,11 @@ static void make_uuid_id(const char *id_prefix, long long index, smb_event *out)
              ((b >> 48) & 0x3FFFULL) | 0x8000ULL, b & 0xFFFFFFFFFFFFULL);
 }
 
-/* id, invoked_at and the empty list, shared by every workload (`real` and `adversarial`
-   then replace the id with a UUID). */
+/* The UUID id, invoked_at and the empty list, shared by `real` and `adversarial` (`today`'s
+   `smb_make_event` writes its own). */
 static void make_common(const char *id_prefix, long long index, smb_event *out) {
     memset(out, 0, sizeof *out);
-    snprintf(out->id, sizeof out->id, "%s-%012lld", id_prefix, index);
+    make_uuid_id(id_prefix, index, out);
     long long micros = (index * 7919) % 1000000;
     long long seconds = base_seconds + index * 30;
     out->invoked_at_us = seconds * 1000000LL + micros;
@@ -196,7 +196,6 @@ static void finish_actions(smb_event *out) {
 static void make_real(const char *id_prefix, long long index, smb_event *out) {
     pthread_once(&zipf_once, zipf_init);
     make_common(id_prefix, index, out);
-    make_uuid_id(id_prefix, index, out);
     snprintf(out->skill_name, sizeof out->skill_name, "skill-%03d", zipf_draw(&zipf_skills, smb_unit(index, 1)));
     /* Sessions keep arriving: three open at a time, each a burst of about 12 events. */
     if (smb_unit(index, 2) >= 1.0 / 12) {
@@ -234,7 +233,6 @@ static void make_real(const char *id_prefix, long long index, smb_event *out) {
 
 static void make_adversarial(const char *id_prefix, long long index, smb_event *out) {
     make_common(id_prefix, index, out);
-    make_uuid_id(id_prefix, index, out);
     if (index % 10 != 9) snprintf(out->skill_name, sizeof out->skill_name, "skill-hot");
     else snprintf(out->skill_name, sizeof out->skill_name, "skill-%02lld", (index / 10) % 10);
     out->has_session_id = 1;
