@@ -332,7 +332,10 @@ double smb_insert_events(const char *path, const char *id_prefix, long long firs
     smb_event *events = NULL;
     double result = -1.0;
     if (batch < 1) batch = 1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    // SQLite's own VFS by name: a store opened in this process makes its WAL-coalescing VFS the
+    // default (WALWriteCoalescing.c), and the baseline is plain libsqlite3.
+    const char *vfs = sqlite3_vfs_find("unix") != NULL ? "unix" : NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
         result = fail(db, "open", error, error_size);
         goto done;
     }

@@ -77,6 +77,55 @@ struct CrashCLITests {
         #expect(killedMidWrite >= runs / 2, "only \(killedMidWrite) of \(runs) kills landed mid-append, \(generator)")
     }
 
+    /// Batches of 500 are written by the incremental fold, their WAL frames gathered in memory
+    /// until the commit frame (WALWriteCoalescing): a kill at any moment keeps every
+    /// acknowledged batch and no part of another.
+    @Test func killedBatchedAppendKeepsWholeBatches() throws {
+        let directory = Scratch()
+        let db = directory.file("batches.db")
+        let seedFile = directory.file("seed.jsonl")
+        try jsonlEvents(prefix: "seed", count: 200).write(toFile: seedFile, atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["append", "--db", db, "--jsonl", seedFile]).status == 0)
+        var generator = SeededGenerator(seed: 0x5EED_0005)
+        var expectedTotal = 200
+        var killedMidWrite = 0
+        let runs = 12, count = 8_000, batch = 500
+        for run in 0..<runs {
+            let prefix = "b" + String(format: "%02d", run)
+            let input = directory.file("\(prefix).jsonl")
+            try jsonlEvents(prefix: prefix, count: count).write(toFile: input, atomically: true, encoding: .utf8)
+            let writer = try RunningCLI(["append", "--db", db, "--jsonl", input, "--batch-size", String(batch), "--echo-commits"])
+            // After a random number of acknowledged batches, plus a few milliseconds: inside the
+            // next batch's writes or its commit.
+            let target = Int.random(in: 0...(count / batch - 2), using: &generator) * batch
+            let deadline = Date().addingTimeInterval(60)
+            while writer.process.isRunning && Date() < deadline && (lastCommitted(writer) ?? 0) < target {
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            let delay = Double.random(in: 0...0.02, using: &generator)
+            Thread.sleep(forTimeInterval: delay)
+            writer.kill()
+            writer.wait()
+            let acknowledged = writer.stdoutLines.compactMap { line -> Int? in
+                guard line.hasPrefix("committed ") else { return nil }
+                return Int(line.dropFirst("committed ".count))
+            }.max() ?? 0
+            let present = Int(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation WHERE id LIKE '\(prefix)-%';")) ?? -1
+            let acknowledgedPresent = Int(try SQLiteShell.value(db, """
+                SELECT count(*) FROM skill_invocation WHERE id >= '\(prefix)-' AND id < '\(prefix)-\(String(format: "%05d", acknowledged))';
+                """)) ?? -1
+            let note = "run \(run), \(generator): killed \(delay) s after \(target), \(acknowledged) acknowledged, \(present) present"
+            #expect(acknowledgedPresent == acknowledged, "\(note)")
+            // Whole batches only: the acknowledged ones, and perhaps one committed but not yet printed.
+            #expect(present == acknowledged || present == acknowledged + batch || present == count, "\(note)")
+            if writer.wasKilled && present < count { killedMidWrite += 1 }
+            expectedTotal += present
+            try expectSound(db, note)
+        }
+        #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation;") == String(expectedTotal))
+        #expect(killedMidWrite >= runs / 2, "only \(killedMidWrite) of \(runs) kills landed mid-append, \(generator)")
+    }
+
     @Test func killedImportLeavesNothingOrAllOfIt() throws {
         let directory = Scratch()
         let fixture = Repository.fixture("legacy/large.json")

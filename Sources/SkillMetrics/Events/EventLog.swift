@@ -196,6 +196,7 @@ package enum EventLog {
             incremental = try !wholeLog && events.count >= BulkProjectionLoad.incrementalMinimumCount
                 && BulkProjectionLoad.supportsIncrementalFold(db)
         }
+        if incremental { try BatchPageCache.reserve(db) }
         if incremental, try WriterBulkMode.isAvailable(db) {
             try appendInBulkMode()
             return result

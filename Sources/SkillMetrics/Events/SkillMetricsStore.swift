@@ -206,6 +206,8 @@ public final class SkillMetricsStore: Sendable {
         }
         if !readOnly {
             try Self.prepareFile(at: path)
+            // Before any connection opens: the WAL of this file is written in large pieces.
+            WALWriteCoalescing.enable(forDatabaseAt: path)
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
