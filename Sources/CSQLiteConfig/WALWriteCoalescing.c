@@ -37,6 +37,9 @@ struct CoalescingFile {
     int isWal;
     /// The enabled database this file belongs to (its WAL's writes are gathered), or NULL.
     struct EnabledDatabase *enabled;
+    /// The end of the furthest write of this transaction (reset when it takes the WAL's write
+    /// lock): a write at or past it extends the log.
+    sqlite3_int64 highWater;
     /// The next write completes a commit frame: write the buffer out after it.
     int flushAfterNextWrite;
     unsigned char *buffer;
@@ -152,25 +155,28 @@ static int coalescingWrite(sqlite3_file *file, const void *data, int amount, sql
     } else if (f->used > 0 && offset == end && f->used + amount <= SM_WAL_BUFFER_CAPACITY) {
         memcpy(f->buffer + f->used, data, (size_t)amount);
         f->used += amount;
-    } else if (f->used > 0 && (offset + amount <= f->start || offset > end)) {
-        // Bytes the buffer does not hold and does not touch (a frame written earlier in this
-        // transaction and changed again): written now, the buffer kept.
-        count(&f->enabled->issued);
-        rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
-        if (rc != SQLITE_OK) return rc;
     } else {
-        rc = flushBuffer(f);
-        if (rc != SQLITE_OK) return rc;
-        if (amount > SM_WAL_WRITE_PIECE) {
-            count(&f->enabled->issued);
-            rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
+        // Only what extends the log (a new frame, or the header of a restarted log) is held
+        // back. Anything else — a frame of this transaction changed again, or a checksum that
+        // SQLite rewrites after the commit frame — is written now, so its error goes to
+        // SQLite with the write itself; the buffer is written out first only if it overlaps.
+        int extendsLog = amount <= SM_WAL_WRITE_PIECE && (offset >= f->highWater || (offset == 0 && amount == SM_WAL_HEADER));
+        int overlaps = f->used > 0 && offset < end && offset + amount > f->start;
+        if (extendsLog || overlaps) {
+            rc = flushBuffer(f);
             if (rc != SQLITE_OK) return rc;
-        } else {
+        }
+        if (extendsLog) {
             memcpy(f->buffer, data, (size_t)amount);
             f->start = offset;
             f->used = amount;
+        } else {
+            count(&f->enabled->issued);
+            rc = f->real->pMethods->xWrite(f->real, data, amount, offset);
+            if (rc != SQLITE_OK) return rc;
         }
     }
+    if (offset + amount > f->highWater) f->highWater = offset + amount;
     if (f->flushAfterNextWrite) {
         f->flushAfterNextWrite = 0;
         return flushBuffer(f);
@@ -247,7 +253,14 @@ static int coalescingShmLock(sqlite3_file *file, int offset, int n, int flags) {
     CoalescingFile *f = (CoalescingFile *)file;
     int rc = flushPartnerWAL(f);
     if (rc != SQLITE_OK) return rc;
-    return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+    rc = f->real->pMethods->xShmLock(f->real, offset, n, flags);
+    // Lock 0 of the shared memory is the WAL's write lock: a write transaction begins, and it
+    // appends after whatever another connection or process wrote since this one's last.
+    if (rc == SQLITE_OK && offset == 0 && flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE) && !f->isWal
+        && f->partner != NULL) {
+        f->partner->highWater = 0;
+    }
+    return rc;
 }
 
 static void coalescingShmBarrier(sqlite3_file *file) {
