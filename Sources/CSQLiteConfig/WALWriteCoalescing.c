@@ -1,19 +1,24 @@
 // A VFS over the platform's default one that gathers a WAL transaction's frame writes into
 // large writes. SQLite writes each WAL frame as two `pwrite`s (its 24-byte header, then the
 // page); a 1,000-event batch on a real-shaped log writes ~1,000 frames, so ~2,000 system calls
-// a commit. This VFS keeps contiguous WAL writes in a buffer and writes it out:
-//   * after the page of a commit frame (a frame header whose "database size" field is not 0),
-//     so a commit's frames are in the file before `sqlite3WalFrames` publishes them in the
-//     wal-index, and an error writing them fails the commit;
-//   * before anything else touches the WAL file (read, sync, truncate, size, close) or its
-//     database's shared memory (map, lock, barrier, unmap), and when the buffer is full or a
-//     write is not contiguous with it.
+// a commit. For the databases a store enabled (by full pathname), this VFS holds back the WAL
+// writes that extend the log (new frames, the header of a restarted log) in a buffer, and
+// writes it out in 64 KiB pieces:
+//   * right after the page of a commit frame (a frame header whose "database size" field is
+//     not 0), so a commit's frames are in the file before `sqlite3WalFrames` publishes them in
+//     the wal-index, and an error writing them fails the commit;
+//   * before anything else touches the WAL file (sync, truncate, size, close, a read or write
+//     that overlaps part of the buffer) or its database's shared memory (map, lock, barrier,
+//     unmap), and when the buffer is full.
+// Any other WAL write (a frame of this transaction written again, the checksums SQLite rewrites
+// after the commit frame) goes to the file at once, so its error reaches SQLite with it. Reads
+// of bytes the buffer holds are answered from it.
 // Frames SQLite has not committed are never visible to another connection (readers stop at the
 // wal-index's published `mxFrame`), so holding them in memory until the commit changes nothing
 // another connection or a recovery can see: a process killed with buffered frames leaves the
 // WAL without them, as if it had been killed before writing them, and they were not committed.
-// Every other file (the database, rollback journals, temporary files) and every other method
-// goes straight to the default VFS.
+// Every other file (the database, rollback journals, temporary files, any database no store
+// enabled) and every other method goes straight to the default VFS.
 
 #include "include/CSQLiteConfig.h"
 
