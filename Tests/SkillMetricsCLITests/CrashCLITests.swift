@@ -20,6 +20,24 @@ struct CrashCLITests {
         }
     }
 
+    /// The largest `committed N` the writer printed (0 when none).
+    func acknowledgedCount(_ writer: RunningCLI) -> Int {
+        writer.stdoutLines.compactMap { line -> Int? in
+            guard line.hasPrefix("committed ") else { return nil }
+            return Int(line.dropFirst("committed ".count))
+        }.max() ?? 0
+    }
+
+    /// The events of a run (ids `PREFIX-00000`…) in the database, and how many of the first
+    /// `acknowledged` of them.
+    func presentCounts(_ db: String, prefix: String, acknowledged: Int) throws -> (present: Int, acknowledgedPresent: Int) {
+        let present = Int(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation WHERE id LIKE '\(prefix)-%';")) ?? -1
+        let acknowledgedPresent = Int(try SQLiteShell.value(db, """
+            SELECT count(*) FROM skill_invocation WHERE id >= '\(prefix)-' AND id < '\(prefix)-\(String(format: "%05d", acknowledged))';
+            """)) ?? -1
+        return (present, acknowledgedPresent)
+    }
+
     @Test func killedAppendKeepsEveryAcknowledgedEvent() throws {
         let directory = Scratch()
         let db = directory.file("crash.db")
@@ -56,15 +74,9 @@ struct CrashCLITests {
             }
             writer.kill()
             writer.wait()
-            let acknowledged = writer.stdoutLines.compactMap { line -> Int? in
-                guard line.hasPrefix("committed ") else { return nil }
-                return Int(line.dropFirst("committed ".count))
-            }.max() ?? 0
-            let present = Int(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation WHERE id LIKE '\(prefix)-%';")) ?? -1
+            let acknowledged = acknowledgedCount(writer)
             // Every acknowledged event is there, in order; at most one more (committed, not yet printed).
-            let acknowledgedPresent = Int(try SQLiteShell.value(db, """
-                SELECT count(*) FROM skill_invocation WHERE id >= '\(prefix)-' AND id < '\(prefix)-\(String(format: "%05d", acknowledged))';
-                """)) ?? -1
+            let (present, acknowledgedPresent) = try presentCounts(db, prefix: prefix, acknowledged: acknowledged)
             #expect(acknowledgedPresent == acknowledged, "run \(run), \(generator): \(acknowledged) acknowledged, \(acknowledgedPresent) present")
             #expect(present >= acknowledged && present <= acknowledged + 1, "run \(run), \(generator): present \(present), acknowledged \(acknowledged)")
             if writer.wasKilled && acknowledged > 0 && present < count { killedMidWrite += 1 }
@@ -106,14 +118,8 @@ struct CrashCLITests {
             Thread.sleep(forTimeInterval: delay)
             writer.kill()
             writer.wait()
-            let acknowledged = writer.stdoutLines.compactMap { line -> Int? in
-                guard line.hasPrefix("committed ") else { return nil }
-                return Int(line.dropFirst("committed ".count))
-            }.max() ?? 0
-            let present = Int(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation WHERE id LIKE '\(prefix)-%';")) ?? -1
-            let acknowledgedPresent = Int(try SQLiteShell.value(db, """
-                SELECT count(*) FROM skill_invocation WHERE id >= '\(prefix)-' AND id < '\(prefix)-\(String(format: "%05d", acknowledged))';
-                """)) ?? -1
+            let acknowledged = acknowledgedCount(writer)
+            let (present, acknowledgedPresent) = try presentCounts(db, prefix: prefix, acknowledged: acknowledged)
             let note = "run \(run), \(generator): killed \(delay) s after \(target), \(acknowledged) acknowledged, \(present) present"
             #expect(acknowledgedPresent == acknowledged, "\(note)")
             // Whole batches only: the acknowledged ones, and perhaps one committed but not yet printed.
