@@ -70,6 +70,33 @@ struct ConcurrencyCLITests {
         #expect(try CLI.run(["health", "--db", db]).status == 0)
     }
 
+    /// Batches from several processes at once: each process holds its batch's WAL frames in
+    /// memory until the commit (WALWriteCoalescing), while the others append, checkpoint and
+    /// restart the same log between its transactions.
+    @Test func fourProcessesAppendBatchesExactly() throws {
+        let directory = Scratch()
+        let db = directory.file("batches.db")
+        let perWriter = 6_000
+        #expect(try CLI.run(["migrate", "--db", db]).status == 0)
+        let processes = try (0..<4).map { process -> RunningCLI in
+            let input = directory.file("b\(process).jsonl")
+            try jsonlEvents(prefix: "batch\(process)", count: perWriter, skills: 40).write(toFile: input, atomically: true, encoding: .utf8)
+            return try RunningCLI(["append", "--db", db, "--jsonl", input, "--batch-size", String(100 + 150 * process), "--json"])
+        }
+        for process in processes {
+            let status = process.wait()
+            #expect(status == 0)
+            #expect(process.stderr.isEmpty, "\(process.stderr)")
+            #expect(process.stdoutLines.contains { $0.contains("\"appended\": \(perWriter)") })
+        }
+        #expect(try SQLiteShell.value(db, "PRAGMA integrity_check;") == "ok")
+        #expect(try SQLiteShell.value(db, "SELECT count(DISTINCT id), max(seq) FROM skill_invocation;") == "24000|24000")
+        #expect(try SQLiteShell.value(db, "SELECT sum(total_invocations) FROM skill_metrics;") == "24000")
+        let verify = try CLI.run(["verify", "--db", db])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0)
+    }
+
     /// Readers keep reading while writers append (WAL): no reader error, and every read sees a
     /// consistent snapshot (projection totals equal the event count of the same snapshot).
     /// A load into an empty log may hold the file in rollback-journal mode with its exclusive
