@@ -69,13 +69,18 @@ static EnabledDatabase **enabledDatabases;
 static int enabledCount;
 static int registered;
 
-/// The enabled database with this full pathname, or NULL. Holds the lock while it looks.
-static EnabledDatabase *findEnabled(const char *fullPath) {
-    EnabledDatabase *found = NULL;
-    pthread_mutex_lock(&registryLock);
-    for (int i = 0; i < enabledCount && found == NULL; i++) {
-        if (strcmp(enabledDatabases[i]->path, fullPath) == 0) found = enabledDatabases[i];
+/// The enabled database with this full pathname, or NULL. The caller holds `registryLock`.
+static EnabledDatabase *findEnabledLocked(const char *fullPath) {
+    for (int i = 0; i < enabledCount; i++) {
+        if (strcmp(enabledDatabases[i]->path, fullPath) == 0) return enabledDatabases[i];
     }
+    return NULL;
+}
+
+/// The enabled database with this full pathname, or NULL.
+static EnabledDatabase *findEnabled(const char *fullPath) {
+    pthread_mutex_lock(&registryLock);
+    EnabledDatabase *found = findEnabledLocked(fullPath);
     pthread_mutex_unlock(&registryLock);
     return found;
 }
@@ -442,22 +447,19 @@ int skill_metrics_wal_coalescing_enable(const char *path) {
     pthread_mutex_lock(&registryLock);
     int rc = registered ? SQLITE_OK : registerVFS();
     char *full = rc == SQLITE_OK ? fullPathname(path, &rc) : NULL;
-    if (full != NULL) {
-        int found = 0;
-        for (int i = 0; i < enabledCount && !found; i++) found = strcmp(enabledDatabases[i]->path, full) == 0;
-        EnabledDatabase *entry = found ? NULL : calloc(1, sizeof(EnabledDatabase));
-        EnabledDatabase **grown = found ? NULL : realloc(enabledDatabases, sizeof(EnabledDatabase *) * (size_t)(enabledCount + 1));
-        if (found) {
-            free(full);
-        } else if (entry == NULL || grown == NULL) {
-            // realloc may have moved the array even though calloc failed: keep the new one.
-            if (grown != NULL) enabledDatabases = grown;
+    if (full != NULL && findEnabledLocked(full) != NULL) {
+        free(full);
+    } else if (full != NULL) {
+        EnabledDatabase *entry = calloc(1, sizeof(EnabledDatabase));
+        EnabledDatabase **grown = realloc(enabledDatabases, sizeof(EnabledDatabase *) * (size_t)(enabledCount + 1));
+        // realloc may have moved the array even if calloc failed: keep the new one.
+        if (grown != NULL) enabledDatabases = grown;
+        if (entry == NULL || grown == NULL) {
             free(entry);
             free(full);
             rc = SQLITE_NOMEM;
         } else {
             entry->path = full;
-            enabledDatabases = grown;
             enabledDatabases[enabledCount++] = entry;
         }
     }

@@ -15,17 +15,12 @@ struct CrashCLITests {
     }
 
     func lastCommitted(_ writer: RunningCLI) -> Int? {
-        writer.stdoutLines.last.flatMap { line in
-            line.hasPrefix("committed ") ? Int(line.dropFirst("committed ".count)) : nil
-        }
+        committedCounts(writer.stdoutLines.suffix(1)).last
     }
 
     /// The largest `committed N` the writer printed (0 when none).
     func acknowledgedCount(_ writer: RunningCLI) -> Int {
-        writer.stdoutLines.compactMap { line -> Int? in
-            guard line.hasPrefix("committed ") else { return nil }
-            return Int(line.dropFirst("committed ".count))
-        }.max() ?? 0
+        committedCounts(writer.stdoutLines).max() ?? 0
     }
 
     /// The events of a run (ids `PREFIX-00000`…) in the database, and how many of the first

@@ -25,6 +25,13 @@ enum SQLiteShell {
     }
 }
 
+/// The N of each `committed N` line `append --echo-commits` printed, in order.
+func committedCounts<Lines: Sequence>(_ lines: Lines) -> [Int] where Lines.Element: StringProtocol {
+    lines.compactMap { line in
+        line.hasPrefix("committed ") ? Int(line.dropFirst("committed ".count)) : nil
+    }
+}
+
 /// JSONL lines of distinct events with ids `<prefix>-00000`…
 func jsonlEvents(prefix: String, count: Int, skills: Int = 5) -> String {
     var lines: [String] = []

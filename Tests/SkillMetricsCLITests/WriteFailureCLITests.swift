@@ -25,9 +25,7 @@ struct WriteFailureCLITests {
         let limited = try CLI.run(["-c", script, CLI.executable, db, input], executable: "/bin/bash")
         #expect(limited.status != 0, "the append was not stopped by the size limit: \(limited.stdout)")
         #expect(limited.stderr.contains("rolled back"), "\(limited.stderr)")
-        let acknowledged = limited.stdout.split(separator: "\n").compactMap { line -> Int? in
-            line.hasPrefix("committed ") ? Int(line.dropFirst("committed ".count)) : nil
-        }.max() ?? 0
+        let acknowledged = committedCounts(limited.stdout.split(separator: "\n")).max() ?? 0
         #expect(acknowledged > 0 && acknowledged < count, "\(acknowledged) acknowledged: \(limited.stderr)")
         #expect(try SQLiteShell.value(db, "PRAGMA integrity_check;") == "ok")
         #expect(try SQLiteShell.value(db, "SELECT count(*) FROM skill_invocation WHERE id LIKE 'big-%';") == String(acknowledged))
