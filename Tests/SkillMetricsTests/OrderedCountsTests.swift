@@ -24,4 +24,20 @@ struct OrderedCountsTests {
         #expect(counts.entries.map(\.key) == ["first", "new"])
         #expect(counts["new"] == Int.min)
     }
+
+    /// The compact JSON reader reserves room by counting colons (capped at 4,096): keys that
+    /// hold colons, and more keys than the cap, still read back exactly, in order, and a
+    /// repeated key is still refused.
+    @Test(arguments: [3, 4_096, 5_000])
+    func compactObjectsReadBackExactly(keys: Int) throws {
+        let entries = (0..<keys).map { (key: "k:\($0)::", count: $0 * 7 + 1) }
+        let text = "{" + entries.map { "\"\($0.key)\":\($0.count)" }.joined(separator: ",") + "}"
+        let counts = try #require(OrderedCounts(json: text))
+        #expect(counts.entries.count == keys)
+        #expect(counts.entries.map(\.key) == entries.map(\.key))
+        #expect(counts.entries.map(\.count) == entries.map(\.count))
+        #expect(counts["k:\(keys - 1)::"] == (keys - 1) * 7 + 1)
+        #expect(OrderedCounts(json: String(text.dropLast()) + ",\"k:0::\":1}") == nil)
+        #expect(counts.sqliteJSON == text)
+    }
 }

@@ -87,6 +87,15 @@ public struct OrderedCounts: Sendable, Equatable {
         guard end >= 2, bytes[0] == UInt8(ascii: "{") else { return nil }
         var counts = OrderedCounts()
         if bytes[1] == UInt8(ascii: "}") { return end == 2 ? counts : nil }
+        // Room for the keys at once: each member has a colon, so their number bounds the keys
+        // (a colon inside a key only over-reserves; capped, so that a stored text full of
+        // colons cannot reserve many times its size). Growing the key index step by step
+        // re-hashed every key so far at each doubling.
+        var colons = 0
+        for byte in bytes where byte == UInt8(ascii: ":") { colons &+= 1 }
+        let room = Swift.min(colons, 4096)
+        counts.entries.reserveCapacity(room)
+        counts.positions.reserveCapacity(room)
         var index = 1
         while true {
             guard index < end, bytes[index] == quote else { return nil }
