@@ -103,10 +103,11 @@ static int flushBuffer(CoalescingFile *f) {
     return SQLITE_OK;
 }
 
-/// Writes out the WAL buffer of a database file's WAL, if it has one.
-static int flushPartnerWAL(CoalescingFile *f) {
-    if (f->isWal || f->partner == NULL) return SQLITE_OK;
-    return flushBuffer(f->partner);
+/// Writes out the WAL buffer this file concerns: its own for a WAL, its WAL's for a database
+/// file (none when the WAL is not open or the database not enabled).
+static int flushWAL(CoalescingFile *f) {
+    if (f->isWal) return flushBuffer(f);
+    return f->partner == NULL ? SQLITE_OK : flushBuffer(f->partner);
 }
 
 static int coalescingClose(sqlite3_file *file) {
@@ -201,14 +202,14 @@ static int coalescingWrite(sqlite3_file *file, const void *data, int amount, sql
 
 static int coalescingTruncate(sqlite3_file *file, sqlite3_int64 size) {
     CoalescingFile *f = (CoalescingFile *)file;
-    int rc = f->isWal ? flushBuffer(f) : flushPartnerWAL(f);
+    int rc = flushWAL(f);
     if (rc != SQLITE_OK) return rc;
     return f->real->pMethods->xTruncate(f->real, size);
 }
 
 static int coalescingSync(sqlite3_file *file, int flags) {
     CoalescingFile *f = (CoalescingFile *)file;
-    int rc = f->isWal ? flushBuffer(f) : flushPartnerWAL(f);
+    int rc = flushWAL(f);
     if (rc != SQLITE_OK) return rc;
     return f->real->pMethods->xSync(f->real, flags);
 }
@@ -228,7 +229,7 @@ static int coalescingLock(sqlite3_file *file, int level) {
 
 static int coalescingUnlock(sqlite3_file *file, int level) {
     CoalescingFile *f = (CoalescingFile *)file;
-    int rc = f->isWal ? flushBuffer(f) : flushPartnerWAL(f);
+    int rc = flushWAL(f);
     int unlocked = f->real->pMethods->xUnlock(f->real, level);
     return rc != SQLITE_OK ? rc : unlocked;
 }
@@ -239,7 +240,7 @@ static int coalescingCheckReservedLock(sqlite3_file *file, int *result) {
 
 static int coalescingFileControl(sqlite3_file *file, int op, void *arg) {
     CoalescingFile *f = (CoalescingFile *)file;
-    int rc = f->isWal ? flushBuffer(f) : flushPartnerWAL(f);
+    int rc = flushWAL(f);
     if (rc != SQLITE_OK) return rc;
     return f->real->pMethods->xFileControl(f->real, op, arg);
 }
@@ -254,14 +255,14 @@ static int coalescingDeviceCharacteristics(sqlite3_file *file) {
 
 static int coalescingShmMap(sqlite3_file *file, int page, int pageSize, int extend, void volatile **mapped) {
     CoalescingFile *f = (CoalescingFile *)file;
-    int rc = flushPartnerWAL(f);
+    int rc = flushWAL(f);
     if (rc != SQLITE_OK) return rc;
     return f->real->pMethods->xShmMap(f->real, page, pageSize, extend, mapped);
 }
 
 static int coalescingShmLock(sqlite3_file *file, int offset, int n, int flags) {
     CoalescingFile *f = (CoalescingFile *)file;
-    int rc = flushPartnerWAL(f);
+    int rc = flushWAL(f);
     if (rc != SQLITE_OK) return rc;
     rc = f->real->pMethods->xShmLock(f->real, offset, n, flags);
     // Lock 0 of the shared memory is the WAL's write lock: a write transaction begins, and it
@@ -277,13 +278,13 @@ static void coalescingShmBarrier(sqlite3_file *file) {
     CoalescingFile *f = (CoalescingFile *)file;
     // The commit frame's write already wrote the buffer out (and reported any error); this
     // only matters if SQLite ever publishes frames some other way.
-    (void)flushPartnerWAL(f);
+    (void)flushWAL(f);
     f->real->pMethods->xShmBarrier(f->real);
 }
 
 static int coalescingShmUnmap(sqlite3_file *file, int deleteFlag) {
     CoalescingFile *f = (CoalescingFile *)file;
-    (void)flushPartnerWAL(f);
+    (void)flushWAL(f);
     return f->real->pMethods->xShmUnmap(f->real, deleteFlag);
 }
 

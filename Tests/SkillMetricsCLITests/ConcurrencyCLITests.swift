@@ -79,8 +79,7 @@ struct ConcurrencyCLITests {
         let perWriter = 6_000
         #expect(try CLI.run(["migrate", "--db", db]).status == 0)
         let processes = try (0..<4).map { process -> RunningCLI in
-            let input = directory.file("b\(process).jsonl")
-            try jsonlEvents(prefix: "batch\(process)", count: perWriter, skills: 40).write(toFile: input, atomically: true, encoding: .utf8)
+            let input = try directory.write("b\(process).jsonl", jsonlEvents(prefix: "batch\(process)", count: perWriter, skills: 40))
             return try RunningCLI(["append", "--db", db, "--jsonl", input, "--batch-size", String(100 + 150 * process), "--json"])
         }
         for process in processes {

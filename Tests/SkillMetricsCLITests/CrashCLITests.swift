@@ -35,10 +35,7 @@ struct CrashCLITests {
 
     @Test func killedAppendKeepsEveryAcknowledgedEvent() throws {
         let directory = Scratch()
-        let db = directory.file("crash.db")
-        let seedFile = directory.file("seed.jsonl")
-        try jsonlEvents(prefix: "seed", count: 200).write(toFile: seedFile, atomically: true, encoding: .utf8)
-        #expect(try CLI.run(["append", "--db", db, "--jsonl", seedFile]).status == 0)
+        let db = try seededDatabase(directory, "crash.db")
         #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0)
         var generator = SeededGenerator(seed: 0x5EED_0002)
         var expectedTotal = 200
@@ -89,18 +86,14 @@ struct CrashCLITests {
     /// acknowledged batch and no part of another.
     @Test func killedBatchedAppendKeepsWholeBatches() throws {
         let directory = Scratch()
-        let db = directory.file("batches.db")
-        let seedFile = directory.file("seed.jsonl")
-        try jsonlEvents(prefix: "seed", count: 200).write(toFile: seedFile, atomically: true, encoding: .utf8)
-        #expect(try CLI.run(["append", "--db", db, "--jsonl", seedFile]).status == 0)
+        let db = try seededDatabase(directory, "batches.db")
         var generator = SeededGenerator(seed: 0x5EED_0005)
         var expectedTotal = 200
         var killedMidWrite = 0
         let runs = 12, count = 8_000, batch = 500
         for run in 0..<runs {
             let prefix = "b" + String(format: "%02d", run)
-            let input = directory.file("\(prefix).jsonl")
-            try jsonlEvents(prefix: prefix, count: count).write(toFile: input, atomically: true, encoding: .utf8)
+            let input = try directory.write("\(prefix).jsonl", jsonlEvents(prefix: prefix, count: count))
             let writer = try RunningCLI(["append", "--db", db, "--jsonl", input, "--batch-size", String(batch), "--echo-commits"])
             // After a random number of acknowledged batches, plus a few milliseconds: inside the
             // next batch's writes or its commit.

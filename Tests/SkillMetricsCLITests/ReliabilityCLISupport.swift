@@ -32,6 +32,15 @@ func committedCounts<Lines: Sequence>(_ lines: Lines) -> [Int] where Lines.Eleme
     }
 }
 
+/// A database `name` in `directory` holding the 200 events of `jsonlEvents(prefix: "seed", count: 200)`,
+/// appended by the CLI: the log the crash and write-failure drills start from.
+func seededDatabase(_ directory: Scratch, _ name: String) throws -> String {
+    let db = directory.file(name)
+    let seed = try directory.write("seed.jsonl", jsonlEvents(prefix: "seed", count: 200))
+    #expect(try CLI.run(["append", "--db", db, "--jsonl", seed]).status == 0)
+    return db
+}
+
 /// JSONL lines of distinct events with ids `<prefix>-00000`…
 func jsonlEvents(prefix: String, count: Int, skills: Int = 5) -> String {
     var lines: [String] = []

@@ -8,13 +8,9 @@ import Testing
 struct WriteFailureCLITests {
     @Test func aRefusedWALWriteRollsTheBatchBackAndKeepsTheOthers() throws {
         let directory = Scratch()
-        let db = directory.file("limited.db")
-        let seed = directory.file("seed.jsonl")
-        try jsonlEvents(prefix: "seed", count: 200).write(toFile: seed, atomically: true, encoding: .utf8)
-        #expect(try CLI.run(["append", "--db", db, "--jsonl", seed]).status == 0)
-        let input = directory.file("big.jsonl")
+        let db = try seededDatabase(directory, "limited.db")
         let count = 40_000
-        try jsonlEvents(prefix: "big", count: count, skills: 40).write(toFile: input, atomically: true, encoding: .utf8)
+        let input = try directory.write("big.jsonl", jsonlEvents(prefix: "big", count: count, skills: 40))
         // RLIMIT_FSIZE of 6,000 KiB: the WAL reaches it within a few batches, well before the
         // 10,000-frame checkpoint would restart it; SIGXFSZ ignored, so the write fails with
         // EFBIG instead of killing the process.

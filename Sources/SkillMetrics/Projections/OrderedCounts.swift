@@ -91,9 +91,11 @@ public struct OrderedCounts: Sendable, Equatable {
         // (a colon inside a key only over-reserves; capped, so that a stored text full of
         // colons cannot reserve many times its size). Growing the key index step by step
         // re-hashed every key so far at each doubling.
-        var colons = 0
-        for byte in bytes where byte == UInt8(ascii: ":") { colons &+= 1 }
-        let room = Swift.min(colons, 4096)
+        var room = 0
+        for byte in bytes where byte == UInt8(ascii: ":") {
+            room += 1
+            if room == 4096 { break }
+        }
         counts.entries.reserveCapacity(room)
         counts.positions.reserveCapacity(room)
         var index = 1
