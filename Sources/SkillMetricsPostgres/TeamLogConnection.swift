@@ -152,6 +152,14 @@ public final class TeamLogConnection: Sendable {
         return try await exchange(operation) { try await connection.query(query, logger: logger).get().rows }
     }
 
+    /// The log's own id (`team_log_identity.server_id`, lower-case), which local databases key
+    /// what they pulled from it by.
+    func serverID() async throws(TeamLogError) -> String {
+        let identity = try await rows("SELECT server_id FROM team_log_identity", "reading the team log's id")
+        guard let row = identity.first else { throw .schema("team_log_identity is empty") }
+        return try ServerRow(row, "team_log_identity").value(0, UUID.self).uuidString.lowercased()
+    }
+
     /// Runs one statement whose rows are ignored.
     func execute(_ query: PostgresQuery, _ operation: String) async throws(TeamLogError) {
         _ = try await rows(query, operation)

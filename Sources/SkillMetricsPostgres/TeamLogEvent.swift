@@ -24,9 +24,21 @@ package struct TeamLogEvent: Sendable, Equatable {
 
     /// Local events with `seq > after`, at most `limit`, in seq order.
     package static func local(_ db: Database, after: Int64, limit: Int) throws -> [TeamLogEvent] {
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT seq, \(contentColumns) FROM skill_invocation WHERE seq > ? ORDER BY seq LIMIT ?",
-            arguments: [after, limit])
+        try local(db, from: after + 1, before: nil, limit: limit)
+    }
+
+    /// At most `limit` local events with seqs from `from` up to, not including, `before` (nil:
+    /// no bound), in seq order.
+    static func local(_ db: Database, from: Int64, before: Int64?, limit: Int) throws -> [TeamLogEvent] {
+        let rows = if let before {
+            try Row.fetchAll(
+                db, sql: "SELECT seq, \(contentColumns) FROM skill_invocation WHERE seq >= ? AND seq < ? ORDER BY seq LIMIT ?",
+                arguments: [from, before, limit])
+        } else {
+            try Row.fetchAll(
+                db, sql: "SELECT seq, \(contentColumns) FROM skill_invocation WHERE seq >= ? ORDER BY seq LIMIT ?",
+                arguments: [from, limit])
+        }
         return try rows.map(decode)
     }
 

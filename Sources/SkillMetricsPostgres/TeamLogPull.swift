@@ -9,7 +9,8 @@ import SkillMetrics
 ///
 /// Incremental and idempotent: the local table `sync_pull` keeps, per server, the last server
 /// seq appended, written in the same transaction as the events; an id already in the local log
-/// with the same content is skipped, with other content it is a conflict.
+/// with the same content is skipped, with other content it is a conflict. The same transaction
+/// records the local seqs it appended (``PulledEventRanges``), which a push to that log leaves out.
 ///
 /// Into a replica that holds no event yet (a clone) the whole pull is ONE write transaction
 /// with the projection triggers and the event indexes suspended
@@ -66,9 +67,7 @@ public struct TeamLogPull: Sendable {
     private func pull(
         from log: TeamLogConnection, into store: SkillMetricsStore, progress: (@Sendable (Int) -> Void)?
     ) async throws -> Result {
-        let identity = try await log.rows("SELECT server_id FROM team_log_identity", "reading the team log's id")
-        guard let identityRow = identity.first else { throw TeamLogError.schema("team_log_identity is empty") }
-        let serverID = try ServerRow(identityRow, "team_log_identity").value(0, UUID.self).uuidString.lowercased()
+        let serverID = try await log.serverID()
         let cursor = try store.write { db -> Int64 in
             guard let row = try Row.fetchOne(db, sql: "SELECT last_server_seq FROM sync_pull WHERE server_id = ?", arguments: [serverID]) else {
                 return 0
@@ -188,6 +187,7 @@ public struct TeamLogPull: Sendable {
             // The server's ids are distinct (its UNIQUE constraint): the id index is built once.
             try store.appendInBulkToEmptyLog(insertGuards: .checkedAfterwards, distinctIDs: true) { db -> ProjectionSet in
                 let inserter = try LocalEventInserter(db)
+                let previousLast = try SkillMetricsStore.maxSeq(db)
                 while let chunks = try channel.next() {
                     for chunk in chunks where chunk.count > 0 {
                         appended += try inserter.appendCheckingWhereUnproven(chunk)
@@ -195,6 +195,7 @@ public struct TeamLogPull: Sendable {
                     }
                 }
                 if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
+                try PulledEventRanges.record(serverID: serverID, appendedAfter: previousLast, db)
                 guard let projections = folded.take() else {
                     throw TeamLogError.invalidRow("skill_invocation: the reading task finished without its fold")
                 }
@@ -259,8 +260,10 @@ public struct TeamLogPull: Sendable {
         projection: SkillMetricsStore.BulkProjection?, to store: SkillMetricsStore
     ) throws -> Int {
         func body(_ db: Database) throws -> Int {
+            let previousLast = try SkillMetricsStore.maxSeq(db)
             let appended = try LocalEventInserter(db).appendCheckingWhereUnproven(events[...])
             try moveCursor(serverID: serverID, to: lastServerSeq, db)
+            try PulledEventRanges.record(serverID: serverID, appendedAfter: previousLast, db)
             return appended
         }
         if let projection {

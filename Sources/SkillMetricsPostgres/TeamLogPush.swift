@@ -7,6 +7,7 @@ import SkillMetrics
 ///
 /// The cursor is the server's own `max(source_seq)` for this database's source id, read at
 /// the start, so a push killed at any point and run again sends the rest and never twice.
+/// Events that pulls from this same log appended (``PulledEventRanges``) are not sent.
 /// Each batch is one transaction under the writers' lock: ids already on the server with the
 /// same content are skipped; an id there with other content is a conflict that writes nothing
 /// of the batch. A batch goes in one `COPY … FROM STDIN`, its rows encoded while the server
@@ -30,6 +31,9 @@ public struct TeamLogPush: Sendable {
         public var pushed = 0
         /// Events already on the server with the same content.
         public var skipped = 0
+        /// Events after the cursor that pulls from this team log appended (``PulledEventRanges``):
+        /// not sent, they came from it.
+        public var pulledFromLog = 0
         public var batches = 0
     }
 
@@ -69,14 +73,30 @@ public struct TeamLogPush: Sendable {
                     + "id, or this file restored from an older copy); push resumes after the server's highest seq for the source, "
                     + "so it would skip local events")
         }
+        let pulled = try await Self.pulledRanges(of: store, on: log)
         var result = Result(sourceID: sourceID, cursor: cursor)
+        result.pulledFromLog = pulled.count(after: cursor, through: localLast)
         // For this connection's session: the transition table of a batch and the trigger's
         // sorts and hashes stay in memory.
         try await log.execute(
             PostgresQuery(unsafeSQL: "SET work_mem = '\(Self.batchWorkMemory)'"), "setting work_mem for the push")
         let batchSize = self.batchSize
+        // The next `batchSize` local events after seq `after`, past the ranges pulled from this log.
         @Sendable func prepare(after: Int64) throws -> PreparedBatch {
-            let events = try store.read { db in try TeamLogEvent.local(db, after: after, limit: batchSize) }
+            let events = try store.read { db in
+                var events: [TeamLogEvent] = []
+                var position = after
+                while events.count < batchSize {
+                    let (from, before) = pulled.span(after: position)
+                    let wanted = batchSize - events.count
+                    let part = try TeamLogEvent.local(db, from: from, before: before, limit: wanted)
+                    events.append(contentsOf: part)
+                    // Short of `wanted` before a pulled range: go on after it.
+                    guard part.count < wanted, let before else { break }
+                    position = before - 1
+                }
+                return events
+            }
             return PreparedBatch(events: events, rows: TeamLogCopyRows.encode(events, source: sourceID))
         }
         var batch = try prepare(after: cursor)
@@ -110,6 +130,20 @@ public struct TeamLogPush: Sendable {
             batch = try await following
         }
         return result
+    }
+
+    /// The local ranges pulled from `log` (none when this database never pulled, or when the
+    /// role may not read `team_log_identity`: a push role granted before schema V14, whose
+    /// pushes then look pulled events up and skip them as before).
+    static func pulledRanges(of store: SkillMetricsStore, on log: TeamLogConnection) async throws -> PulledEventRanges {
+        guard try store.read({ db in try PulledEventRanges.anyRecorded(db) }) else { return PulledEventRanges([]) }
+        let privilege = try await log.rows(
+            "SELECT has_table_privilege('team_log_identity', 'SELECT')", "checking the right to read the team log's id")
+        guard let first = privilege.first, try ServerRow(first, "team log privilege").value(0, Bool.self) else {
+            return PulledEventRanges([])
+        }
+        let serverID = try await log.serverID()
+        return try store.read { db in try PulledEventRanges.load(serverID: serverID, db) }
     }
 
     /// The triggers every team log's `skill_invocation` carries from V1 on: the writers' lock,

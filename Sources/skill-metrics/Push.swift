@@ -14,7 +14,7 @@ struct Push: ParsableCommand {
             The cursor is the server's max(source_seq) for this database, so a push killed at \
             any point and run again sends the rest, never twice. An id already on the server \
             with other content is a conflict: nothing of that batch is written, exit status 2. \
-            Progress goes to stderr when it is a terminal. See docs/scale-out.md.
+            Events this database pulled from the same team log are not sent back. Progress goes to stderr when it is a terminal. See docs/scale-out.md.
             """))
 
     @OptionGroup var store: StoreOptions
@@ -70,10 +70,12 @@ struct Push: ParsableCommand {
                 ("cursor", .int(Int(result.cursor))),
                 ("pushed", .int(result.pushed)),
                 ("skipped", .int(result.skipped)),
+                ("pulled_from_log", .int(result.pulledFromLog)),
                 ("batches", .int(result.batches)),
             ])))
         } else {
-            print("pushed \(result.pushed) event(s) to \(url.redacted) (\(result.skipped) already there; source \(result.sourceID.uuidString.lowercased()), resumed after local seq \(result.cursor))")
+            let pulled = result.pulledFromLog > 0 ? "; \(result.pulledFromLog) pulled from it, not sent" : ""
+            print("pushed \(result.pushed) event(s) to \(url.redacted) (\(result.skipped) already there\(pulled); source \(result.sourceID.uuidString.lowercased()), resumed after local seq \(result.cursor))")
         }
     }
 }

@@ -12,7 +12,7 @@ struct HealthCLITests {
         #expect(try CLI.run(["audit", "checkpoint", "--db", db]).status == 0)
         let result = try CLI.run(["health", "--db", db, "--json"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        for expected in ["\"ok\": true", "\"events\": 30", "\"skills\": 4", "\"schema_version\": 13",
+        for expected in ["\"ok\": true", "\"events\": 30", "\"skills\": 4", "\"schema_version\": 14",
                          "\"last_seq\": 30", "\"integrity\": \"ok\"", "\"projections_in_step\": true",
                          "\"last_checkpoint_seq\": 30", "\"audit_ok\": true", "\"wal_bytes\": ",
                          "\"last_invoked_at\": \"2026-03-01T10:00:29.000123Z\""] {

@@ -12,10 +12,11 @@ enum TeamLogRoles {
         END $$;
         GRANT CONNECT ON DATABASE \(database) TO pgpush, pgread;
         GRANT USAGE ON SCHEMA public TO pgpush, pgread;
-        -- push: insert events, read what the cursor and the duplicate check need, and the
-        -- migration history (push refuses a log migrated by another build)
+        -- push: insert events, read what the cursor and the duplicate check need, the
+        -- migration history (push refuses a log migrated by another build) and the log's id (a
+        -- replica leaves out what it pulled from this log)
         GRANT SELECT, INSERT ON skill_invocation TO pgpush;
-        GRANT SELECT ON schema_migrations TO pgpush;
+        GRANT SELECT ON schema_migrations, team_log_identity TO pgpush;
         -- read (dashboards, pull): the log, the projections and the migration history, nothing else
         GRANT SELECT ON skill_invocation, team_log_identity, skill_totals, skill_key_count,
                         session_skill, skill_metrics, schema_migrations TO pgread;

@@ -116,10 +116,12 @@ struct TeamLogTests {
         try log.ok(["verify", "--db", first])
     }
 
-    /// A replica holds other sources' events: pushing it skips those (same content) and sends
-    /// its own, in its seq order. Batches of 700 over 3,000 pulled then 2,500 own events: four
-    /// batches only of duplicates, one mixed (200 + 500), three fresh — each batch the unique
-    /// indexes refuse is sent again with its ids looked up, and fresh batches go straight in.
+    /// A log holding other sources' events the server has, with no record of having pulled them
+    /// (pulled by a build before schema V14, or copied in with `export` and `append`): pushing
+    /// it skips those (same content) and sends its own, in its seq order. Batches of 700 over
+    /// 3,000 such then 2,500 own events: four batches only of duplicates, one mixed (200 + 500),
+    /// three fresh — each batch the unique indexes refuse is sent again with its ids looked up,
+    /// and fresh batches go straight in.
     @Test func replicaPushSkipsWhatTheServerHas() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
@@ -127,6 +129,7 @@ struct TeamLogTests {
         try log.pushedDatabase("origin", count: 3_000, prefix: "o", seed: 41)
         let replica = log.scratch.path + "/replica.db"
         try log.ok(["pull", "--db", replica, "--from", log.url])
+        #expect(try log.localSQL(replica, "DELETE FROM sync_pulled_range; SELECT changes()") == "1")
         var generator = EventGenerator(seed: 42)
         let own = log.scratch.path + "/own.jsonl"
         try Data(generator.jsonl(count: 2_500, prefix: "r").utf8).write(to: URL(fileURLWithPath: own))
@@ -153,6 +156,70 @@ struct TeamLogTests {
         let again = try log.ok(["push", "--db", replica, "--to", log.url, "--json"])
         #expect(again.stdout.contains("\"pushed\": 0"), "\(again.stdout)")
         #expect(try log.eventCount() == 5_500)
+    }
+
+    /// What a replica pulled from a team log is not sent back to it (schema V14's
+    /// `sync_pulled_range`): a clone, incremental pulls that extend its range, own events
+    /// between two pulls (two ranges), pushes in batches that span them; every event exactly
+    /// once on the server. A second team log gets every event, the pulled ones included.
+    @Test func replicaPushLeavesOutWhatItPulledFromTheLog() throws {
+        guard let server = PostgresTestServer.available() else { return }
+        let log = try TeamLogFixture(server: server)
+        try log.ok(["migrate", "--db", log.url])
+        try log.pushedDatabase("origin", count: 3_000, prefix: "o", seed: 51)
+        let replica = log.scratch.path + "/replica.db"
+        try log.ok(["pull", "--db", replica, "--from", log.url])
+        func ranges() throws -> String {
+            try log.localSQL(replica, "SELECT group_concat(first_seq || '-' || last_seq, ' ') FROM sync_pulled_range")
+        }
+        #expect(try ranges() == "1-3000")
+
+        let nothing = try log.ok(["push", "--db", replica, "--to", log.url, "--json"])
+        for field in ["\"pushed\": 0", "\"skipped\": 0", "\"pulled_from_log\": 3000", "\"batches\": 0"] {
+            #expect(nothing.stdout.contains(field), "\(field): \(nothing.stdout)")
+        }
+        let text = try log.ok(["push", "--db", replica, "--to", log.url])
+        #expect(text.stdout.contains("(0 already there; 3000 pulled from it, not sent;"), "\(text.stdout)")
+        #expect(try log.eventCount() == 3_000)
+
+        // An incremental pull right after extends the range; own events, then another pull, start a second.
+        try log.pushedDatabase("second", count: 1_000, prefix: "b", seed: 52)
+        try log.ok(["pull", "--db", replica, "--from", log.url])
+        #expect(try ranges() == "1-4000")
+        var generator = EventGenerator(seed: 53)
+        let own = log.scratch.path + "/own.jsonl"
+        try Data(generator.jsonl(count: 500, prefix: "r").utf8).write(to: URL(fileURLWithPath: own))
+        try log.ok(["append", "--db", replica, "--jsonl", own])
+        try log.pushedDatabase("third", count: 200, prefix: "c", seed: 54)
+        try log.ok(["pull", "--db", replica, "--from", log.url])
+        #expect(try ranges() == "1-4000 4501-4700")
+
+        let pushed = try log.ok(["push", "--db", replica, "--to", log.url, "--batch-size", "300", "--json"])
+        for field in ["\"pushed\": 500", "\"skipped\": 0", "\"pulled_from_log\": 4200", "\"batches\": 2"] {
+            #expect(pushed.stdout.contains(field), "\(field): \(pushed.stdout)")
+        }
+        #expect(try log.eventCount() == 4_700)
+        let source = try log.localSQL(replica, "SELECT source_id FROM sync_source")
+        #expect(try log.sql("""
+            SELECT string_agg(source_seq::text, ',' ORDER BY seq) FROM skill_invocation WHERE source_id = '\(source)'
+            """) == (4_001...4_500).map(String.init).joined(separator: ","))
+        #expect(try log.sql("SELECT count(DISTINCT id) FROM skill_invocation") == "4700")
+        try log.ok(["verify", "--db", log.url])
+        let again = try log.ok(["push", "--db", replica, "--to", log.url, "--json"])
+        for field in ["\"pushed\": 0", "\"skipped\": 0", "\"pulled_from_log\": 200", "\"cursor\": 4500"] {
+            #expect(again.stdout.contains(field), "\(field): \(again.stdout)")
+        }
+
+        // Another team log has none of them: all 4,700 go, in the replica's seq order.
+        let other = try TeamLogFixture(server: server)
+        try other.ok(["migrate", "--db", other.url])
+        let all = try other.ok(["push", "--db", replica, "--to", other.url, "--batch-size", "1000", "--json"])
+        for field in ["\"pushed\": 4700", "\"pulled_from_log\": 0"] {
+            #expect(all.stdout.contains(field), "\(field): \(all.stdout)")
+        }
+        #expect(try other.sql("SELECT string_agg(id, ',' ORDER BY seq) FROM skill_invocation")
+                == (try log.localSQL(replica, "SELECT group_concat(id) FROM (SELECT id FROM skill_invocation ORDER BY seq)")))
+        try other.ok(["verify", "--db", other.url])
     }
 
     /// `push` and `pull` show progress on stderr when it is a terminal (run under `script`,
@@ -510,7 +577,17 @@ struct TeamLogTests {
         let readURL = "postgres://pgread:read-secret@127.0.0.1:\(server.port)/\(log.database)"
         let listed = try log.ok(["list", "--db", readURL, "--json"])
         #expect(listed.stdout.hasPrefix("["))
-        try log.ok(["pull", "--db", log.scratch.path + "/reader.db", "--from", readURL])
+        let reader = log.scratch.path + "/reader.db"
+        try log.ok(["pull", "--db", reader, "--from", readURL])
+        // The push role reads the log's id: the replica's pulled events are left out. Without
+        // that right (grants before schema V14) they are looked up and skipped, as before.
+        let back = try log.ok(["push", "--db", reader, "--to", pushURL, "--json"], environment: ["PGPASSWORD": "push-secret"])
+        #expect(back.stdout.contains("\"pulled_from_log\": 200") && back.stdout.contains("\"skipped\": 0"), "\(back.stdout)")
+        try log.sql("REVOKE SELECT ON team_log_identity FROM pgpush")
+        let looked = try log.ok(["push", "--db", reader, "--to", pushURL, "--json"], environment: ["PGPASSWORD": "push-secret"])
+        #expect(looked.stdout.contains("\"pulled_from_log\": 0") && looked.stdout.contains("\"skipped\": 200"), "\(looked.stdout)")
+        try log.sql("GRANT SELECT ON team_log_identity TO pgpush")
+        #expect(try log.eventCount() == 200)
         let denied = try? PostgresTestServer.shell("PGPASSWORD=read-secret '\(server.binaries)/psql' -h 127.0.0.1 -p \(server.port) -U pgread -d \(log.database) -X -q -v ON_ERROR_STOP=1 -c \"INSERT INTO skill_invocation (id, skill_name, invoked_at, completed) VALUES ('z', 'z', '2026-01-01T00:00:00.000000Z', 1)\"")
         #expect(denied == nil)
         // The push role reads the migration history: a log migrated by a newer build is refused.

@@ -149,7 +149,7 @@ import Testing
         try database.store.append(try LegacyFixtureEvents.load("overlap"))
         let before = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         // Undoing to V1 also undoes the later migrations (V3 legacy import, V4 audit, V5 projection rows, V6 sync state, V7 percentile cache), newest first.
-        #expect(try database.store.undoMigrations(to: 1) == [13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2])
+        #expect(try database.store.undoMigrations(to: 1) == [14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2])
 
         let directory = TemporaryDirectory()
         var options = SkillMetricsStore.Options()
@@ -162,7 +162,7 @@ import Testing
         // A V1 database verifies without the V2 columns.
         #expect(try database.store.verify().isConsistent)
 
-        #expect(try database.store.migrate() == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try database.store.migrate() == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
         let after = try SkillMetricsQueries(store: database.store).allMetricsInFirstSeenOrder()
         #expect(after == before)
         #expect(after.contains { $0.percentiles != nil })

@@ -36,7 +36,7 @@ struct SchemaV11Tests {
         let v10Totals = try SchemaV10Tests.totals(store)
         #expect(try Self.pathKeyRows(store) > 20)
 
-        #expect(try store.migrate() == [11, 12, 13])
+        #expect(try store.migrate() == [11, 12, 13, 14])
         #expect(try Self.pathKeyRows(store) == 0)
         #expect(try Self.projections(store) == Self.projections(reference, droppingPathKeys: true))
         #expect(try Self.projections(store) != v10Rows)
@@ -52,7 +52,7 @@ struct SchemaV11Tests {
         #expect(verified.events == 2_400)
         #expect(verified.differences.isEmpty, "\(verified.differences.prefix(3))")
 
-        #expect(try store.undoMigrations(to: 10) == [13, 12, 11])
+        #expect(try store.undoMigrations(to: 10) == [14, 13, 12, 11])
         let fresh = try SchemaV5Tests.unmigratedStore(directory, "fresh.db")
         try fresh.migrate(upTo: 10)
         #expect(try SchemaV5Tests.schema(store) == SchemaV5Tests.schema(fresh))
@@ -66,7 +66,7 @@ struct SchemaV11Tests {
         let directory = TemporaryDirectory()
         let events = try SchemaV5Tests.events(shape, 1_500, seed: 61)
         let store = try SchemaV5Tests.unmigratedStore(directory)
-        #expect(try store.migrate().last == 13)
+        #expect(try store.migrate().last == 14)
         let reference = try SchemaV5Tests.unmigratedStore(directory, "v10.db")
         try reference.migrate(upTo: 10)
         for target in [store, reference] {

@@ -24,7 +24,7 @@ struct SchemaV12Tests {
         let keyRows = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_key_count") ?? 0 }
         #expect(keyRows > 50)
 
-        #expect(try store.migrate() == [12, 13])
+        #expect(try store.migrate() == [12, 13, 14])
         #expect(try SchemaV11Tests.projections(store) == v11Rows)
         try store.read { db in try SchemaConformance(runner: store.migrationRunner).check(db, path: store.path) }
         let check = try store.read { db in
@@ -41,7 +41,7 @@ struct SchemaV12Tests {
         #expect(verified.events == 2_400)
         #expect(verified.differences.isEmpty, "\(verified.differences.prefix(3))")
 
-        #expect(try store.undoMigrations(to: 11) == [13, 12])
+        #expect(try store.undoMigrations(to: 11) == [14, 13, 12])
         let fresh = try SchemaV5Tests.unmigratedStore(directory, "fresh.db")
         try fresh.migrate(upTo: 11)
         #expect(try SchemaV5Tests.schema(store) == SchemaV5Tests.schema(fresh))

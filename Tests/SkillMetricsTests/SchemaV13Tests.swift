@@ -23,7 +23,7 @@ struct SchemaV13Tests {
         let report = try Self.dailyCounts(store)
         #expect(report.count > 20)
 
-        #expect(try store.migrate() == [13])
+        #expect(try store.migrate(upTo: 13) == [13])
         #expect(try Self.indexes(store) == [
             "idx_skill_invocation_durations", "idx_skill_invocation_id", "idx_skill_invocation_invoked_at",
         ])

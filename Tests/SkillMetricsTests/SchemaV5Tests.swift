@@ -88,13 +88,13 @@ struct SchemaV5Tests {
         #expect(try store.rebuild().events == 200_000)
         let v4Rows = try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder()
 
-        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
         let migrated = try store.verify()
         #expect(migrated.events == 200_000)
         #expect(migrated.differences.isEmpty, "\(migrated.differences.prefix(3))")
         #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
 
-        #expect(try store.undoMigrations(to: 4) == [13, 12, 11, 10, 9, 8, 7, 6, 5])
+        #expect(try store.undoMigrations(to: 4) == [14, 13, 12, 11, 10, 9, 8, 7, 6, 5])
         let fresh = try Self.unmigratedStore(directory, "fresh.db")
         try fresh.migrate(upTo: 4)
         #expect(try Self.schema(store) == Self.schema(fresh))
@@ -113,7 +113,7 @@ struct SchemaV5Tests {
         try store.append(Array(events[..<1_000]))
         try store.append(Array(events[1_000..<2_000]))
         let v4Rows = try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder()
-        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10, 11, 12, 13])
+        #expect(try store.migrate() == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
         #expect(try SkillMetricsQueries(store: store).allMetricsInFirstSeenOrder() == v4Rows)
         // 900 (incremental fold from the V4 cursors), then 100 one by one (triggers).
         try store.append(Array(events[2_000..<2_900]))

@@ -163,7 +163,7 @@ struct WriterBulkModeTests {
         let store = database.store
         try store.append(Self.events(0, 300))
         #expect(try Self.writerInBulkMode(store))
-        #expect(try store.undoMigrations(to: 1).first == 13)
+        #expect(try store.undoMigrations(to: 1).first == 14)
         #expect(try !Self.writerInBulkMode(store))
         try store.append(Self.events(300, 300))
         _ = try store.migrate()
