@@ -260,7 +260,63 @@ final class Benchmarks {
         table.add("`show`: `metrics(for:)` at \(configuration.largeEvents / 1000)k vs \(configuration.smallEvents / 1000)k events (same skills)",
                   runs: "\(configuration.showRuns) × \(configuration.showCalls) calls", bar: "≤ 1.5×", workload: kind,
                   .init(text: "\(Format.ratio(ratio)) (\(Format.duration(largeMedian)) vs \(Format.duration(smallMedian))/call)", holds: ratio <= 1.5))
+        try sameAnswers(kind, large: large, largeStore, skills: skills, perCall: perCall)
         try timeline(kind, largeStore)
+    }
+
+    /// The `show` row with the answer held equal: the large log against a log of only the
+    /// events that first brought each skill and each of its keys (a path, an error, an action)
+    /// into it, in their order — every skill's answer then has the same keys in the same order
+    /// (checked), with other counts, from a log of about 1 % of the events. A diagnostic beside
+    /// the bar's row (whose small log's answers are several times shorter): what grows with the
+    /// log's events, as against with its keys.
+    private func sameAnswers(
+        _ kind: WorkloadKind, large: String, _ largeStore: SkillMetricsStore, skills: [String],
+        perCall: (SkillMetricsStore) throws -> Double
+    ) throws {
+        let firstsFile = try directory.freshDatabase("firsts-\(kind.rawValue)")
+        defer { directory.removeDatabase(firstsFile) }
+        let firstsStore = try SkillMetricsStore(path: firstsFile)
+        let columns = "id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished"
+        let rows = try largeStore.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(columns) FROM skill_invocation WHERE seq IN (
+                    SELECT min(seq) FROM skill_invocation WHERE finished = 1 GROUP BY skill_name
+                    UNION SELECT min(seq) FROM skill_invocation WHERE finished = 1 AND workflow_path <> '' GROUP BY skill_name, workflow_path
+                    UNION SELECT min(seq) FROM skill_invocation WHERE finished = 1 AND error_type <> '' GROUP BY skill_name, error_type
+                    UNION SELECT min(i.seq) FROM skill_invocation AS i, json_each(i.follow_up_actions) AS a
+                          WHERE i.finished = 1 GROUP BY i.skill_name, a.value)
+                ORDER BY seq
+                """)
+        }
+        try firstsStore.write { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO skill_invocation (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for row in rows {
+                try insert.execute(arguments: StatementArguments(Array(row.databaseValues)))
+            }
+        }
+        let largeQueries = SkillMetricsQueries(store: largeStore), firstsQueries = SkillMetricsQueries(store: firstsStore)
+        func keys(_ row: SkillMetricsRow?) -> [[String]] {
+            guard let row else { return [] }
+            return [row.workflowPaths, row.commonErrors, row.followUpActions].map { $0.entries.map(\.key) }
+        }
+        for skill in skills {
+            guard try keys(largeQueries.metrics(for: skill)) == keys(firstsQueries.metrics(for: skill)) else {
+                throw BenchError("show: the first-appearance log's answer for \(skill) has other keys than the large log's")
+            }
+        }
+        _ = try perCall(firstsStore)
+        var firstsTimes: [Double] = []
+        var largeTimes: [Double] = []
+        for _ in 0..<configuration.showRuns {
+            firstsTimes.append(try perCall(firstsStore))
+            largeTimes.append(try perCall(largeStore))
+        }
+        let firstsMedian = Stopwatch.median(firstsTimes), largeMedian = Stopwatch.median(largeTimes)
+        let ratio = largeMedian / firstsMedian
+        table.add("`show` with the answers held equal (diagnostic): `metrics(for:)` at \(configuration.largeEvents / 1000)k events vs a log of only the events that first brought each skill and key (\(rows.count) events; same keys, same order)",
+                  runs: "\(configuration.showRuns) × \(configuration.showCalls) calls", bar: "diagnostic, no bar", workload: kind,
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.duration(largeMedian)) vs \(Format.duration(firstsMedian))/call)", holds: nil))
     }
 
     /// The 7-day timeline at 1M events: the library's `timeline` (day buckets) against an

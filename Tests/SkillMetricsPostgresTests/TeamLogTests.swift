@@ -210,6 +210,16 @@ struct TeamLogTests {
             #expect(again.stdout.contains(field), "\(field): \(again.stdout)")
         }
 
+        // Ranges another program wrote that overlap are refused, naming the table; nothing is sent.
+        let tampered = log.scratch.path + "/tampered.db"
+        try FileManager.default.copyItem(atPath: replica, toPath: tampered)
+        let serverID = try log.localSQL(tampered, "SELECT server_id FROM sync_pulled_range LIMIT 1")
+        try log.localSQL(tampered, "INSERT INTO sync_pulled_range VALUES ('\(serverID)', 3000, 4100)")
+        let refused = try log.cli(["push", "--db", tampered, "--to", log.url])
+        #expect(refused.status == 2, "\(refused.status): \(refused.stderr)")
+        #expect(refused.stderr.contains("sync_pulled_range") && refused.stderr.contains("3000…4100"), "\(refused.stderr)")
+        #expect(try log.eventCount() == 4_700)
+
         // Another team log has none of them: all 4,700 go, in the replica's seq order.
         let other = try TeamLogFixture(server: server)
         try other.ok(["migrate", "--db", other.url])
