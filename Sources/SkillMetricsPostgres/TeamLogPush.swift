@@ -34,6 +34,10 @@ public struct TeamLogPush: Sendable {
         /// Events after the cursor that pulls from this team log appended (``PulledEventRanges``):
         /// not sent, they came from it.
         public var pulledFromLog = 0
+        /// This database pulled from some team log, but the role may not read this log's id
+        /// (`team_log_identity`; grants before schema V14), so pulled events were not left out:
+        /// they were looked up and skipped (counted in ``skipped``).
+        public var pulledRangesUnreadable = false
         public var batches = 0
     }
 
@@ -75,7 +79,8 @@ public struct TeamLogPush: Sendable {
         }
         let pulled = try await Self.pulledRanges(of: store, on: log)
         var result = Result(sourceID: sourceID, cursor: cursor)
-        result.pulledFromLog = pulled.count(after: cursor, through: localLast)
+        result.pulledFromLog = pulled?.count(after: cursor, through: localLast) ?? 0
+        result.pulledRangesUnreadable = pulled == nil
         // For this connection's session: the transition table of a batch and the trigger's
         // sorts and hashes stay in memory.
         try await log.execute(
@@ -87,7 +92,7 @@ public struct TeamLogPush: Sendable {
                 var events: [TeamLogEvent] = []
                 var position = after
                 while events.count < batchSize {
-                    let (from, before) = pulled.span(after: position)
+                    let (from, before) = pulled?.span(after: position) ?? (position + 1, nil)
                     let wanted = batchSize - events.count
                     let part = try TeamLogEvent.local(db, from: from, before: before, limit: wanted)
                     events.append(contentsOf: part)
@@ -132,15 +137,15 @@ public struct TeamLogPush: Sendable {
         return result
     }
 
-    /// The local ranges pulled from `log` (none when this database never pulled, or when the
-    /// role may not read `team_log_identity`: a push role granted before schema V14, whose
-    /// pushes then look pulled events up and skip them as before).
-    static func pulledRanges(of store: SkillMetricsStore, on log: TeamLogConnection) async throws -> PulledEventRanges {
+    /// The local ranges pulled from `log`: none when this database never pulled; nil when it
+    /// did but the role may not read `team_log_identity` (a push role granted before schema
+    /// V14), whose pushes then look pulled events up and skip them as before.
+    static func pulledRanges(of store: SkillMetricsStore, on log: TeamLogConnection) async throws -> PulledEventRanges? {
         guard try store.read({ db in try PulledEventRanges.anyRecorded(db) }) else { return PulledEventRanges([]) }
         let privilege = try await log.rows(
             "SELECT has_table_privilege('team_log_identity', 'SELECT')", "checking the right to read the team log's id")
         guard let first = privilege.first, try ServerRow(first, "team log privilege").value(0, Bool.self) else {
-            return PulledEventRanges([])
+            return nil
         }
         let serverID = try await log.serverID()
         return try store.read { db in try PulledEventRanges.load(serverID: serverID, db) }

@@ -64,6 +64,11 @@ struct Push: ParsableCommand {
             try await push.run(from: metrics, to: log, progress: report)
         }
         if progress != nil { Console.endProgress() }
+        if result.pulledRangesUnreadable {
+            Console.error("note: this database pulled from a team log, but the role may not read team_log_identity on \(url.redacted): "
+                + "its pulled events were looked up and skipped instead of left out (GRANT SELECT ON team_log_identity "
+                + "to the push role; docs/scale-out.md)")
+        }
         if output.json {
             try Console.printJSON(.object(JSONObject([
                 ("source_id", .string(result.sourceID.uuidString.lowercased())),
@@ -71,6 +76,7 @@ struct Push: ParsableCommand {
                 ("pushed", .int(result.pushed)),
                 ("skipped", .int(result.skipped)),
                 ("pulled_from_log", .int(result.pulledFromLog)),
+                ("pulled_ranges_readable", .bool(!result.pulledRangesUnreadable)),
                 ("batches", .int(result.batches)),
             ])))
         } else {
