@@ -246,22 +246,29 @@ final class Benchmarks {
             guard found == configuration.showCalls else { throw BenchError("metrics(for:) found \(found) of \(configuration.showCalls) skills") }
             return seconds / Double(configuration.showCalls)
         }
-        _ = try perCall(smallStore)
-        _ = try perCall(largeStore)
-        var smallTimes: [Double] = []
-        var largeTimes: [Double] = []
-        for _ in 0..<configuration.showRuns {
-            smallTimes.append(try perCall(smallStore))
-            largeTimes.append(try perCall(largeStore))
-        }
-        let smallMedian = Stopwatch.median(smallTimes)
-        let largeMedian = Stopwatch.median(largeTimes)
+        let (smallMedian, largeMedian) = try alternatingMedians(smallStore, largeStore, perCall)
         let ratio = largeMedian / smallMedian
         table.add("`show`: `metrics(for:)` at \(configuration.largeEvents / 1000)k vs \(configuration.smallEvents / 1000)k events (same skills)",
                   runs: "\(configuration.showRuns) × \(configuration.showCalls) calls", bar: "≤ 1.5×", workload: kind,
                   .init(text: "\(Format.ratio(ratio)) (\(Format.duration(largeMedian)) vs \(Format.duration(smallMedian))/call)", holds: ratio <= 1.5))
         try sameAnswers(kind, large: large, largeStore, skills: skills, perCall: perCall)
         try timeline(kind, largeStore)
+    }
+
+    /// `perCall` on two stores, one warm-up call each, then ``BenchConfiguration/showRuns``
+    /// times each, alternating; the two medians.
+    private func alternatingMedians(
+        _ first: SkillMetricsStore, _ second: SkillMetricsStore, _ perCall: (SkillMetricsStore) throws -> Double
+    ) throws -> (Double, Double) {
+        _ = try perCall(first)
+        _ = try perCall(second)
+        var firstTimes: [Double] = []
+        var secondTimes: [Double] = []
+        for _ in 0..<configuration.showRuns {
+            firstTimes.append(try perCall(first))
+            secondTimes.append(try perCall(second))
+        }
+        return (Stopwatch.median(firstTimes), Stopwatch.median(secondTimes))
     }
 
     /// The `show` row with the answer held equal: the large log against a log of only the
@@ -305,14 +312,7 @@ final class Benchmarks {
                 throw BenchError("show: the first-appearance log's answer for \(skill) has other keys than the large log's")
             }
         }
-        _ = try perCall(firstsStore)
-        var firstsTimes: [Double] = []
-        var largeTimes: [Double] = []
-        for _ in 0..<configuration.showRuns {
-            firstsTimes.append(try perCall(firstsStore))
-            largeTimes.append(try perCall(largeStore))
-        }
-        let firstsMedian = Stopwatch.median(firstsTimes), largeMedian = Stopwatch.median(largeTimes)
+        let (firstsMedian, largeMedian) = try alternatingMedians(firstsStore, largeStore, perCall)
         let ratio = largeMedian / firstsMedian
         table.add("`show` with the answers held equal (diagnostic): `metrics(for:)` at \(configuration.largeEvents / 1000)k events vs a log of only the events that first brought each skill and key (\(rows.count) events; same keys, same order)",
                   runs: "\(configuration.showRuns) × \(configuration.showCalls) calls", bar: "diagnostic, no bar", workload: kind,

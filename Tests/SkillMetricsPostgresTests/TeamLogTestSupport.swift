@@ -84,6 +84,16 @@ struct TeamLogFixture {
         return db
     }
 
+    /// This (new) log migrated, 3,000 events (ids `o-n`) of a local database pushed to it, and
+    /// the path of a replica that then pulled them (`replica.db`).
+    func replicaOfPushedEvents(seed: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try ok(["migrate", "--db", url], sourceLocation: sourceLocation)
+        try pushedDatabase("origin", count: 3_000, prefix: "o", seed: seed, sourceLocation: sourceLocation)
+        let replica = scratch.path + "/replica.db"
+        try ok(["pull", "--db", replica, "--from", url], sourceLocation: sourceLocation)
+        return replica
+    }
+
     /// The first half of a schema step's round trip: this (new) log at `version - 1` with 2,000
     /// pushed events (300 a batch) migrates to `version`, then pushes of 1, 37 and `large.batch`
     /// events a batch; `verify` passes after each. The generator's seeds are `seed` to `seed + 3`.

@@ -125,10 +125,7 @@ struct TeamLogTests {
     @Test func replicaPushSkipsWhatTheServerHas() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
-        try log.ok(["migrate", "--db", log.url])
-        try log.pushedDatabase("origin", count: 3_000, prefix: "o", seed: 41)
-        let replica = log.scratch.path + "/replica.db"
-        try log.ok(["pull", "--db", replica, "--from", log.url])
+        let replica = try log.replicaOfPushedEvents(seed: 41)
         #expect(try log.localSQL(replica, "DELETE FROM sync_pulled_range; SELECT changes()") == "1")
         var generator = EventGenerator(seed: 42)
         let own = log.scratch.path + "/own.jsonl"
@@ -165,10 +162,7 @@ struct TeamLogTests {
     @Test func replicaPushLeavesOutWhatItPulledFromTheLog() throws {
         guard let server = PostgresTestServer.available() else { return }
         let log = try TeamLogFixture(server: server)
-        try log.ok(["migrate", "--db", log.url])
-        try log.pushedDatabase("origin", count: 3_000, prefix: "o", seed: 51)
-        let replica = log.scratch.path + "/replica.db"
-        try log.ok(["pull", "--db", replica, "--from", log.url])
+        let replica = try log.replicaOfPushedEvents(seed: 51)
         func ranges() throws -> String {
             try log.localSQL(replica, "SELECT group_concat(first_seq || '-' || last_seq, ' ') FROM sync_pulled_range")
         }
