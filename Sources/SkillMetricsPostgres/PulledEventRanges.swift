@@ -58,8 +58,9 @@ struct PulledEventRanges: Sendable, Equatable {
         }
     }
 
-    /// The next local seqs to read after `after`: the first seq past `after` that no range
-    /// holds, and the first seq of the range that follows it (nil: none; read to the end).
+    /// The next local seqs to read after `after` (below `Int64.max`): the first seq past
+    /// `after` that no range holds, and the first seq of the range that follows it (nil: none;
+    /// read to the end).
     func span(after: Int64) -> (from: Int64, before: Int64?) {
         var next = after + 1
         for range in ranges where range.upperBound >= next {

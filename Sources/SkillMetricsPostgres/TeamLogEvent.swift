@@ -24,7 +24,8 @@ package struct TeamLogEvent: Sendable, Equatable {
 
     /// Local events with `seq > after`, at most `limit`, in seq order.
     package static func local(_ db: Database, after: Int64, limit: Int) throws -> [TeamLogEvent] {
-        try local(db, from: after + 1, before: nil, limit: limit)
+        guard after < Int64.max else { return [] }  // no seq above it
+        return try local(db, from: after + 1, before: nil, limit: limit)
     }
 
     /// At most `limit` local events with seqs from `from` up to, not including, `before` (nil:

@@ -91,7 +91,8 @@ public struct TeamLogPush: Sendable {
             let events = try store.read { db in
                 var events: [TeamLogEvent] = []
                 var position = after
-                while events.count < batchSize {
+                // A local seq of Int64.max (an edited file) has no seq after it to read.
+                while events.count < batchSize, position < Int64.max {
                     let (from, before) = pulled?.span(after: position) ?? (position + 1, nil)
                     let wanted = batchSize - events.count
                     let part = try TeamLogEvent.local(db, from: from, before: before, limit: wanted)
