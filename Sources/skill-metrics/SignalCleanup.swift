@@ -33,5 +33,10 @@ enum SignalCleanup {
             signal(Int32(source.handle), SIG_IGN)
             source.resume()
         }
+        // While the handler removes the files, the command may fail for want of them and
+        // exit: it waits instead, so that the process ends by the signal, after the removal.
+        atexit {
+            while AtomicFileWriter.isStopping { pause() }
+        }
     }
 }

@@ -12,18 +12,42 @@ import Synchronization
 /// every way out.
 public enum AtomicFileWriter {
     /// The temporary files being written now (from ``createTemporary(near:permissions:)`` to
-    /// their removal): what ``removeTemporaryFiles()`` deletes when the process is stopped.
-    private static let inProgress = Mutex<Set<String>>([])
+    /// their removal): what ``removeTemporaryFiles()`` deletes when the process is stopped;
+    /// and whether it has been (no temporary file is created after that).
+    private static let inProgress = Mutex<(paths: Set<String>, stopping: Bool)>(([], false))
+
+    /// How long ``removeTemporaryFiles()`` keeps removing the files again: another thread that
+    /// was about to open one (SQLite's `VACUUM INTO` opens its target with O_CREAT) would
+    /// otherwise create it anew between the removal and the end of the process.
+    static let removalWindow: Duration = .milliseconds(100)
+
+    /// True once ``removeTemporaryFiles()`` has begun: the process is being stopped by its
+    /// signal handler, which ends it when the removal is done.
+    public static var isStopping: Bool { inProgress.withLock { $0.stopping } }
 
     /// Removes every temporary file this process is writing (and any `-wal`/`-shm`/`-journal`
-    /// beside it). For a SIGINT or SIGTERM handler: the target files are never partial, and
-    /// this leaves no partial copy beside them either (a SIGKILL still can).
+    /// beside it), and keeps removing them for ``removalWindow`` in case another thread
+    /// creates one again; no new temporary file is created from the first call on. For a
+    /// SIGINT or SIGTERM handler, which then ends the process: the target files are never
+    /// partial, and this leaves no partial copy beside them either (a SIGKILL still can).
     public static func removeTemporaryFiles() {
-        let paths = inProgress.withLock { paths in
-            defer { paths.removeAll() }
-            return paths
+        let paths = inProgress.withLock { state in
+            state.stopping = true
+            return state.paths
         }
-        for path in paths { removeWithSidecars(path) }
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: removalWindow)
+        repeat {
+            for path in paths {
+                unlink(path)
+                removeSidecars(path)
+            }
+            usleep(5_000)
+        } while clock.now < end
+        for path in paths {
+            unlink(path)
+            removeSidecars(path)
+        }
     }
 
     /// Writes `bytes` to `path`. An existing file's permission bits are kept (new files: 0644);
@@ -102,7 +126,15 @@ public enum AtomicFileWriter {
         // open() applies the umask; the caller's bits are what it asked for.
         fchmod(descriptor, permissions)
         close(descriptor)
-        inProgress.withLock { _ = $0.insert(temporary) }
+        let stopping = inProgress.withLock { state in
+            if !state.stopping { state.paths.insert(temporary) }
+            return state.stopping
+        }
+        if stopping {
+            // The process is being stopped (removeTemporaryFiles): nothing more is written.
+            unlink(temporary)
+            throw SkillMetricsError.fileAccess(path: path, reason: "the process is stopping; nothing was written")
+        }
         return temporary
     }
 
@@ -132,7 +164,7 @@ public enum AtomicFileWriter {
     static func removeWithSidecars(_ path: String) {
         unlink(path)
         removeSidecars(path)
-        inProgress.withLock { _ = $0.remove(path) }
+        inProgress.withLock { _ = $0.paths.remove(path) }
     }
 
     /// Removes `path-wal`, `path-shm` and `path-journal`.
