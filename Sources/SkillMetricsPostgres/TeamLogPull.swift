@@ -194,8 +194,7 @@ public struct TeamLogPull: Sendable {
                         last = try chunk.lastInt8(0)
                     }
                 }
-                if let last { try Self.moveCursor(serverID: serverID, to: last, db) }
-                try PulledEventRanges.record(serverID: serverID, appendedAfter: previousLast, db)
+                if let last { try Self.moveCursor(serverID: serverID, to: last, appendedAfter: previousLast, db) }
                 guard let projections = folded.take() else {
                     throw TeamLogError.invalidRow("skill_invocation: the reading task finished without its fold")
                 }
@@ -244,12 +243,14 @@ public struct TeamLogPull: Sendable {
         func take() -> ProjectionSet? { value.withLock { $0.take() } }
     }
 
-    /// Records `lastServerSeq` as the last server seq pulled from `serverID`.
-    private static func moveCursor(serverID: String, to lastServerSeq: Int64, _ db: Database) throws {
+    /// Records `lastServerSeq` as the last server seq pulled from `serverID`, and the local seqs
+    /// above `previousLastSeq` as pulled from it (``PulledEventRanges``).
+    private static func moveCursor(serverID: String, to lastServerSeq: Int64, appendedAfter previousLastSeq: Int64, _ db: Database) throws {
         try db.execute(sql: """
             INSERT INTO sync_pull (server_id, last_server_seq) VALUES (?, ?)
             ON CONFLICT (server_id) DO UPDATE SET last_server_seq = excluded.last_server_seq
             """, arguments: [serverID, lastServerSeq])
+        try PulledEventRanges.record(serverID: serverID, appendedAfter: previousLastSeq, db)
     }
 
     /// Appends one batch and moves the cursor, in one write transaction (the projection
@@ -262,8 +263,7 @@ public struct TeamLogPull: Sendable {
         func body(_ db: Database) throws -> Int {
             let previousLast = try SkillMetricsStore.maxSeq(db)
             let appended = try LocalEventInserter(db).appendCheckingWhereUnproven(events[...])
-            try moveCursor(serverID: serverID, to: lastServerSeq, db)
-            try PulledEventRanges.record(serverID: serverID, appendedAfter: previousLast, db)
+            try moveCursor(serverID: serverID, to: lastServerSeq, appendedAfter: previousLast, db)
             return appended
         }
         if let projection {

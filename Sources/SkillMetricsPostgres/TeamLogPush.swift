@@ -77,10 +77,12 @@ public struct TeamLogPush: Sendable {
                     + "id, or this file restored from an older copy); push resumes after the server's highest seq for the source, "
                     + "so it would skip local events")
         }
-        let pulled = try await Self.pulledRanges(of: store, on: log)
+        let readable = try await Self.pulledRanges(of: store, on: log)
+        // Unreadable ranges leave nothing out: those events go the careful way.
+        let pulled = readable ?? PulledEventRanges([])
         var result = Result(sourceID: sourceID, cursor: cursor)
-        result.pulledFromLog = pulled?.count(after: cursor, through: localLast) ?? 0
-        result.pulledRangesUnreadable = pulled == nil
+        result.pulledFromLog = pulled.count(after: cursor, through: localLast)
+        result.pulledRangesUnreadable = readable == nil
         // For this connection's session: the transition table of a batch and the trigger's
         // sorts and hashes stay in memory.
         try await log.execute(
@@ -93,7 +95,7 @@ public struct TeamLogPush: Sendable {
                 var position = after
                 // A local seq of Int64.max (an edited file) has no seq after it to read.
                 while events.count < batchSize, position < Int64.max {
-                    let (from, before) = pulled?.span(after: position) ?? (position + 1, nil)
+                    let (from, before) = pulled.span(after: position)
                     let wanted = batchSize - events.count
                     let part = try TeamLogEvent.local(db, from: from, before: before, limit: wanted)
                     events.append(contentsOf: part)

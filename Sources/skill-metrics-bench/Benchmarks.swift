@@ -251,7 +251,7 @@ final class Benchmarks {
         table.add("`show`: `metrics(for:)` at \(configuration.largeEvents / 1000)k vs \(configuration.smallEvents / 1000)k events (same skills)",
                   runs: "\(configuration.showRuns) × \(configuration.showCalls) calls", bar: "≤ 1.5×", workload: kind,
                   .init(text: "\(Format.ratio(ratio)) (\(Format.duration(largeMedian)) vs \(Format.duration(smallMedian))/call)", holds: ratio <= 1.5))
-        try sameAnswers(kind, large: large, largeStore, skills: skills, perCall: perCall)
+        try sameAnswers(kind, largeStore, skills: skills, perCall: perCall)
         try timeline(kind, largeStore)
     }
 
@@ -278,13 +278,13 @@ final class Benchmarks {
     /// the bar's row (whose small log's answers are several times shorter): what grows with the
     /// log's events, as against with its keys.
     private func sameAnswers(
-        _ kind: WorkloadKind, large: String, _ largeStore: SkillMetricsStore, skills: [String],
+        _ kind: WorkloadKind, _ largeStore: SkillMetricsStore, skills: [String],
         perCall: (SkillMetricsStore) throws -> Double
     ) throws {
         let firstsFile = try directory.freshDatabase("firsts-\(kind.rawValue)")
         defer { directory.removeDatabase(firstsFile) }
         let firstsStore = try SkillMetricsStore(path: firstsFile)
-        let columns = "id, skill_name, invoked_at, workflow_path, completed, duration_seconds, error_type, session_id, follow_up_actions, schema_version, user_context, finished"
+        let columns = EventLog.insertColumns
         let rows = try largeStore.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(columns) FROM skill_invocation WHERE seq IN (
@@ -297,7 +297,7 @@ final class Benchmarks {
                 """)
         }
         try firstsStore.write { db in
-            let insert = try db.makeStatement(sql: "INSERT INTO skill_invocation (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let insert = try db.makeStatement(sql: EventLog.insertSQL)
             for row in rows {
                 try insert.execute(arguments: StatementArguments(Array(row.databaseValues)))
             }

@@ -14,7 +14,8 @@ struct Push: ParsableCommand {
             The cursor is the server's max(source_seq) for this database, so a push killed at \
             any point and run again sends the rest, never twice. An id already on the server \
             with other content is a conflict: nothing of that batch is written, exit status 2. \
-            Events this database pulled from the same team log are not sent back. Progress goes to stderr when it is a terminal. See docs/scale-out.md.
+            Events this database pulled from the same team log are not sent back. Progress \
+            goes to stderr when it is a terminal. See docs/scale-out.md.
             """))
 
     @OptionGroup var store: StoreOptions

@@ -17,7 +17,7 @@ package enum EventLog {
         session_id, follow_up_actions, schema_version, user_context, finished
         """
 
-    static let insertSQL = "INSERT INTO skill_invocation (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    package static let insertSQL = "INSERT INTO skill_invocation (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     /// Outcome of appending one event.
     enum AppendOutcome {

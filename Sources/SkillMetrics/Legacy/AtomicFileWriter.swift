@@ -37,16 +37,13 @@ public enum AtomicFileWriter {
         }
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: removalWindow)
-        repeat {
+        while true {
             for path in paths {
                 unlink(path)
                 removeSidecars(path)
             }
+            guard clock.now < end else { return }
             usleep(5_000)
-        } while clock.now < end
-        for path in paths {
-            unlink(path)
-            removeSidecars(path)
         }
     }
 
