@@ -427,9 +427,14 @@ final class Benchmarks {
         let mediumKB = try RSSProbe.measure(.rebuild, [medium])
         let largeKB = try RSSProbe.measure(.rebuild, [large])
         let ratio = Double(largeKB) / Double(mediumKB)
+        // What the fold holds beside the skills: one entry per (session, skill) pair, so a log
+        // whose sessions keep arriving has ten times the pairs at ten times the events.
+        let pairs = try [large, medium].map { file in
+            try SkillMetricsStore(path: file).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session_skill") ?? 0 }
+        }
         table.add("peak RSS of `rebuild` (child process, `ru_maxrss`) at \(configuration.largeEvents / 1000)k vs \(configuration.mediumEvents / 1000)k events",
                   runs: "1 each", bar: "≤ 1.5×", workload: kind,
-                  .init(text: "\(Format.ratio(ratio)) (\(Format.megabytes(largeKB)) vs \(Format.megabytes(mediumKB)); open only \(Format.megabytes(floor)))", holds: ratio <= 1.5))
+                  .init(text: "\(Format.ratio(ratio)) (\(Format.megabytes(largeKB)) vs \(Format.megabytes(mediumKB)); open only \(Format.megabytes(floor)); session pairs \(pairs[0]) vs \(pairs[1]))", holds: ratio <= 1.5))
     }
 
     // MARK: legacy
