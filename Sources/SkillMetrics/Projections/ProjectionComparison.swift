@@ -173,6 +173,8 @@ enum ProjectionComparison {
     /// rows, without building a string or a column value.
     static func storedSessionRows(_ projector: SessionSkillProjector, _ db: Database) throws -> Bool {
         let names = projector.vocabulary
+        // A fold that let rows go (a rebuild) compared them itself; never here.
+        guard projector.releasedCount == 0 else { return false }
         guard projector.rowCount > 0 else { return try storedRows(of: "session_skill", equal: [ColumnValues](), db) }
         return try storedRows(
             of: "session_skill", columns: SessionSkillProjector.columns, orderedBy: nil, equal: projector.entries, db

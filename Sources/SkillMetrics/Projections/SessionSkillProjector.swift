@@ -31,6 +31,11 @@ public struct SessionSkillProjector: Sendable {
     private var slots = [Int32](repeating: 0, count: 64)
     /// Chosen per projector, so that no log can be crafted to make the pairs collide.
     private let seed = UInt64.random(in: 1...UInt64.max)
+    /// Rows let go by ``letIdenticalRowsGo(_:)``: the first this many, in order of first
+    /// appearance, are no longer held (``rowCount`` still counts them).
+    private(set) var releasedCount = 0
+    /// The most rows held at once.
+    private(set) var peakHeldRows = 0
 
     public init() {}
 
@@ -38,16 +43,50 @@ public struct SessionSkillProjector: Sendable {
     public var rows: [SessionSkillRow] { Array(lazyRows) }
 
     /// The rows in order of first appearance, each made when read (a table of them is never
-    /// held whole: rebuild and verify stream it).
-    var lazyRows: LazyMapCollection<ChunkedArray<Entry>, SessionSkillRow> {
+    /// held whole: rebuild and verify stream it). Indexed by position among all rows; after
+    /// ``letIdenticalRowsGo(_:)`` only the rows still held.
+    var lazyRows: LazyMapCollection<Range<Int>, SessionSkillRow> {
         let names = vocabulary
-        return entries.lazy.map { entry in
-            SessionSkillRow(
+        let entries = self.entries
+        return (releasedCount..<entries.count).lazy.map { position in
+            let entry = entries[position]
+            return SessionSkillRow(
                 sessionID: names[entry.session], skillName: names[entry.skill],
                 invocationCount: entry.invocationCount,
                 firstInvokedAt: names[entry.firstInvokedAt], lastInvokedAt: names[entry.lastInvokedAt],
                 totalDurationSeconds: entry.totalDurationSeconds, firstSeq: entry.firstSeq, lastSeq: entry.lastSeq)
         }
+    }
+
+    /// The rows still held, in order of first appearance.
+    var heldEntries: LazyMapCollection<Range<Int>, Entry> {
+        let entries = self.entries
+        return (releasedCount..<entries.count).lazy.map { entries[$0] }
+    }
+
+    /// Lets the oldest rows still held go, in order of first appearance, while `isIdentical`
+    /// accepts each (a rebuild: the row equals its stored counterpart). Returns how many went.
+    ///
+    /// A pair let go is forgotten: should another of its events come, it starts a new row,
+    /// which then cannot equal the stored table (whose key is unique) — the caller's
+    /// comparison fails rather than a count being wrong.
+    mutating func letIdenticalRowsGo(_ isIdentical: (Entry) -> Bool) -> Int {
+        var gone = 0
+        while releasedCount + gone < entries.count, isIdentical(entries[releasedCount + gone]) {
+            gone += 1
+        }
+        guard gone > 0 else { return 0 }
+        releasedCount += gone
+        entries.releaseBlocks(below: releasedCount)
+        place(into: Swift.max(64, Self.slotCount(for: entries.count - releasedCount)))
+        return gone
+    }
+
+    /// A power of two at least twice `rows` (the slots stay at most half full).
+    private static func slotCount(for rows: Int) -> Int {
+        var count = 64
+        while count < rows * 2 { count *= 2 }
+        return count
     }
 
     /// The `session_skill` columns, in the order ``bind(row:to:from:)`` binds them.
@@ -126,7 +165,8 @@ public struct SessionSkillProjector: Sendable {
                 totalDurationSeconds: 0.0 + (event.durationSeconds ?? 0.0),
                 firstSeq: event.seq, lastSeq: event.seq))
             slots[slot] = Int32(truncatingIfNeeded: entries.count)
-            if entries.count * 2 > slots.count { grow() }
+            peakHeldRows = Swift.max(peakHeldRows, entries.count - releasedCount)
+            if (entries.count - releasedCount) * 2 > slots.count { grow() }
         }
     }
 
@@ -143,16 +183,22 @@ public struct SessionSkillProjector: Sendable {
         }
     }
 
-    /// Doubles the slots and places every entry again (only the new table is allocated).
+    /// Doubles the slots and places every held entry again (only the new table is allocated).
     private mutating func grow() {
-        var larger = [Int32](repeating: 0, count: slots.count * 2)
-        let mask = larger.count - 1
-        for (index, entry) in entries.enumerated() {
+        place(into: slots.count * 2)
+    }
+
+    /// Makes `count` slots (a power of two) and places every held entry in them.
+    private mutating func place(into count: Int) {
+        var placed = [Int32](repeating: 0, count: count)
+        let mask = count - 1
+        for index in releasedCount..<entries.count {
+            let entry = entries[index]
             var slot = Self.slot(session: entry.session, skill: entry.skill, seed: seed, mask: mask)
-            while larger[slot] != 0 { slot = (slot + 1) & mask }
-            larger[slot] = Int32(truncatingIfNeeded: index + 1)
+            while placed[slot] != 0 { slot = (slot + 1) & mask }
+            placed[slot] = Int32(truncatingIfNeeded: index + 1)
         }
-        slots = larger
+        slots = placed
     }
 
     private static func slot(session: Int, skill: Int, seed: UInt64, mask: Int) -> Int {

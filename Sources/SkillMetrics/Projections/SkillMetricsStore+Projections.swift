@@ -8,6 +8,9 @@ extension SkillMetricsStore {
         public var events: Int
         public var skills: Int
         public var sessionSkills: Int
+        /// The most `session_skill` rows the fold held in memory at once (``sessionSkills``
+        /// unless the fold could let identical rows go).
+        package var sessionRowsHeldAtMost: Int = 0
     }
 
     /// Recomputes both projections from the log with the Swift projectors and replaces the
@@ -24,39 +27,84 @@ extension SkillMetricsStore {
     /// is instead of being rewritten (``ProjectionSet/write(to:keepingIdenticalTables:storedSessionRowsIdentical:withPercentiles:)``).
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildResult {
+        try rebuild(progress: progress, betweenFoldAndSwap: nil)
+    }
+
+    /// ``rebuild(progress:)`` running `betweenFoldAndSwap` after the fold's read snapshot and
+    /// before the write transaction (for tests: a writer that comes in between).
+    ///
+    /// A log big enough to fold on two threads is first folded letting each `session_skill` row
+    /// go from memory once it equals its stored row (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``):
+    /// then the rows held stay about one chunk's on a log whose sessions come and go. That fold is used
+    /// only when the stored session rows proved identical and no connection has written since
+    /// its snapshot; otherwise the log is folded again holding every row, as before (a rebuild
+    /// that repairs `session_skill`, or one with writers around it, folds twice).
+    package func rebuild(progress: ((Int) -> Void)?, betweenFoldAndSwap: (() throws -> Void)?) throws -> RebuildResult {
+        if let result = try rebuildLettingSessionRowsGo(progress: progress, betweenFoldAndSwap) { return result }
         var projections = try read { db in
             var projections = ProjectionSet()
             try projections.fold(db, progress: progress, completingPercentiles: false)
             return projections
         }
+        try betweenFoldAndSwap?()
         return try write { db in
             try projections.fold(db, completingPercentiles: false)
-            // The write lock is held, so until this transaction commits a reader sees the state
-            // it began with (the writer's own changes stay invisible to it). The percentiles are
-            // computed there (from the duration index, up to the last seq folded), and the
-            // session rows (the most rows to compare) compared, while the writer goes on.
-            let folded = projections
-            let completed = ConcurrentComputation { [self] in
-                try read { db in
-                    var completed = folded
-                    try completed.completePercentiles(db)
-                    return completed
-                }
-            }
-            defer { completed.wait() }
-            let sessions = projections.sessionSkills
-            let sessionComparison = ConcurrentComputation { [self] in
-                try read { db in try ProjectionComparison.storedSessionRows(sessions, db) }
-            }
-            defer { sessionComparison.wait() }
-            try projections.write(
-                to: db, keepingIdenticalTables: true, storedSessionRowsIdentical: { try sessionComparison.value() },
-                withPercentiles: { try completed.value() })
-            return RebuildResult(
-                events: projections.eventCount,
-                skills: projections.skillMetrics.skillCount,
-                sessionSkills: projections.sessionSkills.rowCount)
+            return try swapProjections(projections, db, sessionRowsIdentical: nil)
         }
+    }
+
+    /// The rebuild whose fold lets identical session rows go; nil when it cannot be used (a
+    /// small log, session rows that differ, or a write by any connection since the fold's
+    /// snapshot, which `PRAGMA data_version` and the writer's `total_changes()` show).
+    private func rebuildLettingSessionRowsGo(
+        progress: ((Int) -> Void)?, _ betweenFoldAndSwap: (() throws -> Void)?
+    ) throws -> RebuildResult? {
+        let writes = "SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes()"
+        let before = try writeWithoutTransaction { db in try String.fetchOne(db, sql: writes) }
+        let folded = try read { db -> ProjectionSet? in
+            var projections = ProjectionSet()
+            guard try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress) == true else { return nil }
+            return projections
+        }
+        guard let folded, before != nil else { return nil }
+        try betweenFoldAndSwap?()
+        return try write { db in
+            guard try String.fetchOne(db, sql: writes) == before else { return nil }
+            return try swapProjections(folded, db, sessionRowsIdentical: true)
+        }
+    }
+
+    /// The rebuild's write transaction after its fold: the percentiles computed, and (unless
+    /// `sessionRowsIdentical` is known) the stored `session_skill` rows compared, on reader
+    /// connections while this one compares and writes the other tables.
+    private func swapProjections(_ projections: ProjectionSet, _ db: Database, sessionRowsIdentical: Bool?) throws -> RebuildResult {
+        // The write lock is held, so until this transaction commits a reader sees the state
+        // it began with (the writer's own changes stay invisible to it). The percentiles are
+        // computed there (from the duration index, up to the last seq folded), and the
+        // session rows (the most rows to compare) compared, while the writer goes on.
+        let folded = projections
+        let completed = ConcurrentComputation { [self] in
+            try read { db in
+                var completed = folded
+                try completed.completePercentiles(db)
+                return completed
+            }
+        }
+        defer { completed.wait() }
+        let sessions = projections.sessionSkills
+        let sessionComparison = sessionRowsIdentical == nil
+            ? ConcurrentComputation { [self] in try read { db in try ProjectionComparison.storedSessionRows(sessions, db) } }
+            : nil
+        defer { sessionComparison?.wait() }
+        try projections.write(
+            to: db, keepingIdenticalTables: true,
+            storedSessionRowsIdentical: { try sessionRowsIdentical ?? sessionComparison?.value() ?? false },
+            withPercentiles: { try completed.value() })
+        return RebuildResult(
+            events: projections.eventCount,
+            skills: projections.skillMetrics.skillCount,
+            sessionSkills: projections.sessionSkills.rowCount,
+            sessionRowsHeldAtMost: projections.sessionSkills.peakHeldRows)
     }
 
     /// What a verification found.

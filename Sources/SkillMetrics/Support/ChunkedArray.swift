@@ -28,6 +28,19 @@ struct ChunkedArray<Element>: RandomAccessCollection {
         blocks[blocks.count - 1].append(element)
         count += 1
     }
+
+    /// Frees the blocks that hold only elements before `position`; those elements must not be
+    /// read again (the positions, and `count`, stay as they were).
+    mutating func releaseBlocks(below position: Int) {
+        let end = Swift.min(position >> Self.blockShift, blocks.count)
+        while released < end {
+            blocks[released] = []
+            released += 1
+        }
+    }
+
+    /// Blocks freed by ``releaseBlocks(below:)``, from the first.
+    private var released = 0
 }
 
 extension ChunkedArray: Sendable where Element: Sendable {}
