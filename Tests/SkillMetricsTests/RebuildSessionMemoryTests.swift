@@ -110,6 +110,23 @@ struct RebuildSessionMemoryTests {
         #expect(try database.store.verify().isConsistent)
     }
 
+    @Test("a first row that differs: no row goes, and the one fold, holding every row, is used")
+    func firstRowDiffers() throws {
+        let reference = try Self.database(longPair: false)
+        try reference.store.rebuild()
+        let expected = try Self.sessionRows(reference.store)
+        let database = try Self.database(longPair: false)
+        try database.store.write { db in
+            try db.execute(sql: "UPDATE session_skill SET last_seq = last_seq + 1 WHERE rowid = 1")
+        }
+        var folds = 0
+        let result = try database.store.rebuild(progress: nil, betweenFoldAndSwap: { folds += 1 })
+        #expect(folds == 1)
+        #expect(result.sessionRowsHeldAtMost == result.sessionSkills)
+        #expect(try Self.sessionRows(database.store) == expected)
+        #expect(try database.store.verify().isConsistent)
+    }
+
     @Test("the long pair's stored row, if right, only holds rows back until its last event")
     func longPairHoldsRowsBack() throws {
         let database = try Self.database(longPair: true)

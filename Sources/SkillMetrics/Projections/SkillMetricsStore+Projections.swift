@@ -36,9 +36,10 @@ extension SkillMetricsStore {
     /// A log big enough to fold on two threads is first folded letting each `session_skill` row
     /// go from memory once it equals its stored row (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``):
     /// then the rows held stay about one chunk's on a log whose sessions come and go. That fold is used
-    /// only when the stored session rows proved identical and no connection has written since
-    /// its snapshot; otherwise the log is folded again holding every row, as before (a rebuild
-    /// that repairs `session_skill`, or one with writers around it, folds twice).
+    /// as it is when the stored session rows proved identical and no connection has written
+    /// since its snapshot, or when it let no row go (it then holds every row, as before);
+    /// otherwise the log is folded again holding every row (a rebuild that repairs
+    /// `session_skill` after rows went, or one with writers around it, folds twice).
     package func rebuild(progress: ((Int) -> Void)?, betweenFoldAndSwap: (() throws -> Void)?) throws -> RebuildResult {
         if let result = try rebuildLettingSessionRowsGo(progress: progress, betweenFoldAndSwap) { return result }
         var projections = try read { db in
@@ -53,24 +54,33 @@ extension SkillMetricsStore {
         }
     }
 
-    /// The rebuild whose fold lets identical session rows go; nil when it cannot be used (a
-    /// small log, session rows that differ, or a write by any connection since the fold's
-    /// snapshot, which `PRAGMA data_version` and the writer's `total_changes()` show).
+    /// The rebuild whose fold lets identical session rows go; nil when it cannot be used: a
+    /// small log, or session rows that differ after some had gone, or (when the stored rows
+    /// proved identical) a write by any connection since the fold's snapshot, which
+    /// `PRAGMA data_version` and the writer's `total_changes()` show. A fold that let no row go
+    /// holds every row, and goes on as the fold holding every row does.
     private func rebuildLettingSessionRowsGo(
         progress: ((Int) -> Void)?, _ betweenFoldAndSwap: (() throws -> Void)?
     ) throws -> RebuildResult? {
         let writes = "SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes()"
         let before = try writeWithoutTransaction { db in try String.fetchOne(db, sql: writes) }
-        let folded = try read { db -> ProjectionSet? in
+        let folded = try read { db -> (projections: ProjectionSet, identical: Bool)? in
             var projections = ProjectionSet()
-            guard try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress) == true else { return nil }
-            return projections
+            guard let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
+                  identical || projections.sessionSkills.releasedCount == 0 else { return nil }
+            return (projections, identical)
         }
         guard let folded, before != nil else { return nil }
         try betweenFoldAndSwap?()
         return try write { db in
+            guard folded.identical else {
+                // Every row held: the events appended since are folded, the rows compared.
+                var projections = folded.projections
+                try projections.fold(db, completingPercentiles: false)
+                return try swapProjections(projections, db, sessionRowsIdentical: nil)
+            }
             guard try String.fetchOne(db, sql: writes) == before else { return nil }
-            return try swapProjections(folded, db, sessionRowsIdentical: true)
+            return try swapProjections(folded.projections, db, sessionRowsIdentical: true)
         }
     }
 
