@@ -118,95 +118,32 @@ public struct ProjectionSet: Sendable {
     /// here, the interning and the projectors on a thread of their own (a real-shaped log
     /// spends about three fifths of a fold in SQLite). At most four chunks wait between them.
     private mutating func foldOnTwoThreads(_ db: Database, through: Int64, progress: ((Int) -> Void)?) throws {
+        var noStoredRows: StoredSessionRows.Reader?
+        _ = try foldOnTwoThreads(db, through: through, progress: progress, storedSessionRows: &noStoredRows)
+    }
+
+    /// ``foldOnTwoThreads(_:through:progress:)``; with a `storedSessionRows` reader, the stored
+    /// `session_skill` rows are also read beside the events (as far as their `first_seq` shows
+    /// the events read so far could have begun them, one row more) and the folding thread lets
+    /// its oldest session rows go after each chunk while each equals the next stored row.
+    /// Returns the stored rows read and not matched yet, or nil without a reader or once more
+    /// than ``waitingStoredRowsLimit`` waited (no row goes after that).
+    private mutating func foldOnTwoThreads(
+        _ db: Database, through: Int64, progress: ((Int) -> Void)?, storedSessionRows reader: inout StoredSessionRows.Reader?
+    ) throws -> WaitingStoredRows? {
         let start = self
         let chunkEvents = Self.foldChunkEvents
+        let waitingLimit = Self.waitingStoredRowsLimit
+        let lettingRowsGo = reader != nil
         let statement = try db.makeStatement(sql: ProjectionEvent.selectSQL)
         try statement.setArguments([lastSeq, through])
         var row = EventColumns(statement)
         var read = eventCount
-        let folded = try ChunkPipeline.runConsumingElsewhere(capacity: 4, consume: { (next: () throws -> EventByteChunk?) -> ProjectionSet in
-            var projections = start
-            while let chunk = try next() {
-                let repaired = projections.vocabulary.repairedTexts
-                try chunk.forEach { event in
-                    guard projections.apply(event) else {
-                        throw SkillMetricsError.invalidInput(
-                            location: "skill_invocation seq \(event.seq), column follow_up_actions",
-                            reason: "not a JSON array of strings")
-                    }
-                    guard projections.vocabulary.repairedTexts == repaired else { throw event.invalidUTF8() }
-                }
-            }
-            return projections
-        }, produce: { send in
-            var chunk = EventByteChunk(capacity: chunkEvents)
-            do {
-                while try row.step(db) {
-                    try chunk.append(row)
-                    read += 1
-                    if let progress, read % 100_000 == 0 { progress(read) }
-                    if chunk.count == chunkEvents || chunk.byteCount >= 1 << 20 {
-                        guard send(chunk) else { return }
-                        chunk = EventByteChunk(capacity: chunkEvents)
-                    }
-                }
-            } catch {
-                // The rows before the failing one are folded first, as in one thread.
-                if chunk.count > 0 { _ = send(chunk) }
-                throw error
-            }
-            if chunk.count > 0 { _ = send(chunk) }
-        })
-        self = folded
-    }
-
-    /// ``fold(_:through:progress:completingPercentiles:twoThreadsAbove:)`` of a whole log on two
-    /// threads (a rebuild's, without the percentiles) that also reads `session_skill` beside the
-    /// events and lets each session row go from memory once it equals its stored row, in order
-    /// of first appearance, after each chunk of events: on a log whose sessions come and go, the
-    /// rows held stay about those one chunk begins (at most ``foldChunkEvents``, plus the pairs
-    /// still open), however many sessions the log has, instead of one per (session, skill) pair.
-    ///
-    /// Returns whether the stored `session_skill` rows are exactly the fold's (every row and
-    /// column, bit for bit, in the table's order, as ``ProjectionComparison/storedSessionRows(_:_:)``
-    /// compares), or nil, folding nothing, when this set already holds events or the log is too
-    /// small for two threads (the caller folds as before). When false, rows may have gone that
-    /// a rewrite of the table would need: the caller folds again, holding every row.
-    ///
-    /// A pair whose stored row matched too early (an altered table) and that then gets another
-    /// event starts a new row, which cannot equal any stored row (the table's key is unique):
-    /// the answer is then false, never a wrong count.
-    mutating func foldLettingIdenticalSessionRowsGo(
-        _ db: Database, progress: ((Int) -> Void)?, twoThreadsAbove threshold: Int64 = pipelinedFoldThreshold
-    ) throws -> Bool? {
-        let storedLast = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
-        guard eventCount == 0, threshold < .max, storedLast > threshold,
-              let stored = try? db.makeStatement(sql: StoredSessionRows.selectSQL) else { return nil }
-        let start = self
-        let chunkEvents = Self.foldChunkEvents
-        let waitingLimit = Self.waitingStoredRowsLimit
-        let statement = try db.makeStatement(sql: ProjectionEvent.selectSQL)
-        try statement.setArguments([lastSeq, Int64.max])
-        var row = EventColumns(statement)
-        var read = eventCount
-        // The stored rows, read ahead of the events only as far as the events read so far
-        // could have begun them (their first_seq; one row more), so that few wait in memory.
-        var storedDone = false
-        func readStoredRows(through seq: Int64, atMost limit: Int = .max, into rows: inout StoredSessionRows) throws {
-            while !storedDone, rows.count < limit {
-                guard try stored.stepRow(db) else {
-                    storedDone = true
-                    return
-                }
-                if rows.append(stored.sqliteStatement) > seq { return }
-            }
-        }
         let (folded, waiting) = try ChunkPipeline.runConsumingElsewhere(capacity: 4, consume: {
-            (nextChunk: () throws -> SessionCheckedChunk?) -> (ProjectionSet, WaitingStoredRows?) in
+            (next: () throws -> SessionCheckedChunk?) -> (ProjectionSet, WaitingStoredRows?) in
             var projections = start
-            // Stored rows read but not matched yet; nil once too many wait.
-            var waiting: WaitingStoredRows? = WaitingStoredRows()
-            while let chunk = try nextChunk() {
+            var waiting: WaitingStoredRows? = lettingRowsGo ? WaitingStoredRows() : nil
+            while let chunk = try next() {
                 let repaired = projections.vocabulary.repairedTexts
                 try chunk.events.forEach { event in
                     guard projections.apply(event) else {
@@ -219,7 +156,8 @@ public struct ProjectionSet: Sendable {
                 guard var rows = waiting else { continue }
                 waiting = nil  // held uniquely while it changes
                 rows.append(chunk.storedRows)
-                projections.letIdenticalSessionRowsGo(matching: &rows)
+                let names = projections.vocabulary
+                _ = projections.sessionFold.letIdenticalRowsGo { entry in rows.matchFirst(entry, names) }
                 waiting = rows.count > waitingLimit ? nil : rows
             }
             return (projections, waiting)
@@ -231,7 +169,7 @@ public struct ProjectionSet: Sendable {
                     read += 1
                     if let progress, read % 100_000 == 0 { progress(read) }
                     if chunk.events.count == chunkEvents || chunk.events.byteCount >= 1 << 20 {
-                        try readStoredRows(through: row.seq, into: &chunk.storedRows)
+                        try reader?.read(db, through: row.seq, into: &chunk.storedRows)
                         guard send(chunk) else { return }
                         chunk = SessionCheckedChunk(events: EventByteChunk(capacity: chunkEvents))
                     }
@@ -242,37 +180,57 @@ public struct ProjectionSet: Sendable {
                 throw error
             }
             if chunk.events.count > 0 {
-                try readStoredRows(through: row.seq, into: &chunk.storedRows)
+                try reader?.read(db, through: row.seq, into: &chunk.storedRows)
                 _ = send(chunk)
             }
         })
         self = folded
-        guard var waiting else { return false }
+        return waiting
+    }
+
+    /// A whole log's fold on two threads (a rebuild's, without the percentiles) that lets each
+    /// session row go from memory once it equals its stored row, in order of first appearance,
+    /// after each chunk of events (``foldOnTwoThreads(_:through:progress:storedSessionRows:)``):
+    /// on a log whose sessions come and go, the rows held stay about those one chunk begins (at
+    /// most ``foldChunkEvents``, plus the pairs still open), however many sessions the log has,
+    /// instead of one per (session, skill) pair.
+    ///
+    /// Returns whether the stored `session_skill` rows are exactly the fold's (every row and
+    /// column, bit for bit, in the table's order, as ``ProjectionComparison/storedSessionRows(_:_:)``
+    /// compares), or nil, folding nothing, when this set already holds events or the log is too
+    /// small for two threads (the caller folds as before). When false, rows may have gone that
+    /// a rewrite of the table would need (``SessionSkillProjector/releasedCount``).
+    ///
+    /// A pair whose stored row matched too early (an altered table) and that then gets another
+    /// event starts a new row, which cannot equal any stored row (the table's key is unique):
+    /// the answer is then false, never a wrong count.
+    mutating func foldLettingIdenticalSessionRowsGo(
+        _ db: Database, progress: ((Int) -> Void)?, twoThreadsAbove threshold: Int64 = pipelinedFoldThreshold
+    ) throws -> Bool? {
+        let storedLast = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
+        var reader = StoredSessionRows.Reader(db)
+        guard eventCount == 0, threshold < .max, storedLast > threshold, reader != nil else { return nil }
+        guard var waiting = try foldOnTwoThreads(db, through: .max, progress: progress, storedSessionRows: &reader),
+              var reader else { return false }
         // The rows still held against the stored rows not matched yet, to the end of the table.
         let names = vocabulary
         for entry in sessionFold.heldEntries {
             if waiting.count == 0 {
                 var rows = StoredSessionRows()
-                try readStoredRows(through: .max, atMost: 4_096, into: &rows)
+                try reader.read(db, through: .max, atMost: 4_096, into: &rows)
                 waiting.append(rows)
             }
             guard waiting.matchFirst(entry, names) else { return false }
         }
         guard waiting.count == 0 else { return false }
         var extra = StoredSessionRows()
-        try readStoredRows(through: .max, atMost: 1, into: &extra)
+        try reader.read(db, through: .max, atMost: 1, into: &extra)
         return extra.count == 0
     }
 
     /// Stored session rows that may wait for their fold rows before a rebuild gives up letting
     /// rows go (and folds again holding every row).
     static let waitingStoredRowsLimit = 65_536
-
-    /// Lets this set's oldest session rows go while each equals the next waiting stored row.
-    private mutating func letIdenticalSessionRowsGo(matching rows: inout WaitingStoredRows) {
-        let names = vocabulary
-        _ = sessionFold.letIdenticalRowsGo { entry in rows.matchFirst(entry, names) }
-    }
 
     /// Brings the percentiles up to date (schema V2 and later) from the stored durations of
     /// the events up to ``lastSeq``, for a set folded by ``apply(_:)-(ProjectionEvent)`` or

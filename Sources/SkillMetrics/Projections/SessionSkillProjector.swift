@@ -45,12 +45,10 @@ public struct SessionSkillProjector: Sendable {
     /// The rows in order of first appearance, each made when read (a table of them is never
     /// held whole: rebuild and verify stream it). Indexed by position among all rows; after
     /// ``letIdenticalRowsGo(_:)`` only the rows still held.
-    var lazyRows: LazyMapCollection<Range<Int>, SessionSkillRow> {
+    var lazyRows: LazyMapCollection<LazyMapCollection<Range<Int>, Entry>, SessionSkillRow> {
         let names = vocabulary
-        let entries = self.entries
-        return (releasedCount..<entries.count).lazy.map { position in
-            let entry = entries[position]
-            return SessionSkillRow(
+        return heldEntries.map { entry in
+            SessionSkillRow(
                 sessionID: names[entry.session], skillName: names[entry.skill],
                 invocationCount: entry.invocationCount,
                 firstInvokedAt: names[entry.firstInvokedAt], lastInvokedAt: names[entry.lastInvokedAt],

@@ -95,3 +95,30 @@ struct StoredSessionRows: Sendable {
         }
     }
 }
+
+extension StoredSessionRows {
+    /// Steps a statement over ``selectSQL``, remembering when it is done (stepped past its end,
+    /// a statement would start again).
+    struct Reader {
+        private let statement: Statement
+        private var done = false
+
+        /// Nil when the table lacks a column the projection writes (an older schema).
+        init?(_ db: Database) {
+            guard let statement = try? db.makeStatement(sql: StoredSessionRows.selectSQL) else { return nil }
+            self.statement = statement
+        }
+
+        /// Appends rows to `rows` until one whose `first_seq` is after `seq` (which is appended
+        /// too), `limit` rows are there, or the table ends.
+        mutating func read(_ db: Database, through seq: Int64, atMost limit: Int = .max, into rows: inout StoredSessionRows) throws {
+            while !done, rows.count < limit {
+                guard try statement.stepRow(db) else {
+                    done = true
+                    return
+                }
+                if rows.append(statement.sqliteStatement) > seq { return }
+            }
+        }
+    }
+}
