@@ -126,15 +126,34 @@ extension SkillMetricsStore {
         /// Every disagreement; empty when triggers and projectors agree bit for bit.
         public var differences: [ProjectionDifference]
         public var isConsistent: Bool { differences.isEmpty }
+        /// The most `session_skill` rows the fold held in memory at once (``sessionSkills``
+        /// unless the fold could let identical rows go).
+        package var sessionRowsHeldAtMost: Int = 0
     }
 
     /// Recomputes the projections on one read snapshot and compares them with the stored
     /// tables, every column, bit for bit.
+    ///
+    /// A log big enough to fold on two threads is folded letting each `session_skill` row go
+    /// from memory once it equals its stored row, as ``rebuild(progress:)`` does, so the rows
+    /// held stay about one chunk's on a log whose sessions come and go. When the stored rows
+    /// differ after some had gone, the log is folded again holding every row, which names
+    /// every difference as before (a `verify` that fails on `session_skill` folds twice).
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyResult {
         try read { db in
             var projections = ProjectionSet()
+            if let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
+               identical || projections.sessionSkills.releasedCount == 0 {
+                try projections.completePercentiles(db)
+                var result = try ProjectionComparison.compare(projections, with: db, sessionRowsIdentical: identical ? true : nil)
+                result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
+                return result
+            }
+            projections = ProjectionSet()
             try projections.fold(db, progress: progress)
-            return try ProjectionComparison.compare(projections, with: db)
+            var result = try ProjectionComparison.compare(projections, with: db)
+            result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
+            return result
         }
     }
 }
