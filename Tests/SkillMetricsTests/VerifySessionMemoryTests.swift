@@ -70,4 +70,66 @@ struct VerifySessionMemoryTests {
         #expect(result.differences == reference.differences)
         #expect((result.events, result.skills, result.sessionSkills) == (reference.events, reference.skills, reference.sessionSkills))
     }
+
+    /// Alterations of `session_skill` for the comparison by key: each makes the rows differ
+    /// (a missing, an extra or a changed row, keys that are not plain text, another table shape).
+    static let keyedTamperings: [(label: String, sql: String)] = [
+        ("counts of three rows", "UPDATE session_skill SET invocation_count = invocation_count + 1 WHERE rowid IN (2, 40, 77)"),
+        ("a row removed and one added", """
+            DELETE FROM session_skill WHERE rowid = 5;
+            INSERT INTO session_skill VALUES ('ghost', 'skill-1', 1, '2026-03-01T00:00:00.000000Z', '2026-03-01T00:00:00.000000Z', 1.0, 1, 1)
+            """),
+        ("a total off by a little, a first_seq as text", """
+            UPDATE session_skill SET total_duration_seconds = total_duration_seconds + 1e-9 WHERE rowid = 9;
+            UPDATE session_skill SET first_seq = 'x' WHERE rowid = 11
+            """),
+        ("a pair moved to another session", "UPDATE session_skill SET session_id = 's-0x' WHERE rowid = 20"),
+        ("a pair stored under the key of another, which is gone", """
+            CREATE TEMP TABLE moved AS SELECT session_id, skill_name FROM session_skill WHERE rowid = 31;
+            DELETE FROM session_skill WHERE rowid = 31;
+            UPDATE session_skill SET session_id = (SELECT session_id FROM moved), skill_name = (SELECT skill_name FROM moved)
+            WHERE rowid = 32;
+            DROP TABLE moved
+            """),
+        ("an integer session id", "UPDATE session_skill SET session_id = 42 WHERE rowid = 3"),
+        ("an integer skill", "UPDATE session_skill SET skill_name = 7 WHERE rowid = 4"),
+        ("a key that is not UTF-8", "UPDATE session_skill SET session_id = CAST(X'C3287300' AS TEXT) WHERE rowid = 6"),
+        ("a key with a NUL byte", "UPDATE session_skill SET session_id = session_id || CAST(X'0078' AS TEXT) WHERE rowid = 7"),
+        ("a text with a NUL byte", "UPDATE session_skill SET first_invoked_at = first_invoked_at || CAST(X'00' AS TEXT) WHERE rowid = 8"),
+        ("a column dropped", "ALTER TABLE session_skill DROP COLUMN last_seq"),
+        ("a key stored twice", """
+            CREATE TABLE session_skill_copy AS SELECT * FROM session_skill;
+            DROP TABLE session_skill;
+            CREATE TABLE session_skill AS SELECT * FROM session_skill_copy;
+            INSERT INTO session_skill SELECT session_id, skill_name, invocation_count + 5, first_invoked_at,
+                last_invoked_at, total_duration_seconds, first_seq, last_seq FROM session_skill WHERE rowid = 12;
+            INSERT INTO session_skill SELECT * FROM session_skill WHERE rowid = 13;
+            UPDATE session_skill SET last_seq = -1 WHERE rowid = 13;
+            DROP TABLE session_skill_copy
+            """),
+        ("every row gone", "DELETE FROM session_skill"),
+    ]
+
+    @Test("session rows compared by key through the projector: the generic comparison's differences, in its order",
+          arguments: keyedTamperings.map(\.label))
+    func sessionRowsByKeyNameTheGenericDifferences(label: String) throws {
+        let tampering = try #require(Self.keyedTamperings.first { $0.label == label })
+        let database = try TestDatabase()
+        try database.store.append(Array(Log.events(longPair: false).prefix(800)))
+        try database.store.write { db in try db.execute(sql: tampering.sql) }
+        let (generic, keyed) = try database.store.read { db in
+            var projections = ProjectionSet()
+            try projections.fold(db, progress: nil)
+            let sessions = projections.sessionSkills
+            var generic: [ProjectionDifference] = []
+            try ProjectionComparison.compareByKey(
+                "session_skill", keyColumns: ["session_id", "skill_name"],
+                expected: Array(sessions.lazyRows.map(\.databaseValues)), db: db, into: &generic)
+            var keyed: [ProjectionDifference] = []
+            try ProjectionComparison.compareSessionRowsByKey(sessions, db, into: &keyed)
+            return (generic, keyed)
+        }
+        #expect(!generic.isEmpty)
+        #expect(keyed == generic)
+    }
 }
