@@ -182,14 +182,21 @@ enum ProjectionComparison {
         return try storedRows(
             of: "session_skill", columns: SessionSkillProjector.columns, orderedBy: nil, equal: projector.entries, db
         ) { sqlite, row in
-            names.withBytes(of: row.session) { stored(sqlite, 0, isText: $0) }
-                && names.withBytes(of: row.skill) { stored(sqlite, 1, isText: $0) }
-                && stored(sqlite, 2, isInteger: Int64(row.invocationCount))
-                && names.withBytes(of: row.firstInvokedAt) { stored(sqlite, 3, isText: $0) }
-                && names.withBytes(of: row.lastInvokedAt) { stored(sqlite, 4, isText: $0) }
-                && stored(sqlite, 5, isReal: row.totalDurationSeconds)
-                && stored(sqlite, 6, isInteger: row.firstSeq) && stored(sqlite, 7, isInteger: row.lastSeq)
+            stored(sqlite, isSessionRow: row, names)
         }
+    }
+
+    /// True when the statement's current row (the columns of ``SessionSkillProjector/columns``,
+    /// in that order) holds exactly `row`, read in place: texts by their bytes, the total by
+    /// its bit pattern.
+    private static func stored(_ sqlite: OpaquePointer, isSessionRow row: SessionSkillProjector.Entry, _ names: FoldVocabulary) -> Bool {
+        names.withBytes(of: row.session) { stored(sqlite, 0, isText: $0) }
+            && names.withBytes(of: row.skill) { stored(sqlite, 1, isText: $0) }
+            && stored(sqlite, 2, isInteger: Int64(row.invocationCount))
+            && names.withBytes(of: row.firstInvokedAt) { stored(sqlite, 3, isText: $0) }
+            && names.withBytes(of: row.lastInvokedAt) { stored(sqlite, 4, isText: $0) }
+            && stored(sqlite, 5, isReal: row.totalDurationSeconds)
+            && stored(sqlite, 6, isInteger: row.firstSeq) && stored(sqlite, 7, isInteger: row.lastSeq)
     }
 
     /// Column `index` of the statement's current row as a value, text with every one of its
@@ -365,15 +372,7 @@ extension ProjectionComparison {
                 continue
             }
             found[position] = true
-            let entry = projector.entries[position]
-            let identical = names.withBytes(of: entry.session) { session.elementsEqual($0) }
-                && names.withBytes(of: entry.skill) { skill.elementsEqual($0) }
-                && Self.stored(sqlite, 2, isInteger: Int64(entry.invocationCount))
-                && names.withBytes(of: entry.firstInvokedAt) { Self.stored(sqlite, 3, isText: $0) }
-                && names.withBytes(of: entry.lastInvokedAt) { Self.stored(sqlite, 4, isText: $0) }
-                && Self.stored(sqlite, 5, isReal: entry.totalDurationSeconds)
-                && Self.stored(sqlite, 6, isInteger: entry.firstSeq) && Self.stored(sqlite, 7, isInteger: entry.lastSeq)
-            if identical {
+            if Self.stored(sqlite, isSessionRow: projector.entries[position], names) {
                 rowDifferences[position] = nil
                 continue
             }
