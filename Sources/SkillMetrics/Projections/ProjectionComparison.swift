@@ -262,41 +262,75 @@ enum ProjectionComparison {
             let rowKey = exact(key(row))
             if positions[rowKey] == nil { positions[rowKey] = position }
         }
+        func storedKey(_ sqlite: OpaquePointer) -> [String] {
+            keyOffsets.map { offset in offset.map { keyText(storedValue(sqlite, CInt($0))) } ?? "NULL" }
+        }
+        // Only the key columns are decoded up front; the others are compared in place.
+        differences += try compareRows(
+            table, columns: columns, expectedCount: expected.count, db,
+            lookup: { sqlite in positions[exact(storedKey(sqlite))].map(KeyLookup.expected) ?? .extra },
+            storedKey: storedKey,
+            rowDifferences: { sqlite, position in
+                fieldDifferences(sqlite, columnCount: columns.count, expected: expected[position], table: table, key: storedKey(sqlite))
+            },
+            missingKey: { key(expected[$0]) }) ?? []
+    }
+
+    /// Where a stored row's key leads: to the expected row at a position, to no expected row,
+    /// or to a comparison that cannot go on (its caller then compares otherwise).
+    private enum KeyLookup {
+        case expected(Int)
+        case extra
+        case undecidable
+    }
+
+    /// One pass over the stored rows of `table` (its `columns` in this order, NULL for a column
+    /// it lacks), each matched by `lookup` to one of `expectedCount` expected rows and compared by
+    /// `rowDifferences`: the differences in the order of the expected rows (a row never stored
+    /// is `(row)` missing, named by `missingKey`), then the stored rows that should not exist,
+    /// each key once, in the table's order (named by `storedKey`). A key stored twice (no
+    /// primary key): the last row counts, as a lookup would find it. Nil when `lookup` found a
+    /// row it cannot decide.
+    private static func compareRows(
+        _ table: String, columns: [String], expectedCount: Int, _ db: Database,
+        lookup: (OpaquePointer) -> KeyLookup, storedKey: (OpaquePointer) -> [String],
+        rowDifferences: (OpaquePointer, Int) -> [ProjectionDifference], missingKey: (Int) -> [String]
+    ) throws -> [ProjectionDifference]? {
         // A column the table lacks reads as NULL (a difference, not an error).
         let stored = Set(try db.columns(in: table).map(\.name))
         let selected = columns.map { stored.contains($0) ? $0.quotedDatabaseIdentifier : "NULL" }
         let statement = try db.makeStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(table)")
         let sqlite = statement.sqliteStatement
-        var found = [Bool](repeating: false, count: expected.count)
-        var rowDifferences: [Int: [ProjectionDifference]] = [:]
+        var found = [Bool](repeating: false, count: expectedCount)
+        var differencesByRow: [Int: [ProjectionDifference]] = [:]
         var extra: [ProjectionDifference] = []
         var extraKeys = Set<[ExactText]>()
         while try statement.stepRow(db) {
-            // Only the key columns are decoded up front; the others are compared in place.
-            let rowKey = keyOffsets.map { offset in
-                offset.map { keyText(storedValue(sqlite, CInt($0))) } ?? "NULL"
-            }
-            guard let position = positions[exact(rowKey)] else {
-                if extraKeys.insert(exact(rowKey)).inserted {
+            switch lookup(sqlite) {
+            case .undecidable:
+                return nil
+            case .extra:
+                let key = storedKey(sqlite)
+                if extraKeys.insert(key.map(ExactText.init)).inserted {
                     extra.append(ProjectionDifference(
-                        table: table, key: rowKey, field: "(row)", stored: "(present)", recomputed: "(missing)"))
+                        table: table, key: key, field: "(row)", stored: "(present)", recomputed: "(missing)"))
                 }
-                continue
+            case .expected(let position):
+                found[position] = true
+                let rowDifference = rowDifferences(sqlite, position)
+                differencesByRow[position] = rowDifference.isEmpty ? nil : rowDifference
             }
-            found[position] = true
-            let rowDifference = fieldDifferences(sqlite, columnCount: columns.count, expected: expected[position], table: table, key: rowKey)
-            // A key stored twice (no primary key): the last row counts, as a lookup would find it.
-            rowDifferences[position] = rowDifference.isEmpty ? nil : rowDifference
         }
-        for (position, row) in expected.enumerated() {
+        var differences: [ProjectionDifference] = []
+        for position in found.indices {
             guard found[position] else {
                 differences.append(ProjectionDifference(
-                    table: table, key: key(row), field: "(row)", stored: "(missing)", recomputed: "(present)"))
+                    table: table, key: missingKey(position), field: "(row)", stored: "(missing)", recomputed: "(present)"))
                 continue
             }
-            differences += rowDifferences[position] ?? []
+            differences += differencesByRow[position] ?? []
         }
-        differences += extra
+        return differences + extra
     }
 }
 
@@ -305,7 +339,7 @@ extension ProjectionComparison {
     /// in the order of `expected`) and `expected`, field by field, as ``compareByKey(_:keyColumns:expected:db:into:)``
     /// names them.
     fileprivate static func fieldDifferences(
-        _ sqlite: OpaquePointer, columnCount: Int, expected: ColumnValues, table: String, key: [String]
+        _ sqlite: OpaquePointer, columnCount: Int, expected: ColumnValues, table: String, key: @autoclosure () -> [String]
     ) -> [ProjectionDifference] {
         var differences: [ProjectionDifference] = []
         for (index, entry) in expected.enumerated() {
@@ -313,7 +347,7 @@ extension ProjectionComparison {
             let storedValue = index < columnCount ? Self.storedValue(sqlite, CInt(index)) : .null
             if !ProjectionDifference.identical(storedValue, entry.value) {
                 differences.append(ProjectionDifference(
-                    table: table, key: key, field: entry.column,
+                    table: table, key: key(), field: entry.column,
                     stored: ProjectionDifference.render(storedValue),
                     recomputed: ProjectionDifference.render(entry.value)))
             }
@@ -343,55 +377,36 @@ extension ProjectionComparison {
         let names = projector.vocabulary
         let stored = Set(try db.columns(in: table).map(\.name))
         guard keyColumns.allSatisfy(stored.contains) else { return try generic() }
-        let selected = columns.map { stored.contains($0) ? $0.quotedDatabaseIdentifier : "NULL" }
-        let statement = try db.makeStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(table)")
-        let sqlite = statement.sqliteStatement
-        var found = [Bool](repeating: false, count: projector.rowCount)
-        var rowDifferences: [Int: [ProjectionDifference]] = [:]
-        var extra: [ProjectionDifference] = []
-        var extraKeys = Set<[ExactText]>()
-        func text(_ index: CInt) -> UnsafeBufferPointer<UInt8>? {
+        func text(_ sqlite: OpaquePointer, _ index: CInt) -> UnsafeBufferPointer<UInt8>? {
             guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT, let bytes = sqlite3_column_text(sqlite, index) else { return nil }
             return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(sqlite, index)))
         }
-        while try statement.stepRow(db) {
-            guard let session = text(0), let skill = text(1) else { return try generic() }
-            // The key as the generic comparison names it (only for a row that differs).
-            func storedKey() -> [String] {
-                (0..<2).map { Self.storedValue(sqlite, $0) }.map { value in
-                    if case .string(let text) = value.storage { return text }
-                    return ProjectionDifference.render(value)
-                }
+        // The key as the generic comparison names it (only for a row that differs).
+        func storedKey(_ sqlite: OpaquePointer) -> [String] {
+            (0..<2).map { Self.storedValue(sqlite, $0) }.map { value in
+                if case .string(let text) = value.storage { return text }
+                return ProjectionDifference.render(value)
             }
-            guard let position = projector.position(session: session, skill: skill) else {
-                let rowKey = storedKey()
-                if extraKeys.insert(rowKey.map(ExactText.init)).inserted {
-                    extra.append(ProjectionDifference(
-                        table: table, key: rowKey, field: "(row)", stored: "(present)", recomputed: "(missing)"))
-                }
-                continue
-            }
-            found[position] = true
-            if Self.stored(sqlite, isSessionRow: projector.entries[position], names) {
-                rowDifferences[position] = nil
-                continue
-            }
-            let rowDifference = fieldDifferences(
-                sqlite, columnCount: columns.count, expected: projector.row(at: position).databaseValues, table: table,
-                key: storedKey())
-            // A key stored twice (no primary key): the last row counts, as a lookup would find it.
-            rowDifferences[position] = rowDifference.isEmpty ? nil : rowDifference
         }
-        for position in found.indices {
-            guard found[position] else {
+        let compared = try compareRows(
+            table, columns: columns, expectedCount: projector.rowCount, db,
+            lookup: { sqlite in
+                guard let session = text(sqlite, 0), let skill = text(sqlite, 1) else { return .undecidable }
+                return projector.position(session: session, skill: skill).map(KeyLookup.expected) ?? .extra
+            },
+            storedKey: storedKey,
+            rowDifferences: { sqlite, position in
+                if Self.stored(sqlite, isSessionRow: projector.entries[position], names) { return [] }
+                return fieldDifferences(
+                    sqlite, columnCount: columns.count, expected: projector.row(at: position).databaseValues,
+                    table: table, key: storedKey(sqlite))
+            },
+            missingKey: { position in
                 let row = projector.row(at: position)
-                differences.append(ProjectionDifference(
-                    table: table, key: [row.sessionID, row.skillName], field: "(row)", stored: "(missing)", recomputed: "(present)"))
-                continue
-            }
-            differences += rowDifferences[position] ?? []
-        }
-        differences += extra
+                return [row.sessionID, row.skillName]
+            })
+        guard let compared else { return try generic() }
+        differences += compared
     }
 }
 
