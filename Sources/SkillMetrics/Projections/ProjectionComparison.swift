@@ -14,11 +14,11 @@ import GRDBSQLite
 enum ProjectionComparison {
     typealias ColumnValues = [(column: String, value: DatabaseValue)]
 
-    /// Every difference between `projections` and the stored tables. `sessionRowsIdentical`
-    /// true skips `session_skill`, which a fold that let its rows go has already proved
-    /// identical (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``).
+    /// Every difference between `projections` and the stored tables. `sessionRowsProvedIdentical`
+    /// skips `session_skill`, which a fold that let its rows go has already proved identical
+    /// (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``).
     static func compare(
-        _ projections: ProjectionSet, with db: Database, sessionRowsIdentical: Bool? = nil
+        _ projections: ProjectionSet, with db: Database, sessionRowsProvedIdentical: Bool = false
     ) throws -> SkillMetricsStore.VerifyResult {
         var differences: [ProjectionDifference] = []
         let skillRows = projections.skillMetrics.rows
@@ -54,7 +54,7 @@ enum ProjectionComparison {
             }
             // Columns of skill_totals the view does not show: none besides the trigger's cache.
         }
-        if sessionRowsIdentical != true, try !storedSessionRows(sessions, db) {
+        if !sessionRowsProvedIdentical, try !storedSessionRows(sessions, db) {
             try compareSessionRowsByKey(sessions, db, into: &differences)
         }
         if schema.hasWorkflowPaths {
@@ -203,7 +203,7 @@ enum ProjectionComparison {
     /// bytes (GRDB's `DatabaseValue(sqliteStatement:index:)` reads text up to its first NUL
     /// byte, so a stored text with a NUL and more after it would compare equal to the text
     /// before the NUL).
-    static func storedValue(_ sqlite: OpaquePointer, _ index: CInt) -> DatabaseValue {
+    private static func storedValue(_ sqlite: OpaquePointer, _ index: CInt) -> DatabaseValue {
         guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT else {
             return DatabaseValue(sqliteStatement: sqlite, index: index)
         }

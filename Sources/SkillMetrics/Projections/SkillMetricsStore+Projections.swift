@@ -145,7 +145,7 @@ extension SkillMetricsStore {
             if let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
                identical || projections.sessionSkills.releasedCount == 0 {
                 try projections.completePercentiles(db)
-                var result = try ProjectionComparison.compare(projections, with: db, sessionRowsIdentical: identical ? true : nil)
+                var result = try ProjectionComparison.compare(projections, with: db, sessionRowsProvedIdentical: identical)
                 result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
                 return result
             }
