@@ -132,4 +132,29 @@ struct VerifySessionMemoryTests {
         #expect(!generic.isEmpty)
         #expect(keyed == generic)
     }
+
+    @Test("a restore's check of a backup over the threshold: a consistent one is restored, one with a late session row altered is refused naming it")
+    func restoreChecksTheSameWay() throws {
+        let database = try Log.database(longPair: false)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verify-restore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let backup = directory + "/backup.db"
+        _ = try BackupService(store: database.store).backup(to: backup)
+        let restored = try BackupService.restore(from: backup, to: directory + "/restored.db")
+        #expect(restored.events == Log.count)
+
+        let altered = try DatabaseQueue(path: backup)
+        try altered.write { db in
+            try db.execute(sql: "UPDATE session_skill SET invocation_count = invocation_count + 1 WHERE rowid = (SELECT max(rowid) - 3 FROM session_skill)")
+        }
+        try altered.close()
+        let target = directory + "/refused.db"
+        #expect {
+            try BackupService.restore(from: backup, to: target)
+        } throws: { error in
+            "\(error)".contains("session_skill") && "\(error)".contains("invocation_count") && "\(error)".contains("nothing was restored")
+        }
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
 }

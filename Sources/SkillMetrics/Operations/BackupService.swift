@@ -183,9 +183,7 @@ public struct BackupService: Sendable {
                 if !schema.isEmpty {
                     throw refuse("its schema is not what its migrations create: \(schema.prefix(3).map(\.description).joined(separator: "; "))")
                 }
-                var projections = ProjectionSet()
-                try projections.fold(db)
-                let verify = try ProjectionComparison.compare(projections, with: db)
+                let verify = try ProjectionComparison.verify(db, progress: nil)
                 if let first = verify.differences.first {
                     throw refuse("its projections do not match its log (\(verify.differences.count) differences, first: \(first.description))")
                 }
@@ -194,7 +192,7 @@ public struct BackupService: Sendable {
                     throw refuse("audit verify failed: \(first.description)")
                 }
                 let lastSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
-                return (projections.eventCount, lastSeq, try runner.currentVersion(db))
+                return (verify.events, lastSeq, try runner.currentVersion(db))
             }
         } catch let error as SkillMetricsError {
             throw error

@@ -14,6 +14,29 @@ import GRDBSQLite
 enum ProjectionComparison {
     typealias ColumnValues = [(column: String, value: DatabaseValue)]
 
+    /// ``SkillMetricsStore/verify(progress:)`` on `db`, inside the caller's read transaction
+    /// (one snapshot): the log folded and every projection table compared with the stored one.
+    ///
+    /// A log big enough to fold on two threads is folded letting each `session_skill` row go
+    /// once it equals its stored row (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``);
+    /// when the stored rows differ after some had gone, the log is folded again holding every
+    /// row, so the differences named are those of the fold holding every row.
+    static func verify(_ db: Database, progress: ((Int) -> Void)?) throws -> SkillMetricsStore.VerifyResult {
+        var projections = ProjectionSet()
+        if let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
+           identical || projections.sessionSkills.releasedCount == 0 {
+            try projections.completePercentiles(db)
+            var result = try compare(projections, with: db, sessionRowsProvedIdentical: identical)
+            result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
+            return result
+        }
+        projections = ProjectionSet()
+        try projections.fold(db, progress: progress)
+        var result = try compare(projections, with: db)
+        result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
+        return result
+    }
+
     /// Every difference between `projections` and the stored tables. `sessionRowsProvedIdentical`
     /// skips `session_skill`, which a fold that let its rows go has already proved identical
     /// (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``).

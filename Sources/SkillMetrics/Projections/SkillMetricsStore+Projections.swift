@@ -140,20 +140,6 @@ extension SkillMetricsStore {
     /// differ after some had gone, the log is folded again holding every row, which names
     /// every difference as before (a `verify` that fails on `session_skill` folds twice).
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyResult {
-        try read { db in
-            var projections = ProjectionSet()
-            if let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
-               identical || projections.sessionSkills.releasedCount == 0 {
-                try projections.completePercentiles(db)
-                var result = try ProjectionComparison.compare(projections, with: db, sessionRowsProvedIdentical: identical)
-                result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
-                return result
-            }
-            projections = ProjectionSet()
-            try projections.fold(db, progress: progress)
-            var result = try ProjectionComparison.compare(projections, with: db)
-            result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
-            return result
-        }
+        try read { db in try ProjectionComparison.verify(db, progress: progress) }
     }
 }
