@@ -13,6 +13,8 @@ struct IncrementalFoldInputTests {
             ("completed_invocations", "9223372036854775807", "does not fit in a 64-bit count"),
             ("duration_count", "-3", "expected a count"),
             ("abandoned_invocations", "'many'", "found text"),
+            ("first_invoked", "first_invoked || char(0) || 'x'", "expected UTF-8 text without a NUL byte"),
+            ("last_invoked", "CAST(X'32303236FF' AS TEXT)", "expected UTF-8 text without a NUL byte"),
           ])
     func alteredCountsAreRefused(column: String, value: String, reason: String) throws {
         let database = try TestDatabase()

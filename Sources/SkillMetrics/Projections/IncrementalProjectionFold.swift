@@ -302,7 +302,15 @@ struct IncrementalProjectionFold {
         }
         func text(_ index: CInt) throws -> String {
             guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT else { throw bad(index, "text") }
-            return String(sqliteStatement: sqlite, index: index)
+            // Read with every byte (GRDB's String(sqliteStatement:index:) stops at a NUL, and
+            // repairs what is not UTF-8): an altered time is refused, not written back cut short.
+            let bytes = UnsafeBufferPointer(
+                start: sqlite3_column_text(sqlite, index), count: Int(sqlite3_column_bytes(sqlite, index)))
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard !bytes.contains(0), text.utf8.elementsEqual(bytes) else {
+                throw bad(index, "UTF-8 text without a NUL byte")
+            }
+            return text
         }
         func cursor(_ index: CInt) throws -> (duration: Double, seq: Int64)? {
             guard let duration = try optionalReal(index),
