@@ -384,7 +384,8 @@ extension ProjectionComparison {
     /// recomputed row as column values: a stored row that equals its pair is matched in place,
     /// and a row's values are made only for a row that differs. (The generic comparison held
     /// ~760 bytes a pair: 554 MB for a 1M-event log with 729k pairs.) A stored key that is
-    /// not text in both columns, or a fold that let rows go, is compared by the generic one.
+    /// not text in both columns is compared by the generic one. Never called for a fold that
+    /// let rows go (``verify(_:progress:)`` folds again holding every row first).
     static func compareSessionRowsByKey(
         _ projector: SessionSkillProjector, _ db: Database, into differences: inout [ProjectionDifference]
     ) throws {
@@ -395,7 +396,11 @@ extension ProjectionComparison {
                 table, keyColumns: keyColumns, expected: Array(projector.lazyRows.map(\.databaseValues)), db: db,
                 into: &differences)
         }
-        guard projector.releasedCount == 0, projector.rowCount > 0 else { return try generic() }
+        guard projector.releasedCount == 0 else {
+            throw SkillMetricsError.invalidInput(
+                location: "session_skill", reason: "the fold no longer holds every row to compare (internal error)")
+        }
+        guard projector.rowCount > 0 else { return try generic() }
         let columns = SessionSkillProjector.columns
         let names = projector.vocabulary
         let stored = Set(try db.columns(in: table).map(\.name))

@@ -157,7 +157,7 @@ public struct ProjectionSet: Sendable {
                 waiting = nil  // held uniquely while it changes
                 rows.append(chunk.storedRows)
                 let names = projections.vocabulary
-                _ = projections.sessionFold.letIdenticalRowsGo { entry in rows.matchFirst(entry, names) }
+                projections.sessionFold.letIdenticalRowsGo { entry in rows.matchFirst(entry, names) }
                 waiting = rows.count > waitingLimit ? nil : rows
             }
             return (projections, waiting)
@@ -188,7 +188,7 @@ public struct ProjectionSet: Sendable {
         return waiting
     }
 
-    /// A whole log's fold on two threads (a rebuild's, without the percentiles) that lets each
+    /// A whole log's fold on two threads (rebuild's and verify's, without the percentiles) that lets each
     /// session row go from memory once it equals its stored row, in order of first appearance,
     /// after each chunk of events (``foldOnTwoThreads(_:through:progress:storedSessionRows:)``):
     /// on a log whose sessions come and go, the rows held stay about those one chunk begins (at
@@ -228,8 +228,8 @@ public struct ProjectionSet: Sendable {
         return extra.count == 0
     }
 
-    /// Stored session rows that may wait for their fold rows before a rebuild gives up letting
-    /// rows go (and folds again holding every row).
+    /// Stored session rows that may wait for their fold rows before the fold gives up letting
+    /// rows go (and then holds every row from there on).
     static let waitingStoredRowsLimit = 65_536
 
     /// Brings the percentiles up to date (schema V2 and later) from the stored durations of
@@ -310,7 +310,7 @@ public struct ProjectionSet: Sendable {
         if !keepSessions {
             let sessions = sessionSkills
             guard sessions.releasedCount == 0 else {
-                // Only a fold that proved the stored rows identical lets rows go (rebuild).
+                // Rows go only in a fold that then proved the stored rows identical (rebuild).
                 throw SkillMetricsError.invalidInput(
                     location: "session_skill", reason: "the fold no longer holds every row to write (internal error)")
             }

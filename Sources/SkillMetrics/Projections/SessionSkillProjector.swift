@@ -63,21 +63,20 @@ public struct SessionSkillProjector: Sendable {
     }
 
     /// Lets the oldest rows still held go, in order of first appearance, while `isIdentical`
-    /// accepts each (a rebuild: the row equals its stored counterpart). Returns how many went.
+    /// accepts each (rebuild and verify: the row equals its stored counterpart).
     ///
     /// A pair let go is forgotten: should another of its events come, it starts a new row,
     /// which then cannot equal the stored table (whose key is unique) — the caller's
     /// comparison fails rather than a count being wrong.
-    mutating func letIdenticalRowsGo(_ isIdentical: (Entry) -> Bool) -> Int {
+    mutating func letIdenticalRowsGo(_ isIdentical: (Entry) -> Bool) {
         var gone = 0
         while releasedCount + gone < entries.count, isIdentical(entries[releasedCount + gone]) {
             gone += 1
         }
-        guard gone > 0 else { return 0 }
+        guard gone > 0 else { return }
         releasedCount += gone
         entries.releaseBlocks(below: releasedCount)
         place(into: Swift.max(64, Self.slotCount(for: entries.count - releasedCount)))
-        return gone
     }
 
     /// A power of two at least twice `rows` (the slots stay at most half full).

@@ -1,4 +1,4 @@
-/// The stored `session_skill` rows a rebuild's fold has read but not matched yet, in the
+/// The stored `session_skill` rows the fold that lets session rows go has read but not matched yet, in the
 /// table's order (``ProjectionSet/foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``).
 struct WaitingStoredRows: Sendable {
     private var chunks: [StoredSessionRows] = []
