@@ -23,16 +23,13 @@ enum ProjectionComparison {
     /// row, so the differences named are those of the fold holding every row.
     static func verify(_ db: Database, progress: ((Int) -> Void)?) throws -> SkillMetricsStore.VerifyResult {
         var projections = ProjectionSet()
-        if let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
-           identical || projections.sessionSkills.releasedCount == 0 {
-            try projections.completePercentiles(db)
-            var result = try compare(projections, with: db, sessionRowsProvedIdentical: identical)
-            result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
-            return result
+        let sessionRows = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress)
+        if sessionRows == .foldAgain {
+            projections = ProjectionSet()
+            try projections.fold(db, progress: progress, completingPercentiles: false)
         }
-        projections = ProjectionSet()
-        try projections.fold(db, progress: progress)
-        var result = try compare(projections, with: db)
+        try projections.completePercentiles(db)
+        var result = try compare(projections, with: db, sessionRowsProvedIdentical: sessionRows == .storedRowsIdentical)
         result.sessionRowsHeldAtMost = projections.sessionSkills.peakHeldRows
         return result
     }

@@ -195,17 +195,44 @@ public struct ProjectionSet: Sendable {
     /// most ``foldChunkEvents``, plus the pairs still open), however many sessions the log has,
     /// instead of one per (session, skill) pair.
     ///
-    /// Returns whether the stored `session_skill` rows are exactly the fold's (every row and
-    /// column, bit for bit, in the table's order, as ``ProjectionComparison/storedSessionRows(_:_:)``
-    /// compares), or nil, folding nothing, when this set already holds events or the log is too
-    /// small for two threads (the caller folds as before). When false, rows may have gone that
-    /// a rewrite of the table would need (``SessionSkillProjector/releasedCount``).
+    /// Returns what the caller may do with the set (``SessionRowsFold``): use it with the
+    /// stored `session_skill` rows proved exactly the fold's (every row and column, bit for bit,
+    /// in the table's order, as ``ProjectionComparison/storedSessionRows(_:_:)`` compares); use it
+    /// as a fold holding every row, when the rows differ but none went; or fold again, when
+    /// this set already held events, the log is too small for two threads (nothing is folded
+    /// then), or rows went that a rewrite of the table would need
+    /// (``SessionSkillProjector/releasedCount``).
     ///
     /// A pair whose stored row matched too early (an altered table) and that then gets another
     /// event starts a new row, which cannot equal any stored row (the table's key is unique):
-    /// the answer is then false, never a wrong count.
+    /// the rows then differ, never a wrong count.
     mutating func foldLettingIdenticalSessionRowsGo(
         _ db: Database, progress: ((Int) -> Void)?, twoThreadsAbove threshold: Int64 = pipelinedFoldThreshold
+    ) throws -> SessionRowsFold {
+        let identical = try foldComparingSessionRows(db, progress: progress, twoThreadsAbove: threshold)
+        switch identical {
+        case nil: return .foldAgain
+        case true?: return .storedRowsIdentical
+        case false?: return sessionSkills.releasedCount == 0 ? .holdsEveryRow : .foldAgain
+        }
+    }
+
+    /// What ``foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)`` leaves its caller.
+    enum SessionRowsFold: Sendable, Equatable {
+        /// The stored `session_skill` rows are exactly the fold's; rows may have gone from
+        /// memory, so the set can no longer write or compare that table.
+        case storedRowsIdentical
+        /// The stored rows differ, and no row went: the set is a fold holding every row.
+        case holdsEveryRow
+        /// The set cannot be used (nothing folded, or rows went and the stored rows differ):
+        /// fold the log again holding every row.
+        case foldAgain
+    }
+
+    /// ``foldLettingIdenticalSessionRowsGo(_:progress:twoThreadsAbove:)``'s fold: whether the
+    /// stored rows are exactly the fold's, or nil when nothing was folded.
+    private mutating func foldComparingSessionRows(
+        _ db: Database, progress: ((Int) -> Void)?, twoThreadsAbove threshold: Int64
     ) throws -> Bool? {
         let storedLast = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM skill_invocation") ?? 0
         var reader = StoredSessionRows.Reader(db)

@@ -50,7 +50,7 @@ extension SkillMetricsStore {
         try betweenFoldAndSwap?()
         return try write { db in
             try projections.fold(db, completingPercentiles: false)
-            return try swapProjections(projections, db, sessionRowsIdentical: nil)
+            return try swapProjections(projections, db)
         }
     }
 
@@ -64,30 +64,31 @@ extension SkillMetricsStore {
     ) throws -> RebuildResult? {
         let writes = "SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes()"
         let before = try writeWithoutTransaction { db in try String.fetchOne(db, sql: writes) }
-        let folded = try read { db -> (projections: ProjectionSet, identical: Bool)? in
+        let folded = try read { db -> (projections: ProjectionSet, sessionRows: ProjectionSet.SessionRowsFold) in
             var projections = ProjectionSet()
-            guard let identical = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress),
-                  identical || projections.sessionSkills.releasedCount == 0 else { return nil }
-            return (projections, identical)
+            let sessionRows = try projections.foldLettingIdenticalSessionRowsGo(db, progress: progress)
+            return (projections, sessionRows)
         }
-        guard let folded, before != nil else { return nil }
+        guard folded.sessionRows != .foldAgain, before != nil else { return nil }
         try betweenFoldAndSwap?()
         return try write { db in
-            guard folded.identical else {
+            guard folded.sessionRows == .storedRowsIdentical else {
                 // Every row held: the events appended since are folded, the rows compared.
                 var projections = folded.projections
                 try projections.fold(db, completingPercentiles: false)
-                return try swapProjections(projections, db, sessionRowsIdentical: nil)
+                return try swapProjections(projections, db)
             }
             guard try String.fetchOne(db, sql: writes) == before else { return nil }
-            return try swapProjections(folded.projections, db, sessionRowsIdentical: true)
+            return try swapProjections(folded.projections, db, sessionRowsProvedIdentical: true)
         }
     }
 
     /// The rebuild's write transaction after its fold: the percentiles computed, and (unless
-    /// `sessionRowsIdentical` is known) the stored `session_skill` rows compared, on reader
-    /// connections while this one compares and writes the other tables.
-    private func swapProjections(_ projections: ProjectionSet, _ db: Database, sessionRowsIdentical: Bool?) throws -> RebuildResult {
+    /// `sessionRowsProvedIdentical`, by a fold that let the rows go) the stored `session_skill`
+    /// rows compared, on reader connections while this one compares and writes the other tables.
+    private func swapProjections(
+        _ projections: ProjectionSet, _ db: Database, sessionRowsProvedIdentical: Bool = false
+    ) throws -> RebuildResult {
         // The write lock is held, so until this transaction commits a reader sees the state
         // it began with (the writer's own changes stay invisible to it). The percentiles are
         // computed there (from the duration index, up to the last seq folded), and the
@@ -102,13 +103,13 @@ extension SkillMetricsStore {
         }
         defer { completed.wait() }
         let sessions = projections.sessionSkills
-        let sessionComparison = sessionRowsIdentical == nil
-            ? ConcurrentComputation { [self] in try read { db in try ProjectionComparison.storedSessionRows(sessions, db) } }
-            : nil
+        let sessionComparison = sessionRowsProvedIdentical
+            ? nil
+            : ConcurrentComputation { [self] in try read { db in try ProjectionComparison.storedSessionRows(sessions, db) } }
         defer { sessionComparison?.wait() }
         try projections.write(
             to: db, keepingIdenticalTables: true,
-            storedSessionRowsIdentical: { try sessionRowsIdentical ?? sessionComparison?.value() ?? false },
+            storedSessionRowsIdentical: { try sessionComparison?.value() ?? true },
             withPercentiles: { try completed.value() })
         return RebuildResult(
             events: projections.eventCount,
