@@ -21,6 +21,12 @@ void smb_profile_insert_loop(int enabled) {
     profile_insert_loop = enabled;
 }
 
+static int default_temp_store = 0;
+
+void smb_set_default_temp_store(int enabled) {
+    default_temp_store = enabled;
+}
+
 void smb_profile_start(void) {
 #ifdef SMB_HAVE_CALLGRIND
     CALLGRIND_TOGGLE_COLLECT;
@@ -340,8 +346,10 @@ double smb_insert_events(const char *path, const char *id_prefix, long long firs
         goto done;
     }
     sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                         "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;",
+    if (sqlite3_exec(db, default_temp_store
+                             ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                             : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                               "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;",
                      NULL, NULL, NULL) != SQLITE_OK) {
         result = fail(db, "pragmas", error, error_size);
         goto done;

@@ -71,11 +71,16 @@ enum Workload {
     }
 
     /// Runs the C baseline on `kind`'s events; returns the seconds of its insert loop.
+    /// With `defaultTempStore` the connection leaves `temp_store` at SQLite's default (no pragma),
+    /// as Python's `sqlite3` does; otherwise it runs with the store's `temp_store = MEMORY`.
     static func insertWithC(
-        _ kind: WorkloadKind, path: String, prefix: String, first: Int = 0, count: Int, batch: Int, pregenerate: Bool
+        _ kind: WorkloadKind, path: String, prefix: String, first: Int = 0, count: Int, batch: Int, pregenerate: Bool,
+        defaultTempStore: Bool = false
     ) throws -> Double {
         var message = [CChar](repeating: 0, count: 512)
         smb_set_workload(kind.cValue)
+        smb_set_default_temp_store(defaultTempStore ? 1 : 0)
+        defer { smb_set_default_temp_store(0) }
         let seconds = smb_insert_events(
             path, prefix, Int64(first), Int64(count), Int64(batch), pregenerate ? 1 : 0,
             &message, Int32(message.count))

@@ -79,6 +79,11 @@ void smb_profile_stop(void);
 /// When non-zero, smb_insert_events counts instructions of its timed loop only.
 void smb_profile_insert_loop(int enabled);
 
+/// When non-zero, smb_insert_events leaves `temp_store` at SQLite's default, as a client that
+/// sets no such pragma (Python's `sqlite3`) does: a statement journal that outgrows 64 KiB then
+/// goes to a file in /var/tmp for the rest of the transaction. Default 0 (temp_store=MEMORY).
+void smb_set_default_temp_store(int enabled);
+
 #ifdef __cplusplus
 }
 #endif
