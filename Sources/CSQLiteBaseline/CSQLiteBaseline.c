@@ -346,11 +346,9 @@ double smb_insert_events(const char *path, const char *id_prefix, long long firs
         goto done;
     }
     sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, default_temp_store
-                             ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                             : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                               "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     NULL, NULL, NULL) != SQLITE_OK
+        || (!default_temp_store && sqlite3_exec(db, "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL) != SQLITE_OK)) {
         result = fail(db, "pragmas", error, error_size);
         goto done;
     }

@@ -301,11 +301,8 @@ struct IncrementalProjectionFold {
             sqlite3_column_type(sqlite, index) == SQLITE_NULL ? nil : try real(index)
         }
         func text(_ index: CInt) throws -> String {
-            guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT else { throw bad(index, "text") }
-            // Read with every byte (GRDB's String(sqliteStatement:index:) stops at a NUL, and
-            // repairs what is not UTF-8): an altered time is refused, not written back cut short.
-            let bytes = UnsafeBufferPointer(
-                start: sqlite3_column_text(sqlite, index), count: Int(sqlite3_column_bytes(sqlite, index)))
+            // Every byte (ColumnText): an altered time is refused, not written back cut short.
+            guard let bytes = ColumnText.bytes(sqlite, index) else { throw bad(index, "text") }
             let text = String(decoding: bytes, as: UTF8.self)
             guard !bytes.contains(0), text.utf8.elementsEqual(bytes) else {
                 throw bad(index, "UTF-8 text without a NUL byte")

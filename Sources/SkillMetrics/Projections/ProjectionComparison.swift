@@ -224,12 +224,10 @@ enum ProjectionComparison {
     /// byte, so a stored text with a NUL and more after it would compare equal to the text
     /// before the NUL).
     private static func storedValue(_ sqlite: OpaquePointer, _ index: CInt) -> DatabaseValue {
-        guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT else {
+        guard let bytes = ColumnText.bytes(sqlite, index) else {
             return DatabaseValue(sqliteStatement: sqlite, index: index)
         }
-        guard let bytes = sqlite3_column_text(sqlite, index) else { return "".databaseValue }
-        let count = Int(sqlite3_column_bytes(sqlite, index))
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self).databaseValue
+        return String(decoding: bytes, as: UTF8.self).databaseValue
     }
 
     private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isInteger value: Int64) -> Bool {
@@ -248,11 +246,9 @@ enum ProjectionComparison {
 
     /// True when column `index` is text whose UTF-8 bytes are exactly `expected`.
     private static func stored(_ sqlite: OpaquePointer, _ index: CInt, isText expected: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT, let bytes = sqlite3_column_text(sqlite, index) else {
-            return false
-        }
-        let count = Int(sqlite3_column_bytes(sqlite, index))
-        return expected.count == count && (count == 0 || expected.baseAddress.map { memcmp($0, bytes, count) == 0 } == true)
+        guard let bytes = ColumnText.bytes(sqlite, index), expected.count == bytes.count else { return false }
+        guard let stored = bytes.baseAddress, let wanted = expected.baseAddress else { return bytes.isEmpty }
+        return memcmp(wanted, stored, bytes.count) == 0
     }
 
     /// Compares `expected` (rows with the same columns, keys unique) with the stored rows of
@@ -402,10 +398,6 @@ extension ProjectionComparison {
         let names = projector.vocabulary
         let stored = Set(try db.columns(in: table).map(\.name))
         guard keyColumns.allSatisfy(stored.contains) else { return try generic() }
-        func text(_ sqlite: OpaquePointer, _ index: CInt) -> UnsafeBufferPointer<UInt8>? {
-            guard sqlite3_column_type(sqlite, index) == SQLITE_TEXT, let bytes = sqlite3_column_text(sqlite, index) else { return nil }
-            return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(sqlite, index)))
-        }
         // The key as the generic comparison names it (only for a row that differs).
         func storedKey(_ sqlite: OpaquePointer) -> [String] {
             (0..<2).map { Self.storedValue(sqlite, $0) }.map { value in
@@ -416,7 +408,7 @@ extension ProjectionComparison {
         let compared = try compareRows(
             table, columns: columns, expectedCount: projector.rowCount, db,
             lookup: { sqlite in
-                guard let session = text(sqlite, 0), let skill = text(sqlite, 1) else { return .undecidable }
+                guard let session = ColumnText.bytes(sqlite, 0), let skill = ColumnText.bytes(sqlite, 1) else { return .undecidable }
                 return projector.position(session: session, skill: skill).map(KeyLookup.expected) ?? .extra
             },
             storedKey: storedKey,
